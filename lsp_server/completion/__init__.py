@@ -1,0 +1,1 @@
+"""The completion pipeline: snapshot -> context -> prompt -> engine -> post-process."""

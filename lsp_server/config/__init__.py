@@ -1,0 +1,1 @@
+"""The typed settings tree and its validation."""

@@ -1,0 +1,130 @@
+"""One typed settings tree, camelCase on the wire.
+
+Settings arrive from `initializationOptions` and `workspace/didChangeConfiguration`.
+Each field is checked on its own: a bad value is reported (naming the field) and
+replaced by its default, so one typo never discards the rest, nor crashes the server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any, get_type_hints
+
+import cattrs
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    threads: int = 0  # 0: choose from the CPU count
+    context_length: int = 4096
+    batch_size: int = 512
+
+
+@dataclass(frozen=True)
+class CompletionSettings:
+    prefix_tokens: int = 1024
+    suffix_tokens: int = 256
+    max_tokens: int = 128
+    deadline_ms: int = 4000
+    max_document_bytes: int = 2_000_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str | None = None  # a .gguf path or a catalog name
+    log_level: str = "warning"
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    completion: CompletionSettings = field(default_factory=CompletionSettings)
+
+
+_CHECKS: dict[str, tuple[Any, str]] = {
+    "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
+    "threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
+    "context_length": (lambda v: 256 <= v <= 1_048_576, "between 256 and 1048576"),
+    "batch_size": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
+    "prefix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "suffix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "max_tokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
+    "deadline_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "max_document_bytes": (lambda v: v >= 1, "1 or more"),
+}
+
+_converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, list[str]]:
+    """Settings from a JSON-like dict (camelCase), on top of `base`.
+
+    Returns the settings and one message per rejected field ("completion.maxTokens: ...").
+    An optional top-level "slm-ls"/"slmLs" key is unwrapped first.
+    """
+    base = base or Settings()
+    if isinstance(raw, dict):
+        raw = raw.get("slm-ls", raw.get("slmLs", raw))
+    if raw is None:
+        return base, []
+    errors: list[str] = []
+    settings = _merge(base, raw, "", errors)
+    return settings, errors
+
+
+def _merge(current: Any, raw: Any, path: str, errors: list[str]) -> Any:
+    if not isinstance(raw, dict):
+        errors.append(f"{path.rstrip('.') or 'settings'}: expected an object, got {raw!r}")
+        return current
+    hints = get_type_hints(type(current))
+    names = {f.name for f in dataclasses.fields(current)}
+    updates: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = snake(key)
+        where = f"{path}{camel(name)}"
+        if name not in names:
+            errors.append(f"{where}: unknown setting")
+            continue
+        old = getattr(current, name)
+        if dataclasses.is_dataclass(old):
+            updates[name] = _merge(old, value, f"{where}.", errors)
+            continue
+        updates[name] = _field_value(name, hints[name], value, old, where, errors)
+    return dataclasses.replace(current, **updates)
+
+
+def _field_value(name: str, hint: Any, value: Any, old: Any, where: str, errors: list[str]) -> Any:
+    try:
+        if isinstance(value, bool) and hint is not bool:
+            raise TypeError("a boolean is not a number or text")
+        parsed = _converter.structure(value, hint)
+    except Exception as exc:
+        errors.append(f"{where}: invalid value {value!r} ({type(exc).__name__}); using the default")
+        return old
+    check = _CHECKS.get(name)
+    if check is not None and parsed is not None and not check[0](parsed):
+        errors.append(f"{where}: {value!r} must be {check[1]}; using the default")
+        return old
+    return parsed
+
+
+def to_wire(settings: Settings) -> dict[str, Any]:
+    """The settings as camelCase JSON (for docs and `slm-ls doctor`)."""
+
+    def convert(obj: Any) -> Any:
+        if dataclasses.is_dataclass(obj):
+            return {camel(f.name): convert(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return obj
+
+    result = convert(settings)
+    assert isinstance(result, dict)
+    return result

@@ -1,0 +1,1 @@
+"""What the model sees around the cursor: prefix and suffix windows."""

@@ -1,0 +1,1 @@
+"""Open buffers: text, positions and their tree-sitter trees."""

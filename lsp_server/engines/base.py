@@ -1,0 +1,79 @@
+"""The engine protocol: everything the pipeline needs from a model, nothing more."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lsp_server.prompt.fim import FimTokens
+from lsp_server.prompt.fim_formats import PSM
+
+
+class EngineError(Exception):
+    """The engine could not load or run the model."""
+
+
+class CancelToken:
+    """Set by whoever supersedes or cancels a request; checked between tokens."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the pipeline must know about the loaded model."""
+
+    name: str
+    family: str | None
+    fim: FimTokens | None  # None: prefix-only model
+    layout: tuple[str, ...] = PSM
+    bos: int | None = None
+    context_length: int = 4096
+    stop_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    max_tokens: int = 128
+    deadline: float | None = None  # time.monotonic() value
+    stop_when: Callable[[str], bool] | None = None  # called with the text so far
+
+
+@dataclass
+class Generation:
+    text: str
+    tokens: list[int] = field(default_factory=list)
+    prompt_tokens: int = 0
+    reused_tokens: int = 0  # prompt tokens whose KV state was reused
+    stop_reason: str = ""  # eog | max_tokens | deadline | cancelled | stop_when
+    prompt_ms: float = 0.0
+    generate_ms: float = 0.0
+
+
+class Engine(Protocol):
+    info: EngineInfo
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of user text; never produces control tokens."""
+        ...
+
+    def detokenize(self, tokens: Sequence[int]) -> str: ...
+
+    def generate(
+        self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
+    ) -> Generation:
+        """Greedy continuation of `prompt`, stopped by end-of-generation, stop ids,
+        `max_tokens`, the deadline, `stop_when` or `cancel`."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,230 @@
+"""In-process GGUF inference through llama-cpp-python.
+
+We drive llama.cpp token by token ourselves instead of using `Llama.__call__`:
+its `suffix=` FIM path hard-codes token id 0, and our own loop lets us reuse
+the longest common prefix of the previous evaluation (the KV cache), check
+cancellation and the deadline between tokens, and decode greedily.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lsp_server.engines.base import (
+    CancelToken,
+    EngineError,
+    EngineInfo,
+    Generation,
+    GenerationParams,
+)
+from lsp_server.prompt.fim import FimTokens
+from lsp_server.prompt.fim_formats import FimFormat, detect_family, format_for
+
+log = logging.getLogger(__name__)
+PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+class LlamaCppEngine:
+    """One GGUF model loaded in this process; calls are serialised by a lock."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        family: str | None = None,
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+        n_batch: int = 512,
+    ) -> None:
+        import llama_cpp
+
+        if not path.is_file():
+            raise EngineError(f"model file not found: {path}")
+        self._lib = llama_cpp
+        self._lock = threading.Lock()
+        try:
+            self._llm = llama_cpp.Llama(
+                model_path=str(path),
+                n_ctx=n_ctx,
+                n_batch=n_batch,
+                n_threads=n_threads or default_threads(),
+                verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise EngineError(f"cannot load {path}: {exc}") from exc
+        self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
+        self._n_vocab = self._llm.n_vocab()
+        self.info = self._read_info(path, family)
+
+    # -- model facts -----------------------------------------------------------------
+    def _read_info(self, path: Path, family: str | None) -> EngineInfo:
+        meta: dict[str, Any] = self._llm.metadata or {}
+        pre_id = self._vocab_token("fim_pre")
+        pre_text = self._token_text(pre_id) if pre_id is not None else None
+        family = family or detect_family(
+            str(meta.get("general.name", path.stem)),
+            str(meta.get("general.architecture", "")),
+            pre_text,
+        )
+        fmt = format_for(family)
+        fim = self._fim_tokens(fmt) if family != "none" else None
+        bos = None
+        if self._lib.llama_vocab_get_add_bos(self._vocab):
+            bos = int(self._lib.llama_vocab_bos(self._vocab))
+        stops = set(fim.stop_ids() if fim else ())
+        for text in fmt.stop_texts if fmt else ():
+            token = self._special_token(text)
+            if token is not None:
+                stops.add(token)
+        return EngineInfo(
+            name=str(meta.get("general.name", path.stem)),
+            family=family,
+            fim=fim if fim is not None and fim.complete else None,
+            layout=fmt.layout if fmt else (),
+            bos=bos,
+            context_length=self._llm.n_ctx(),
+            stop_ids=frozenset(stops),
+        )
+
+    def _vocab_token(self, role: str) -> int | None:
+        token = int(getattr(self._lib, f"llama_vocab_{role}")(self._vocab))
+        return token if 0 <= token < self._n_vocab else None
+
+    def _token_text(self, token: int) -> str:
+        raw = self._lib.llama_vocab_get_text(self._vocab, token)
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+    def _special_token(self, text: str | None) -> int | None:
+        """The id of a control token given by its text, if it is one token in this vocab."""
+        if not text:
+            return None
+        ids = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return ids[0] if len(ids) == 1 else None
+
+    def _fim_tokens(self, fmt: FimFormat | None) -> FimTokens:
+        """FIM ids from the vocabulary's own markers, the family table filling gaps."""
+
+        def pick(role: str, text: str | None) -> int | None:
+            found = self._vocab_token(role)
+            return found if found is not None else self._special_token(text)
+
+        return FimTokens(
+            pre=pick("fim_pre", fmt.pre if fmt else None),
+            suf=pick("fim_suf", fmt.suf if fmt else None),
+            mid=pick("fim_mid", fmt.mid if fmt else None),
+            pad=pick("fim_pad", fmt.pad if fmt else None),
+            rep=pick("fim_rep", fmt.rep if fmt else None),
+            sep=pick("fim_sep", fmt.sep if fmt else None),
+        )
+
+    # -- protocol ----------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        if not text:
+            return []
+        data = text.encode("utf-8", "surrogatepass")
+        return list(self._llm.tokenize(data, add_bos=False, special=False))
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return bytes(self._llm.detokenize(list(tokens))).decode("utf-8", "ignore")
+
+    def generate(
+        self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
+    ) -> Generation:
+        if not prompt:
+            return Generation("", stop_reason="empty prompt")
+        limit = self._llm.n_ctx() - 1
+        if len(prompt) >= limit:
+            raise EngineError(f"prompt of {len(prompt)} tokens exceeds the context ({limit})")
+        with self._lock:
+            return self._generate_locked(list(prompt), params, cancel)
+
+    def close(self) -> None:
+        with self._lock:
+            self._llm.close()
+
+    # -- generation ----------------------------------------------------------------------
+    def _generate_locked(
+        self, prompt: list[int], params: GenerationParams, cancel: CancelToken
+    ) -> Generation:
+        started = time.perf_counter()
+        reused = self._reuse_prefix(prompt)
+        result = Generation("", prompt_tokens=len(prompt), reused_tokens=reused)
+        if not self._eval_prompt(prompt[reused:], params, cancel):
+            result.stop_reason = "cancelled" if cancel.cancelled else "deadline"
+            result.prompt_ms = (time.perf_counter() - started) * 1000
+            return result
+        result.prompt_ms = (time.perf_counter() - started) * 1000
+        self._decode(result, params, cancel, limit=self._llm.n_ctx() - len(prompt) - 1)
+        result.generate_ms = (time.perf_counter() - started) * 1000 - result.prompt_ms
+        return result
+
+    def _reuse_prefix(self, prompt: list[int]) -> int:
+        """Keep the KV entries shared with the last evaluation; returns how many."""
+        cached = self._llm.input_ids[: self._llm.n_tokens]
+        limit = min(len(cached), len(prompt) - 1)  # always evaluate >= 1 token for logits
+        common = 0
+        if limit > 0:
+            diff = np.nonzero(cached[:limit] != np.asarray(prompt[:limit], dtype=cached.dtype))[0]
+            common = int(diff[0]) if diff.size else limit
+        self._llm.n_tokens = common
+        return common
+
+    def _eval_prompt(
+        self, tokens: list[int], params: GenerationParams, cancel: CancelToken
+    ) -> bool:
+        for start in range(0, len(tokens), PROMPT_CHUNK):
+            if cancel.cancelled or _past(params.deadline):
+                return False
+            self._llm.eval(tokens[start : start + PROMPT_CHUNK])
+        return True
+
+    def _next_token(self) -> int:
+        pointer = self._lib.llama_get_logits_ith(self._llm.ctx, -1)
+        logits = np.ctypeslib.as_array(
+            ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
+        )
+        return int(np.argmax(logits))
+
+    def _is_stop(self, token: int) -> bool:
+        return bool(self._lib.llama_vocab_is_eog(self._vocab, token)) or (
+            token in self.info.stop_ids
+        )
+
+    def _decode(
+        self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
+    ) -> None:
+        pieces = bytearray()
+        for _ in range(min(params.max_tokens, limit)):
+            token = self._next_token()
+            if self._is_stop(token):
+                result.stop_reason = "eog"
+                break
+            result.tokens.append(token)
+            pieces += self._llm.detokenize([token])
+            result.text = pieces.decode("utf-8", "ignore")
+            if params.stop_when is not None and params.stop_when(result.text):
+                result.stop_reason = "stop_when"
+                break
+            if cancel.cancelled or _past(params.deadline):
+                result.stop_reason = "cancelled" if cancel.cancelled else "deadline"
+                break
+            self._llm.eval([token])
+        else:
+            result.stop_reason = "max_tokens"
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline

@@ -1,0 +1,1 @@
+"""LSP handlers: convert, call the core, convert back."""

@@ -1,0 +1,107 @@
+"""textDocument/inlineCompletion (ghost text) and textDocument/completion (a menu item
+for clients without inline completion, such as Helix)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from lsp_server.completion.pipeline import CompletionRequest, Suggestion
+from lsp_server.documents.positions import offset_to_position, position_to_offset
+from lsp_server.documents.store import DocumentNotOpen
+from lsp_server.engines.base import EngineError
+from lsp_server.models.resolve import ModelError
+
+if TYPE_CHECKING:
+    from lsp_server.server import SlmLanguageServer
+
+log = logging.getLogger(__name__)
+TRIGGER_CHARACTERS = [".", "(", "[", "{", ",", "=", ":", " "]
+LABEL_WIDTH = 60
+
+
+def _request(
+    ls: SlmLanguageServer,
+    uri: str,
+    position: types.Position,
+) -> CompletionRequest | None:
+    try:
+        doc = ls.documents.get(uri)
+    except DocumentNotOpen:
+        raise JsonRpcInvalidParams(f"document is not open: {uri}") from None
+    if doc.skipped_reason is not None:
+        return None
+    offset = position_to_offset(doc.text, position.line, position.character, ls.documents.encoding)
+    return CompletionRequest(doc.text, offset, doc.language)
+
+
+async def _suggest(
+    ls: SlmLanguageServer,
+    uri: str,
+    position: types.Position,
+) -> tuple[CompletionRequest, Suggestion] | None:
+    request = _request(ls, uri, position)
+    if request is None:
+        return None
+    try:
+        suggestion = await ls.service.suggest(uri, request)
+    except (ModelError, EngineError) as exc:
+        log.warning("no completion: %s", exc)
+        return None
+    except Exception:  # an engine bug must not take the server down
+        log.exception("completion failed")
+        return None
+    return (request, suggestion) if suggestion.text else None
+
+
+def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> types.Range:
+    encoding = ls.documents.encoding
+    start = offset_to_position(request.text, s.start, encoding)
+    end = offset_to_position(request.text, s.end, encoding)
+    return types.Range(types.Position(*start), types.Position(*end))
+
+
+def register(server: SlmLanguageServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
+    async def inline_completion(
+        ls: SlmLanguageServer,
+        params: types.InlineCompletionParams,
+    ) -> types.InlineCompletionList:
+        found = await _suggest(ls, params.text_document.uri, params.position)
+        if found is None:
+            return types.InlineCompletionList(items=[])
+        request, suggestion = found
+        item = types.InlineCompletionItem(
+            insert_text=suggestion.text, range=_range(ls, request, suggestion)
+        )
+        return types.InlineCompletionList(items=[item])
+
+    @server.feature(
+        types.TEXT_DOCUMENT_COMPLETION,
+        types.CompletionOptions(trigger_characters=TRIGGER_CHARACTERS),
+    )
+    async def completion(
+        ls: SlmLanguageServer,
+        params: types.CompletionParams,
+    ) -> types.CompletionList:
+        found = await _suggest(ls, params.text_document.uri, params.position)
+        if found is None:
+            return types.CompletionList(is_incomplete=True, items=[])
+        request, suggestion = found
+        label = suggestion.text.strip().split("\n", 1)[0][:LABEL_WIDTH]
+        item = types.CompletionItem(
+            label=label or suggestion.text[:LABEL_WIDTH],
+            kind=types.CompletionItemKind.Snippet
+            if suggestion.multiline
+            else types.CompletionItemKind.Text,
+            detail="slm-ls",
+            documentation=types.MarkupContent(types.MarkupKind.PlainText, suggestion.text),
+            text_edit=types.TextEdit(_range(ls, request, suggestion), suggestion.text),
+            insert_text_format=types.InsertTextFormat.PlainText,
+            sort_text="0",
+            preselect=True,
+        )
+        return types.CompletionList(is_incomplete=True, items=[item])

@@ -1,0 +1,92 @@
+"""initialize / initialized / configuration / shutdown, and model loading with $/progress."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from lsp_server.config.settings import parse_settings
+from lsp_server.documents.positions import Encoding
+from lsp_server.engines.base import EngineError
+from lsp_server.logs import set_level
+from lsp_server.models.resolve import ModelError
+
+if TYPE_CHECKING:
+    from lsp_server.server import SlmLanguageServer
+
+log = logging.getLogger(__name__)
+PROGRESS_TOKEN = "slm-ls/load-model"
+_pending_errors: list[str] = []
+_tasks: set[asyncio.Task[None]] = set()
+
+
+def apply_settings(ls: SlmLanguageServer, raw: Any) -> list[str]:
+    """Merge `raw` into the server's settings; returns the rejected fields' messages."""
+    settings, errors = parse_settings(raw, ls.settings)
+    ls.settings = settings
+    ls.service.settings = settings
+    ls.documents.max_bytes = settings.completion.max_document_bytes
+    set_level(settings.log_level)
+    return errors
+
+
+def _report(ls: SlmLanguageServer, errors: list[str]) -> None:
+    for error in errors:
+        ls.tell(types.MessageType.Warning, f"slm-ls setting ignored: {error}")
+
+
+async def load_model(ls: SlmLanguageServer) -> None:
+    """Load (or reload) the engine, with $/progress when the client supports it."""
+    caps = ls.client_capabilities.window
+    progress = bool(caps and caps.work_done_progress)
+    if progress:
+        await ls.work_done_progress.create_async(PROGRESS_TOKEN)
+        ls.work_done_progress.begin(
+            PROGRESS_TOKEN,
+            types.WorkDoneProgressBegin(title="slm-ls", message="loading model", cancellable=False),
+        )
+    message = "model ready"
+    try:
+        engine = await ls.service.engine()
+        message = f"{engine.info.name} ready"
+    except (ModelError, EngineError) as exc:
+        message = "model not loaded"
+        ls.tell(types.MessageType.Error, str(exc))
+    finally:
+        if progress:
+            ls.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=message))
+
+
+def _spawn(ls: SlmLanguageServer) -> None:
+    task = asyncio.ensure_future(load_model(ls))
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+def register(server: SlmLanguageServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
+        ls.documents.encoding = Encoding(str(ls.workspace.position_encoding or "utf-16"))
+        _pending_errors.extend(apply_settings(ls, params.initialization_options))
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: SlmLanguageServer, params: types.InitializedParams) -> None:
+        _report(ls, _pending_errors)
+        _pending_errors.clear()
+        _spawn(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(
+        ls: SlmLanguageServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        if params.settings is None:
+            return
+        _report(ls, apply_settings(ls, params.settings))
+        _spawn(ls)  # reloads only when the model or engine settings changed
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: SlmLanguageServer, params: None) -> None:
+        ls.service.close()

@@ -1,0 +1,1 @@
+"""The model catalog, where models live on disk, and how they are fetched."""

@@ -1,0 +1,1 @@
+"""Pure functions that turn raw model output into what the editor shows."""

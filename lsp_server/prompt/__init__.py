@@ -1,0 +1,1 @@
+"""FIM prompt formats per model family and the token-id prompt builder."""

@@ -1,0 +1,56 @@
+"""The language server: pygls wiring, and nothing else.
+
+Handlers live in lsp_server/features/; each converts LSP types to plain values,
+calls the core, and converts the answer back.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from lsp_server import __version__
+from lsp_server.completion.service import CompletionService
+from lsp_server.config.settings import Settings
+from lsp_server.documents.store import DocumentStore
+
+log = logging.getLogger(__name__)
+
+
+class SlmLanguageServer(LanguageServer):
+    """pygls server holding the core objects that the features share."""
+
+    def __init__(self, settings: Settings | None = None, cli_model: str | None = None) -> None:
+        super().__init__(
+            "slm-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.settings = settings or Settings()
+        self.documents = DocumentStore(max_bytes=self.settings.completion.max_document_bytes)
+        self.service = CompletionService(self.settings, cli_model)
+
+    def tell(self, kind: types.MessageType, message: str) -> None:
+        """window/showMessage, plus one log line."""
+        log.log(logging.ERROR if kind == types.MessageType.Error else logging.WARNING, message)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def build_server(
+    settings: Settings | None = None,
+    cli_model: str | None = None,
+) -> SlmLanguageServer:
+    from lsp_server.features import completion, documents, lifecycle
+
+    server = SlmLanguageServer(settings, cli_model)
+    for feature in (lifecycle, documents, completion):
+        feature.register(server)
+    return server
+
+
+def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> None:
+    server = build_server(settings, cli_model)
+    if tcp is None:
+        server.start_io()
+    else:
+        server.start_tcp(*tcp)

@@ -1,0 +1,1 @@
+"""tree-sitter grammars and what the syntax tree tells about a cursor."""

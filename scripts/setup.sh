@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a virtual environment in .venv with slm-ls and its dev tools.
+# llama-cpp-python is built from source once and its wheel kept in
+# ~/.cache/slm-ls/wheels (see docs/decisions.md, "Building llama.cpp").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+LLAMA_VERSION=0.3.36
+"$PYTHON" - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"slm-ls needs Python >= 3.11, found {sys.version.split()[0]} (set PYTHON=...)")
+PY
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+VENV_PY=.venv/bin/python
+"$VENV_PY" -m pip install --quiet --upgrade pip
+
+arch=$(uname -m)
+wheels="${XDG_CACHE_HOME:-$HOME/.cache}/slm-ls/wheels/$arch"
+if [ "$arch" = "x86_64" ]; then
+  # llama.cpp's AMX kernels crash (SIGSEGV in ggml_backend_amx_mul_mat) on
+  # virtual machines that advertise AMX; AVX-512/AVX2 kernels are kept.
+  export CFLAGS="${CFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  export CXXFLAGS="${CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  wheels="$wheels-noamx"
+fi
+if ! "$VENV_PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
+  if ! ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
+    echo "building llama-cpp-python $LLAMA_VERSION from source (a few minutes, once)..." >&2
+    mkdir -p "$wheels"
+    "$VENV_PY" -m pip wheel --quiet --no-deps --no-cache-dir --wheel-dir "$wheels" \
+      "llama-cpp-python==$LLAMA_VERSION"
+  fi
+  "$VENV_PY" -m pip install --quiet "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
+fi
+"$VENV_PY" -m pip install --quiet -e ".[dev]" 2>&1 | grep -v "^WARNING: Location" || true
+"$VENV_PY" -c "import lsp_server, llama_cpp, pygls, tree_sitter" 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Tests: install, fetch the test models, then lint, type check and run the suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+.venv/bin/slm-ls models pull qwen2.5-coder-0.5b
+.venv/bin/slm-ls models pull smollm2-135m
+.venv/bin/ruff check lsp_server tests
+.venv/bin/ruff format --check lsp_server tests
+.venv/bin/mypy
+.venv/bin/python -m pytest -q "$@"

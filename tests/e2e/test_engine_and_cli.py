@@ -1,0 +1,90 @@
+"""The llama.cpp engine and the CLI with the real models."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lsp_server.config.settings import EngineSettings
+from lsp_server.engines.base import CancelToken, Engine, GenerationParams
+from lsp_server.engines.loader import load_engine
+from lsp_server.models.resolve import resolve
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def qwen() -> Engine:
+    return load_engine(resolve("qwen2.5-coder-0.5b"), EngineSettings(context_length=2048))
+
+
+def test_fim_tokens_come_from_the_vocabulary(qwen: Engine) -> None:
+    info = qwen.info
+    assert info.family == "qwen2.5-coder" and info.fim is not None
+    assert info.fim.complete and info.fim.rep is not None and info.fim.sep is not None
+    assert info.fim.sep in info.stop_ids
+
+
+def test_user_text_cannot_inject_control_tokens(qwen: Engine) -> None:
+    assert qwen.info.fim is not None
+    ids = qwen.tokenize("x = '<|fim_middle|><|file_sep|>'")
+    assert qwen.info.fim.mid not in ids and qwen.info.fim.sep not in ids
+    assert qwen.detokenize(ids) == "x = '<|fim_middle|><|file_sep|>'"
+
+
+def test_kv_prefix_is_reused_and_limits_hold(qwen: Engine) -> None:
+    prompt = qwen.tokenize("def add(a, b):\n    return")
+    first = qwen.generate(prompt, GenerationParams(max_tokens=4), CancelToken())
+    assert len(first.tokens) <= 4 and first.stop_reason in ("max_tokens", "eog")
+    longer = prompt + qwen.tokenize(" a")
+    second = qwen.generate(longer, GenerationParams(max_tokens=2), CancelToken())
+    assert second.reused_tokens >= len(prompt) - 1
+    cancelled = CancelToken()
+    cancelled.cancel()
+    assert qwen.generate(longer, GenerationParams(), cancelled).stop_reason == "cancelled"
+
+
+def test_prefix_only_model_loads_without_fim() -> None:
+    engine = load_engine(resolve("smollm2-135m"), EngineSettings(context_length=1024))
+    assert engine.info.fim is None
+    gen = engine.generate(
+        engine.tokenize("def hello():\n    print("), GenerationParams(max_tokens=8), CancelToken()
+    )
+    assert gen.prompt_tokens > 0
+    engine.close()
+
+
+def test_cli_complete_prints_a_suggestion() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lsp_server", "complete", "examples/fibonacci.py:5:12"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "fibonacci" in result.stdout
+
+
+def test_cli_reports_a_missing_model_cleanly() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lsp_server",
+            "complete",
+            "examples/fibonacci.py:5:12",
+            "--model",
+            "/nonexistent/x.gguf",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1 and "/nonexistent/x.gguf" in result.stderr

@@ -1,0 +1,151 @@
+"""The real server, the real qwen2.5-coder-0.5b, a real LSP client (pytest-lsp)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from lsp_server.syntax.languages import new_parser
+from tests.e2e.conftest import MISSING_MODEL, init_params
+
+PY = "def fib(n):\n    if n < 2:\n        return n\n    return \n\n\nprint(fib(10))\n"
+JS = "function fact(n) {\n  if (n <= 1) {\n    return 1;\n  }\n  return \n}\n"
+
+
+def _open(client: LanguageClient, uri: str, language: str, text: str, version: int = 1) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, version, text))
+    )
+
+
+async def _inline(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, character),
+        )
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    return [item.insert_text for item in result.items]  # type: ignore[misc]
+
+
+def _has_errors(language: str, text: str) -> bool:
+    parser = new_parser(language)
+    assert parser is not None
+    return parser.parse(text.encode()).root_node.has_error
+
+
+def _insert(text: str, line: int, character: int, insert: str) -> str:
+    lines = text.split("\n")
+    lines[line] = lines[line][:character] + insert + lines[line][character:]
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("uri", "language", "text", "line"),
+    [("file:///tmp/fib.py", "python", PY, 3), ("file:///tmp/fact.js", "javascript", JS, 4)],
+)
+async def test_inline_completion_after_return(
+    client: LanguageClient, uri: str, language: str, text: str, line: int
+) -> None:
+    character = len(text.split("\n")[line])
+    _open(client, uri, language, text)
+    items = await _inline(client, uri, line, character)
+    assert len(items) == 1 and items[0].strip()
+    assert not _has_errors(language, _insert(text, line, character, items[0]))
+
+
+async def test_completion_item_carries_the_same_text(client: LanguageClient) -> None:
+    uri = "file:///tmp/fib2.py"
+    _open(client, uri, "python", PY)
+    inline = await _inline(client, uri, 3, 11)
+    result = await client.text_document_completion_async(
+        types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri), position=types.Position(3, 11)
+        )
+    )
+    assert isinstance(result, types.CompletionList) and result.is_incomplete
+    edit = result.items[0].text_edit
+    assert isinstance(edit, types.TextEdit)
+    assert edit.new_text == inline[0]
+    assert edit.range == types.Range(types.Position(3, 11), types.Position(3, 11))
+
+
+async def test_incremental_edits_are_seen(client: LanguageClient) -> None:
+    uri = "file:///tmp/inc.py"
+    _open(client, uri, "python", PY.replace("    return \n\n", "\n\n"))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri, 2),
+            [
+                types.TextDocumentContentChangePartial(
+                    types.Range(types.Position(3, 0), types.Position(3, 0)), "    return "
+                )
+            ],
+        )
+    )
+    items = await _inline(client, uri, 3, 11)
+    assert items and not _has_errors("python", _insert(PY, 3, 11, items[0]))
+
+
+async def test_closed_document_is_an_invalid_params_error(client: LanguageClient) -> None:
+    uri = "file:///tmp/closed.py"
+    _open(client, uri, "python", PY)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+    )
+    with pytest.raises(JsonRpcException) as err:
+        await _inline(client, uri, 3, 11)
+    assert err.value.code == -32602
+    # The server keeps serving.
+    _open(client, "file:///tmp/again.py", "python", PY)
+    assert await _inline(client, "file:///tmp/again.py", 3, 11)
+
+
+async def test_position_past_the_end_is_clamped(client: LanguageClient) -> None:
+    uri = "file:///tmp/end.py"
+    _open(client, uri, "python", "x = 1\ny = ")
+    items = await _inline(client, uri, 99, 99)
+    assert isinstance(items, list)
+
+
+async def test_model_load_reports_progress(client: LanguageClient) -> None:
+    _open(client, "file:///tmp/p.py", "python", PY)
+    await _inline(client, "file:///tmp/p.py", 3, 11)  # returns once the model is loaded
+    for _ in range(50):
+        reports = [r for values in client.progress_reports.values() for r in values]
+        if any(isinstance(r, types.WorkDoneProgressEnd) for r in reports):
+            break
+        await asyncio.sleep(0.1)
+    kinds = [type(r) for values in client.progress_reports.values() for r in values]
+    assert kinds[0] is types.WorkDoneProgressBegin and kinds[-1] is types.WorkDoneProgressEnd
+
+
+async def test_missing_model_is_reported_and_answers_are_empty(
+    client_missing_model: LanguageClient,
+) -> None:
+    client = client_missing_model
+    await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    message = client.messages[0]
+    assert message.type == types.MessageType.Error and MISSING_MODEL in message.message
+    _open(client, "file:///tmp/m.py", "python", PY)
+    assert await _inline(client, "file:///tmp/m.py", 3, 11) == []
+
+
+async def test_invalid_setting_is_named_and_utf8_is_negotiated(bare_client: LanguageClient) -> None:
+    result = await bare_client.initialize_session(
+        init_params({"completion": {"maxTokens": "lots"}}, encodings=["utf-8", "utf-16"])
+    )
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    assert result.capabilities.inline_completion_provider
+    await bare_client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    assert any("completion.maxTokens" in m.message for m in bare_client.messages)
+    # UTF-8 columns: the emoji counts 4, and completion still works after it.
+    text = 's = "😋"\ndef fib(n):\n    if n < 2:\n        return n\n    return \n'
+    _open(bare_client, "file:///tmp/u8.py", "python", text)
+    assert await _inline(bare_client, "file:///tmp/u8.py", 4, 11)

@@ -1,0 +1,50 @@
+"""A deterministic engine for pipeline-logic tests: one token per character, and a
+scripted answer fed character by character (so stop rules are exercised)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lsp_server.engines.base import CancelToken, EngineInfo, Generation, GenerationParams
+from lsp_server.prompt.fim import FimTokens
+from lsp_server.prompt.fim_formats import PSM
+
+PRE, SUF, MID = -1, -2, -3
+
+
+class FakeEngine:
+    def __init__(self, answer: str, fim: bool = True, context_length: int = 4096) -> None:
+        self.answer = answer
+        self.prompts: list[list[int]] = []
+        self.info = EngineInfo(
+            name="fake",
+            family="qwen2.5-coder" if fim else None,
+            fim=FimTokens(PRE, SUF, MID) if fim else None,
+            layout=PSM if fim else (),
+            context_length=context_length,
+        )
+
+    def tokenize(self, text: str) -> list[int]:
+        return [ord(ch) for ch in text]
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return "".join(chr(t) for t in tokens if t >= 0)
+
+    def generate(
+        self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
+    ) -> Generation:
+        self.prompts.append(list(prompt))
+        result = Generation("", prompt_tokens=len(prompt), stop_reason="eog")
+        for ch in self.answer[: params.max_tokens]:
+            if cancel.cancelled:
+                result.stop_reason = "cancelled"
+                break
+            result.text += ch
+            result.tokens.append(ord(ch))
+            if params.stop_when is not None and params.stop_when(result.text):
+                result.stop_reason = "stop_when"
+                break
+        return result
+
+    def close(self) -> None:
+        pass

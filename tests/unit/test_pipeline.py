@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import pytest
+
+from lsp_server.completion.pipeline import CompletionRequest, complete, plan_for
+from lsp_server.config.settings import CompletionSettings
+from lsp_server.engines.base import CancelToken
+from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
+
+SETTINGS = CompletionSettings()
+FIB = "def fib(n):\n    if n < 2:\n        return n\n    return \n\nprint(fib(3))\n"
+CURSOR = FIB.index("return \n\n") + len("return ")
+
+
+def test_psm_prompt_holds_prefix_then_suffix() -> None:
+    engine = FakeEngine("fib(n - 1) + fib(n - 2)\n\nprint(1)")
+    suggestion = complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
+    assert suggestion.text == "fib(n - 1) + fib(n - 2)"
+    assert not suggestion.multiline and suggestion.start == suggestion.end == CURSOR
+    prompt = engine.prompts[0]
+    assert prompt[0] == PRE and prompt[-1] == MID
+    split = prompt.index(SUF)
+    assert engine.detokenize(prompt[1:split]) == FIB[:CURSOR]
+    assert engine.detokenize(prompt[split + 1 : -1]) == FIB[CURSOR:]
+    # Generation stopped at the first complete line instead of running on.
+    assert engine.answer.startswith(suggestion.generation.text)  # type: ignore[union-attr]
+    assert suggestion.generation.stop_reason == "stop_when"  # type: ignore[union-attr]
+
+
+def test_prefix_only_model_gets_no_suffix() -> None:
+    engine = FakeEngine("n\n", fim=False)
+    complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
+    assert engine.detokenize(engine.prompts[0]) == FIB[:CURSOR]
+
+
+def test_windows_respect_budgets_and_line_boundaries() -> None:
+    text = "".join(f"line_{i} = {i}\n" for i in range(200)) + "x = "
+    engine = FakeEngine("1\n")
+    settings = CompletionSettings(prefix_tokens=100, suffix_tokens=0)
+    complete(CompletionRequest(text, len(text), "python"), engine, settings)
+    prefix = engine.detokenize(engine.prompts[0][1 : engine.prompts[0].index(SUF)])
+    assert len(prefix) <= 100
+    assert prefix.startswith("line_") and prefix.endswith("x = ")
+
+
+def test_context_length_caps_the_budgets() -> None:
+    text = "a = 1\n" * 1000
+    engine = FakeEngine("b\n", context_length=300)
+    complete(
+        CompletionRequest(text, len(text), "python"),
+        engine,
+        CompletionSettings(prefix_tokens=5000, suffix_tokens=5000, max_tokens=100),
+    )
+    assert len(engine.prompts[0]) <= 300 - 100
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "expected"),
+    [
+        # Blank line in a body: a block, cut where the model dedents.
+        (
+            "def f(x):\n    \n",
+            "y = x * 2\n    return y\n\nprint(f(2))\n",
+            "y = x * 2\n    return y",
+        ),
+        # Completion repeating the closing bracket already in the suffix.
+        ("print(len(|))\n", "items))", "items"),
+        # A completion that closes only its own bracket keeps it.
+        ("x = max(|)\n", "abs(a), b", "abs(a), b"),
+        # Whitespace-only output is no suggestion.
+        ("x = |\n", "   \n", ""),
+        # Multi-line output that starts repeating the next line is cut there.
+        ("def f():\n    |\n    return 1\n", "a = 1\n    return 1\n", "a = 1"),
+    ],
+)
+def test_postprocessing(text: str, answer: str, expected: str) -> None:
+    cursor = text.index("|") if "|" in text else text.index("    \n") + 4
+    text = text.replace("|", "")
+    suggestion = complete(CompletionRequest(text, cursor, "python"), FakeEngine(answer), SETTINGS)
+    assert suggestion.text == expected
+
+
+def test_plan() -> None:
+    assert plan_for("def f():\n    \n", 13).multiline
+    assert not plan_for("x = 1", 4).multiline
+    assert plan_for("x = 1", 4, multiline=True).multiline
+    plan = plan_for("    foo(|)\n    bar\n".replace("|", ""), 8)
+    assert plan.line_rest == ")" and plan.next_lines == ["    bar"]
+
+
+def test_cancelled_generation_yields_no_text() -> None:
+    token = CancelToken()
+    token.cancel()
+    suggestion = complete(CompletionRequest(FIB, CURSOR), FakeEngine("abc\n"), SETTINGS, token)
+    assert suggestion.text == ""
+    assert suggestion.generation.stop_reason == "cancelled"  # type: ignore[union-attr]
+
+
+def test_cursor_past_the_end_is_clamped() -> None:
+    suggestion = complete(CompletionRequest("x = ", 999), FakeEngine("1\n"), SETTINGS)
+    assert suggestion.text == "1" and suggestion.start == 4

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lsp_server.documents.positions import (
+    Encoding,
+    byte_to_offset,
+    offset_to_byte,
+    offset_to_point,
+    offset_to_position,
+    position_to_offset,
+)
+
+TEXT = "a😋b\nxé😋y\n\nlast"
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "encoding", "offset"),
+    [
+        (0, 0, Encoding.UTF16, 0),
+        (0, 1, Encoding.UTF16, 1),
+        (0, 3, Encoding.UTF16, 2),  # after the emoji: 2 UTF-16 units
+        (0, 4, Encoding.UTF16, 3),
+        (0, 2, Encoding.UTF32, 2),
+        (0, 5, Encoding.UTF8, 2),  # emoji is 4 UTF-8 bytes
+        (1, 3, Encoding.UTF8, 6),  # "xé" = 1 + 2 bytes
+        (1, 2, Encoding.UTF16, 6),
+        (1, 4, Encoding.UTF16, 7),
+        (2, 0, Encoding.UTF16, 9),
+        (3, 4, Encoding.UTF16, 14),
+    ],
+)
+def test_position_to_offset(line: int, column: int, encoding: Encoding, offset: int) -> None:
+    assert position_to_offset(TEXT, line, column, encoding) == offset
+    assert offset_to_position(TEXT, offset, encoding) == (line, column)
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "offset"),
+    [(0, 99, 3), (2, 5, 9), (9, 0, len(TEXT)), (3, 99, len(TEXT)), (-1, -5, 0)],
+)
+def test_positions_past_the_end_are_clamped(line: int, column: int, offset: int) -> None:
+    assert position_to_offset(TEXT, line, column, Encoding.UTF16) == offset
+
+
+def test_byte_and_point_conversions_with_astral_characters() -> None:
+    offset = TEXT.index("y")
+    assert offset_to_byte(TEXT, offset) == len(TEXT[:offset].encode())
+    assert offset_to_point(TEXT, offset) == (1, len("xé😋".encode()))
+    assert byte_to_offset(TEXT.encode(), offset_to_byte(TEXT, offset)) == offset
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "\n", "é", "😋", "中", " "]), max_size=40), st.data())
+def test_roundtrip_every_offset(text: str, data: st.DataObject) -> None:
+    offset = data.draw(st.integers(0, len(text)))
+    for encoding in Encoding:
+        line, column = offset_to_position(text, offset, encoding)
+        assert position_to_offset(text, line, column, encoding) == offset

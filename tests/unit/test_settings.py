@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lsp_server.config.settings import Settings, parse_settings, to_wire
+
+
+def test_defaults_and_wire_names() -> None:
+    wire = to_wire(Settings())
+    assert wire["completion"]["maxTokens"] == 128
+    assert wire["engine"]["contextLength"] == 4096
+    assert parse_settings(wire) == (Settings(), [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "check"),
+    [
+        (
+            {"completion": {"maxTokens": "lots"}},
+            "completion.maxTokens",
+            lambda s: s.completion.max_tokens == 128,
+        ),
+        (
+            {"completion": {"deadlineMs": 0}},
+            "completion.deadlineMs",
+            lambda s: s.completion.deadline_ms == 4000,
+        ),
+        ({"engine": {"threads": True}}, "engine.threads", lambda s: s.engine.threads == 0),
+        ({"logLevel": "loud"}, "logLevel", lambda s: s.log_level == "warning"),
+        ({"modle": "x"}, "modle", lambda s: s.model is None),
+        ({"engine": 3}, "engine", lambda s: s.engine.threads == 0),
+    ],
+)
+def test_bad_values_are_named_and_replaced_by_defaults(
+    raw: dict[str, Any], field: str, check: Any
+) -> None:
+    settings, errors = parse_settings(raw)
+    assert len(errors) == 1 and errors[0].startswith(field)
+    assert check(settings)
+
+
+def test_good_values_merge_and_wrapping_key() -> None:
+    base, _ = parse_settings({"model": "smollm2-135m"})
+    settings, errors = parse_settings({"slm-ls": {"completion": {"maxTokens": 16}}}, base)
+    assert errors == []
+    assert settings.model == "smollm2-135m" and settings.completion.max_tokens == 16
+    assert parse_settings(None, base) == (base, [])
