@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--file", type=Path, default=None, help="file to complete (default: the bundled sample)"
     )
+    demo.add_argument("--repeat", type=int, default=0, help="then N more timed completions")
     _common(demo)
     return parser
 

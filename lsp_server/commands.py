@@ -117,4 +117,4 @@ def _speed_probe(engine: Engine) -> None:
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     from lsp_server.client.demo import run_demo
 
-    return run_demo(args.model, args.file)
+    return run_demo(args.model, args.file, args.repeat)

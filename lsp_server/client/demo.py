@@ -4,6 +4,7 @@ the server returns over LSP."""
 from __future__ import annotations
 
 import asyncio
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,7 +42,31 @@ def _ensure_model(model: str | None) -> None:
     pull(entry)
 
 
-async def _complete_over_lsp(path: Path, model: str | None) -> tuple[str, float]:
+async def _inline(client: LanguageClient, uri: str, line: int, character: int) -> str:
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, character),
+        )
+    )
+    items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
+    insert = items[0].insert_text if items else ""
+    return insert if isinstance(insert, str) else insert.value
+
+
+async def _touch_end(client: LanguageClient, uri: str, text: str, version: int) -> None:
+    """An edit at the end of the file: the suffix changes, as when the user types there."""
+    end = types.Position(text.count("\n"), len(text.rsplit("\n", 1)[-1]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [types.TextDocumentContentChangePartial(types.Range(end, end), "#")],
+        )
+    )
+
+
+async def _complete_over_lsp(path: Path, model: str | None, repeat: int) -> tuple[str, list[float]]:
     text = path.read_text(encoding="utf-8")
     line, character = _cursor(text, path != SAMPLE)
     command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
@@ -59,36 +84,41 @@ async def _complete_over_lsp(path: Path, model: str | None) -> tuple[str, float]
             types.TextDocumentItem(uri, "python" if path.suffix == ".py" else "", 1, text)
         )
     )
-    started = time.perf_counter()
-    result = await client.text_document_inline_completion_async(
-        types.InlineCompletionParams(
-            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
-            text_document=types.TextDocumentIdentifier(uri),
-            position=types.Position(line, character),
-        )
-    )
-    elapsed = time.perf_counter() - started
+    timings: list[float] = []
+    first = ""
+    for index in range(1 + repeat):
+        if index:
+            await _touch_end(client, uri, text, index + 1)
+            text += "#"
+        started = time.perf_counter()
+        suggestion = await _inline(client, uri, line, character)
+        timings.append(time.perf_counter() - started)
+        first = first or suggestion
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    items = result.items if isinstance(result, types.InlineCompletionList) else (result or [])
-    insert = items[0].insert_text if items else ""
-    return (insert if isinstance(insert, str) else insert.value), elapsed
+    return first, timings
 
 
-def run_demo(model: str | None, file: Path | None) -> int:
+def run_demo(model: str | None, file: Path | None, repeat: int = 0) -> int:
     path = file or SAMPLE
     try:
         _ensure_model(model)
     except ModelError as exc:
         print(f"slm-ls demo: {exc}", file=sys.stderr)
         return 1
-    suggestion, elapsed = asyncio.run(_complete_over_lsp(path, model))
+    suggestion, timings = asyncio.run(_complete_over_lsp(path, model, repeat))
     text = path.read_text(encoding="utf-8")
     line, character = _cursor(text, file is not None)
     print(
-        f"{path.name}:{line + 1}:{character + 1} -> completion over LSP in {elapsed:.2f} s "
+        f"{path.name}:{line + 1}:{character + 1} -> completion over LSP in {timings[0]:.2f} s "
         "(model load included):"
     )
     print(text.split("\n")[line] + suggestion if suggestion else "(no suggestion)")
+    if repeat:
+        warm = sorted(timings[1:])
+        print(
+            f"{repeat} more completions, each after an edit at the end of the file: "
+            f"median {statistics.median(warm) * 1000:.0f} ms, max {warm[-1] * 1000:.0f} ms"
+        )
     return 0 if suggestion else 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lsp_server.config.settings import EngineSettings
-from lsp_server.engines.base import Engine
+from lsp_server.engines.base import Engine, EngineError
 from lsp_server.models.resolve import ResolvedModel, check_present
 
 
@@ -15,10 +15,18 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
     n_ctx = settings.context_length
     if model.entry is not None:
         n_ctx = min(n_ctx, model.entry.context_length)
-    return LlamaCppEngine(
-        model.path,
-        family=model.family,
-        n_ctx=n_ctx,
-        n_threads=settings.threads,
-        n_batch=settings.batch_size,
-    )
+    try:
+        return LlamaCppEngine(
+            model.path,
+            family=model.family,
+            n_ctx=n_ctx,
+            n_threads=settings.threads,
+            n_batch=settings.batch_size,
+        )
+    except EngineError as exc:
+        fix = (
+            f"delete it and run: slm-ls models pull {model.entry.name}"
+            if model.entry
+            else "check that it is a complete GGUF file"
+        )
+        raise EngineError(f"{exc} — {fix}") from exc

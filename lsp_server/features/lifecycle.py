@@ -69,7 +69,8 @@ def _spawn(ls: SlmLanguageServer) -> None:
 def register(server: SlmLanguageServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
-        ls.documents.encoding = Encoding(str(ls.workspace.position_encoding or "utf-16"))
+        kind = ls.workspace.position_encoding or "utf-16"
+        ls.documents.encoding = Encoding(getattr(kind, "value", kind))
         _pending_errors.extend(apply_settings(ls, params.initialization_options))
 
     @server.feature(types.INITIALIZED)

@@ -81,7 +81,7 @@ async def test_incremental_edits_are_seen(client: LanguageClient) -> None:
     _open(client, uri, "python", PY.replace("    return \n\n", "\n\n"))
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(uri, 2),
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [
                 types.TextDocumentContentChangePartial(
                     types.Range(types.Position(3, 0), types.Position(3, 0)), "    return "
