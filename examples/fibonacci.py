@@ -6,4 +6,5 @@ def fibonacci(n: int) -> int:
 
 
 if __name__ == "__main__":
-    print([fibonacci(i) for i in range(10)])
+    for i in range(10):
+        print(i, fibonacci(i))

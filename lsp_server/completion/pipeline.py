@@ -37,6 +37,9 @@ class Plan:
     cursor_indent: int  # column of the cursor when its line is blank before it
     line_rest: str  # the cursor line after the cursor
     next_lines: list[str]  # following non-blank lines (a few)
+    # Spaces/tabs typed after code, left out of the prompt: a lone trailing space is
+    # a rare token, while the model's own " word" tokens carry it (token healing).
+    healed: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,13 @@ def plan_for(text: str, offset: int, multiline: bool | None = None) -> Plan:
     before, rest = text[line_start:offset], text[offset:line_end]
     blank = not before.strip() and not rest.strip()
     following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()]
+    healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
     return Plan(
         multiline=blank if multiline is None else multiline,
         cursor_indent=len(before) if not before.strip() else trim.indentation(before),
         line_rest=rest,
         next_lines=following[:3],
+        healed=healed,
     )
 
 
@@ -69,14 +74,17 @@ def windows(
     request: CompletionRequest,
     engine: Engine,
     settings: CompletionSettings,
+    healed: str = "",
 ) -> tuple[Window, Window]:
-    """Prefix and suffix windows within the budgets and the model's context."""
+    """Prefix and suffix windows within the budgets and the model's context;
+    the prefix ends before the `healed` whitespace."""
     room = engine.info.context_length - settings.max_tokens - CONTROL_TOKENS
     prefix_budget = max(0, min(settings.prefix_tokens, room))
     suffix_budget = max(0, min(settings.suffix_tokens, room - prefix_budget))
     if engine.info.fim is None:
         suffix_budget = 0
-    prefix = prefix_window(request.text, request.offset, prefix_budget, engine.tokenize)
+    prefix_end = request.offset - len(healed)
+    prefix = prefix_window(request.text, prefix_end, prefix_budget, engine.tokenize)
     suffix = suffix_window(request.text, request.offset, suffix_budget, engine.tokenize)
     return prefix, suffix
 
@@ -96,6 +104,7 @@ def stop_rule(plan: Plan) -> Callable[[str], bool]:
 
 def postprocess(raw: str, plan: Plan) -> str:
     """Raw model text -> what the editor shows."""
+    raw = trim.unheal(raw, plan.healed)
     text = trim.block(raw, plan.cursor_indent) if plan.multiline else trim.first_line(raw)
     text = trim.drop_suffix_overlap(text, plan.line_rest, plan.next_lines)
     return trim.finish(text)
@@ -112,7 +121,7 @@ def complete(
     offset = min(max(request.offset, 0), len(request.text))
     request = CompletionRequest(request.text, offset, request.language, request.multiline)
     plan = plan_for(request.text, offset, request.multiline)
-    prefix, suffix = windows(request, engine, settings)
+    prefix, suffix = windows(request, engine, settings, plan.healed)
     info = engine.info
     prompt = build_prompt(info.layout, info.fim, prefix.tokens, suffix.tokens, info.bos)
     params = GenerationParams(

@@ -16,6 +16,16 @@ def bracket_balance(text: str) -> int:
     return sum(text.count(ch) for ch in OPENERS) - sum(text.count(ch) for ch in CLOSERS)
 
 
+def unheal(completion: str, healed: str) -> str:
+    """Drop the whitespace the user already typed (and the prompt left out) from the
+    start of the completion."""
+    if healed and completion.startswith(healed):
+        return completion[len(healed) :]
+    if healed and completion[:1] in (" ", "\t"):
+        return completion.lstrip(" \t")
+    return completion
+
+
 def first_line(completion: str) -> str:
     """Up to the first newline."""
     return completion.split("\n", 1)[0]

@@ -13,14 +13,15 @@ CURSOR = FIB.index("return \n\n") + len("return ")
 
 
 def test_psm_prompt_holds_prefix_then_suffix() -> None:
-    engine = FakeEngine("fib(n - 1) + fib(n - 2)\n\nprint(1)")
+    engine = FakeEngine(" fib(n - 1) + fib(n - 2)\n\nprint(1)")
     suggestion = complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
     assert suggestion.text == "fib(n - 1) + fib(n - 2)"
     assert not suggestion.multiline and suggestion.start == suggestion.end == CURSOR
     prompt = engine.prompts[0]
     assert prompt[0] == PRE and prompt[-1] == MID
     split = prompt.index(SUF)
-    assert engine.detokenize(prompt[1:split]) == FIB[:CURSOR]
+    # The space typed after `return` is left to the model's " fib" (token healing).
+    assert engine.detokenize(prompt[1:split]) == FIB[: CURSOR - 1]
     assert engine.detokenize(prompt[split + 1 : -1]) == FIB[CURSOR:]
     # Generation stopped at the first complete line instead of running on.
     assert engine.answer.startswith(suggestion.generation.text)  # type: ignore[union-attr]
@@ -28,9 +29,10 @@ def test_psm_prompt_holds_prefix_then_suffix() -> None:
 
 
 def test_prefix_only_model_gets_no_suffix() -> None:
-    engine = FakeEngine("n\n", fim=False)
-    complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
-    assert engine.detokenize(engine.prompts[0]) == FIB[:CURSOR]
+    engine = FakeEngine(" n\n", fim=False)
+    suggestion = complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
+    assert engine.detokenize(engine.prompts[0]) == FIB[: CURSOR - 1]
+    assert suggestion.text == "n"
 
 
 def test_windows_respect_budgets_and_line_boundaries() -> None:
@@ -40,7 +42,7 @@ def test_windows_respect_budgets_and_line_boundaries() -> None:
     complete(CompletionRequest(text, len(text), "python"), engine, settings)
     prefix = engine.detokenize(engine.prompts[0][1 : engine.prompts[0].index(SUF)])
     assert len(prefix) <= 100
-    assert prefix.startswith("line_") and prefix.endswith("x = ")
+    assert prefix.startswith("line_") and prefix.endswith("x =")
 
 
 def test_context_length_caps_the_budgets() -> None:
@@ -78,6 +80,21 @@ def test_postprocessing(text: str, answer: str, expected: str) -> None:
     text = text.replace("|", "")
     suggestion = complete(CompletionRequest(text, cursor, "python"), FakeEngine(answer), SETTINGS)
     assert suggestion.text == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "answer", "expected"),
+    [
+        ("x = ", " 1\n", "1"),  # the model re-types the healed space
+        ("x =  ", "  1\n", "1"),
+        ("x = ", "(1)\n", "(1)"),  # no space: inserted after the user's
+        ("    ", "pass\n", "pass"),  # indentation is never healed
+    ],
+)
+def test_trailing_whitespace_is_healed(line: str, answer: str, expected: str) -> None:
+    engine = FakeEngine(answer)
+    suggestion = complete(CompletionRequest(line, len(line)), engine, SETTINGS)
+    assert suggestion.text == expected and suggestion.start == len(line)
 
 
 def test_plan() -> None:
