@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.windows import Window, prefix_window, suffix_window
@@ -19,6 +19,28 @@ from lsp_server.prompt.fim import build_prompt
 
 # Room kept free in the context for the FIM control tokens and BOS.
 CONTROL_TOKENS = 8
+# What a simple plugin sends: fixed character windows around the cursor.
+NAIVE_PREFIX_CHARS = 4000
+NAIVE_SUFFIX_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Steps:
+    """Pipeline steps that can be switched off (the benchmark's `naive` mode and ablations)."""
+
+    line_windows: bool = True  # token-budget windows cut at lines; off: fixed char windows
+    healing: bool = True  # trailing whitespace left to the model's tokens
+    trimming: bool = True  # one line or one block, suffix overlap removed
+    early_stop: bool = True  # stop generating once the trimmed result is final
+    kv_reuse: bool = True  # reuse the KV cache of the previous evaluation
+
+    @classmethod
+    def names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+FULL = Steps()
+NAIVE = Steps(line_windows=False, healing=False, trimming=False, early_stop=False, kv_reuse=False)
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,20 @@ def windows(
     return prefix, suffix
 
 
+def char_windows(
+    request: CompletionRequest, engine: Engine, settings: CompletionSettings
+) -> tuple[Window, Window]:
+    """The naive windows: fixed character spans, cut only to fit the context."""
+    room = engine.info.context_length - settings.max_tokens - CONTROL_TOKENS
+    before = request.text[max(0, request.offset - NAIVE_PREFIX_CHARS) : request.offset]
+    after = request.text[request.offset : request.offset + NAIVE_SUFFIX_CHARS]
+    suffix_ids = engine.tokenize(after) if engine.info.fim is not None else []
+    suffix_ids = suffix_ids[: max(0, room // 4)]
+    prefix_ids = engine.tokenize(before)
+    prefix_ids = prefix_ids[max(0, len(prefix_ids) - (room - len(suffix_ids))) :]
+    return Window(before, prefix_ids), Window(after, suffix_ids)
+
+
 def stop_rule(plan: Plan) -> Callable[[str], bool]:
     """Stop generating once the trimmed result can no longer change."""
     if not plan.multiline:
@@ -115,20 +151,27 @@ def complete(
     engine: Engine,
     settings: CompletionSettings,
     cancel: CancelToken | None = None,
+    steps: Steps = FULL,
 ) -> Suggestion:
     """The suggestion for the cursor in `request` (empty text when there is none)."""
     started = time.monotonic()
     offset = min(max(request.offset, 0), len(request.text))
     request = CompletionRequest(request.text, offset, request.language, request.multiline)
     plan = plan_for(request.text, offset, request.multiline)
-    prefix, suffix = windows(request, engine, settings, plan.healed)
+    if not steps.healing:
+        plan = replace(plan, healed="")
+    if steps.line_windows:
+        prefix, suffix = windows(request, engine, settings, plan.healed)
+    else:
+        prefix, suffix = char_windows(request, engine, settings)
     info = engine.info
     prompt = build_prompt(info.layout, info.fim, prefix.tokens, suffix.tokens, info.bos)
     params = GenerationParams(
         max_tokens=settings.max_tokens,
         deadline=started + settings.deadline_ms / 1000,
-        stop_when=stop_rule(plan),
+        stop_when=stop_rule(plan) if steps.early_stop else None,
+        reuse_cache=steps.kv_reuse,
     )
     generation = engine.generate(prompt, params, cancel or CancelToken())
-    text = postprocess(generation.text, plan)
+    text = postprocess(generation.text, plan) if steps.trimming else generation.text
     return Suggestion(text, offset, offset, plan.multiline, generation)

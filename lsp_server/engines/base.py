@@ -47,6 +47,7 @@ class GenerationParams:
     max_tokens: int = 128
     deadline: float | None = None  # time.monotonic() value
     stop_when: Callable[[str], bool] | None = None  # called with the text so far
+    reuse_cache: bool = True  # False: evaluate the whole prompt afresh
 
 
 @dataclass

@@ -160,6 +160,8 @@ class LlamaCppEngine:
         self, prompt: list[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         started = time.perf_counter()
+        if not params.reuse_cache:
+            self._llm.n_tokens = 0
         reused = self._reuse_prefix(prompt)
         result = Generation("", prompt_tokens=len(prompt), reused_tokens=reused)
         if not self._eval_prompt(prompt[reused:], params, cancel):
