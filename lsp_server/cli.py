@@ -44,6 +44,17 @@ def _parser() -> argparse.ArgumentParser:
     doctor = sub.add_parser("doctor", help="versions, model, FIM tokens, a short speed probe")
     _common(doctor)
 
+    bench = sub.add_parser(
+        "bench",
+        help="compare local models on FIM tasks (HumanEval, your repository, a task file)",
+        description="Run fill-in-the-middle tasks through the completion pipeline for each "
+        "model and mode; report pass@1, exact match, edit similarity, syntax validity, "
+        "latency, speed and memory.",
+    )
+    from lsp_server.bench.command import add_arguments
+
+    add_arguments(bench)
+
     demo = sub.add_parser("demo", help="start the server and complete a sample file over LSP")
     demo.add_argument(
         "--file", type=Path, default=None, help="file to complete (default: the bundled sample)"
@@ -76,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve(_settings(args), args.model, args.tcp)
         return 0
+    if args.command == "bench":
+        from lsp_server.bench.command import run
+
+        return run(args)
     from lsp_server import commands
 
     handlers = {

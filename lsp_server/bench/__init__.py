@@ -1,0 +1,1 @@
+"""`slm-ls bench`: task sources, the sandboxed test runner, metrics and reports."""

@@ -1,0 +1,74 @@
+"""Per-task quality metrics and summary statistics."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from tree_sitter import Node
+
+from lsp_server.syntax.languages import new_parser
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, reference: str) -> bool:
+    """Equal up to whitespace."""
+    return normalise(prediction) == normalise(reference)
+
+
+def levenshtein(a: str, b: str) -> int:
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def edit_similarity(prediction: str, reference: str) -> float:
+    """1 - Levenshtein distance / longer length, on whitespace-normalised text."""
+    a, b = normalise(prediction), normalise(reference)
+    if not a and not b:
+        return 1.0
+    return 1.0 - levenshtein(a, b) / max(len(a), len(b))
+
+
+def _count_errors(node: Node) -> int:
+    count = 1 if node.is_error or node.is_missing else 0
+    if node.has_error or node.is_missing:
+        count += sum(_count_errors(child) for child in node.children)
+    return count
+
+
+def syntax_errors(language: str, text: str) -> int | None:
+    """ERROR + MISSING nodes in `text`; None when the language has no grammar."""
+    parser = new_parser(language)
+    if parser is None:
+        return None
+    return _count_errors(parser.parse(text.encode("utf-8", "surrogatepass")).root_node)
+
+
+def syntax_valid(
+    language: str, prefix: str, prediction: str, reference: str, suffix: str
+) -> bool | None:
+    """The document with the prediction has no more errors than with the reference."""
+    got = syntax_errors(language, prefix + prediction + suffix)
+    want = syntax_errors(language, prefix + reference + suffix)
+    if got is None or want is None:
+        return None
+    return got <= want
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), nearest-rank; NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]

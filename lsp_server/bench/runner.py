@@ -1,0 +1,192 @@
+"""Run tasks through the completion pipeline for each (model, mode) and score them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from lsp_server.bench import metrics
+from lsp_server.bench.sandbox import test_program
+from lsp_server.bench.tasks import Task
+from lsp_server.completion.pipeline import FULL, NAIVE, CompletionRequest, Steps, complete
+from lsp_server.config.settings import Settings
+from lsp_server.engines.base import Engine
+
+
+def steps_for(mode: str) -> Steps:
+    """`full`, `naive`, or `full-no-STEP` (full with one step switched off)."""
+    if mode == "full":
+        return FULL
+    if mode == "naive":
+        return NAIVE
+    if mode.startswith("full-no-") and mode[8:].replace("-", "_") in Steps.names():
+        return replace(FULL, **{mode[8:].replace("-", "_"): False})
+    raise ValueError(
+        f"unknown mode {mode!r}: full, naive or full-no-STEP "
+        f"(STEP in {', '.join(s.replace('_', '-') for s in Steps.names())})"
+    )
+
+
+@dataclass
+class Row:
+    model: str
+    mode: str
+    task_id: str
+    kind: str
+    language: str
+    prediction: str
+    reference: str
+    latency_ms: float
+    prompt_tokens: int
+    evaluated_tokens: int  # prompt tokens processed (not reused from the KV cache)
+    generated_tokens: int
+    prompt_ms: float
+    generate_ms: float
+    stop_reason: str
+    exact_match: bool
+    edit_similarity: float
+    syntax_valid: bool | None
+    empty: bool
+    passed: bool | None = None  # None: the task has no tests
+    test_status: str = ""
+
+
+def current_rss_mb() -> float:
+    """Resident memory of this process now (Linux /proc), else the peak so far."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_task(task: Task, engine: Engine, settings: Settings, model: str, mode: str) -> Row:
+    request = CompletionRequest(task.prefix + task.suffix, len(task.prefix), task.language)
+    # Tasks are independent: every completion starts from a cold KV cache, so no mode
+    # profits from the prompt another mode (or task) left behind.
+    steps = replace(steps_for(mode), kv_reuse=False)
+    started = time.perf_counter()
+    suggestion = complete(request, engine, settings.completion, steps=steps)
+    latency = (time.perf_counter() - started) * 1000
+    gen = suggestion.generation
+    assert gen is not None
+    text = suggestion.text
+    return Row(
+        model=model,
+        mode=mode,
+        task_id=task.task_id,
+        kind=task.kind,
+        language=task.language,
+        prediction=text,
+        reference=task.middle,
+        latency_ms=latency,
+        prompt_tokens=gen.prompt_tokens,
+        evaluated_tokens=gen.prompt_tokens - gen.reused_tokens,
+        generated_tokens=len(gen.tokens),
+        prompt_ms=gen.prompt_ms,
+        generate_ms=gen.generate_ms,
+        stop_reason=gen.stop_reason,
+        exact_match=metrics.exact_match(text, task.middle),
+        edit_similarity=metrics.edit_similarity(text, task.middle),
+        syntax_valid=metrics.syntax_valid(
+            task.language, task.prefix, text, task.middle, task.suffix
+        ),
+        empty=not text.strip(),
+    )
+
+
+def score_tests(rows: list[Row], tasks: dict[str, Task], workers: int = 2) -> None:
+    """pass@1 for rows whose task has tests (sandboxed subprocesses, in parallel)."""
+    todo = [row for row in rows if tasks[row.task_id].has_tests]
+
+    def check(row: Row) -> None:
+        task = tasks[row.task_id]
+        outcome = test_program(
+            task.prefix, row.prediction, task.suffix, task.test, task.entry_point
+        )
+        row.passed, row.test_status = outcome.passed, outcome.status
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(check, todo))
+
+
+def summarise(rows: list[Row], peak_rss: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Per model, per mode: the metrics of docs/benchmarks.md."""
+    summary: dict[str, dict[str, Any]] = {}
+    for model in dict.fromkeys(r.model for r in rows):
+        summary[model] = {}
+        for mode in dict.fromkeys(r.mode for r in rows if r.model == model):
+            group = [r for r in rows if r.model == model and r.mode == mode]
+            summary[model][mode] = _summary(group, peak_rss.get(model, 0.0))
+    return summary
+
+
+def _rate(values: list[bool]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _summary(group: list[Row], rss: float) -> dict[str, Any]:
+    latencies = [r.latency_ms for r in group]
+    prompt_ms = sum(r.prompt_ms for r in group)
+    generate_ms = sum(r.generate_ms for r in group)
+    return {
+        "tasks": len(group),
+        "pass_at_1": _rate([bool(r.passed) for r in group if r.passed is not None]),
+        "exact_match": _rate([r.exact_match for r in group]),
+        "edit_similarity": sum(r.edit_similarity for r in group) / len(group),
+        "syntax_valid": _rate([bool(r.syntax_valid) for r in group if r.syntax_valid is not None]),
+        "empty": _rate([r.empty for r in group]),
+        "latency_p50_ms": metrics.percentile(latencies, 50),
+        "latency_p95_ms": metrics.percentile(latencies, 95),
+        "prompt_tokens_per_s": sum(r.evaluated_tokens for r in group) / prompt_ms * 1000
+        if prompt_ms
+        else None,
+        "generated_tokens_per_s": sum(r.generated_tokens for r in group) / generate_ms * 1000
+        if generate_ms
+        else None,
+        "peak_rss_mb": rss,
+    }
+
+
+def run_bench(
+    tasks: list[Task],
+    models: list[str],
+    modes: list[str],
+    settings: Settings,
+    load: Callable[[str], Engine],
+    time_budget: float | None = None,
+    on_row: Callable[[Row], None] | None = None,
+) -> tuple[list[Row], dict[str, float]]:
+    """Every task in every mode (interleaved, so a time budget cuts all modes alike),
+    model after model; each model gets an equal share of `time_budget` seconds.
+    Returns the rows and each model's peak RSS in MB."""
+    rows: list[Row] = []
+    peak: dict[str, float] = {}
+    share = time_budget / len(models) if time_budget is not None else None
+    for model in models:
+        started = time.monotonic()
+        engine = load(model)
+        peak[model] = current_rss_mb()
+        for task in tasks:
+            if share is not None and time.monotonic() - started > share:
+                break
+            for mode in modes:
+                row = run_task(task, engine, settings, model, mode)
+                rows.append(row)
+                peak[model] = max(peak[model], current_rss_mb())
+                if on_row is not None:
+                    on_row(row)
+        engine.close()
+    return rows, peak
+
+
+def rows_as_dicts(rows: list[Row]) -> list[dict[str, Any]]:
+    return [asdict(row) for row in rows]
