@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.bench import metrics
-from lsp_server.bench.sandbox import test_program
+from lsp_server.bench.sandbox import check_program
 from lsp_server.bench.tasks import Task
 from lsp_server.completion.pipeline import FULL, NAIVE, CompletionRequest, Steps, complete
 from lsp_server.config.settings import Settings
@@ -109,7 +109,7 @@ def score_tests(rows: list[Row], tasks: dict[str, Task], workers: int = 2) -> No
 
     def check(row: Row) -> None:
         task = tasks[row.task_id]
-        outcome = test_program(
+        outcome = check_program(
             task.prefix, row.prediction, task.suffix, task.test, task.entry_point
         )
         row.passed, row.test_status = outcome.passed, outcome.status

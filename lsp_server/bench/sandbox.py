@@ -66,7 +66,7 @@ def run_program(source: str, timeout: float = 10.0, memory_mb: int = 1024) -> Ou
     return Outcome(False, "failed", err.decode("utf-8", "replace")[-300:])
 
 
-def test_program(
+def check_program(
     prefix: str, completion: str, suffix: str, test: str, entry_point: str, timeout: float = 10.0
 ) -> Outcome:
     """HumanEval-style check: the completed program, its `check`, called on the entry point."""
