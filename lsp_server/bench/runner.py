@@ -12,9 +12,10 @@ from typing import Any
 from lsp_server.bench import metrics
 from lsp_server.bench.sandbox import check_program
 from lsp_server.bench.tasks import Task
-from lsp_server.completion.pipeline import FULL, NAIVE, CompletionRequest, Steps, complete
+from lsp_server.completion.pipeline import CompletionRequest, complete
+from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
-from lsp_server.engines.base import Engine
+from lsp_server.engines.base import Engine, Generation
 
 
 def steps_for(mode: str) -> Steps:
@@ -23,6 +24,8 @@ def steps_for(mode: str) -> Steps:
         return FULL
     if mode == "naive":
         return NAIVE
+    if mode == "naive-line":
+        return NAIVE_LINE
     if mode.startswith("full-no-") and mode[8:].replace("-", "_") in Steps.names():
         return replace(FULL, **{mode[8:].replace("-", "_"): False})
     raise ValueError(
@@ -76,8 +79,7 @@ def run_task(task: Task, engine: Engine, settings: Settings, model: str, mode: s
     started = time.perf_counter()
     suggestion = complete(request, engine, settings.completion, steps=steps)
     latency = (time.perf_counter() - started) * 1000
-    gen = suggestion.generation
-    assert gen is not None
+    gen = suggestion.generation or Generation("", stop_reason=suggestion.skipped)
     text = suggestion.text
     return Row(
         model=model,

@@ -1,21 +1,30 @@
 """The completion pipeline as a chain of plain functions.
 
-request (text + cursor offset) -> mode -> prefix/suffix windows -> token-id prompt
--> engine -> trimmed suggestion. The server, `slm-ls complete` and the benchmark
-all call `complete`; nothing here knows about LSP.
+request (text + cursor + tree) -> plan (when, how much) -> context windows ->
+token-id prompt -> engine -> post-processing -> suggestion. The server,
+`slm-ls complete` and the benchmark all call `complete`; nothing here knows LSP.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
+from tree_sitter import Tree
+
+from lsp_server.completion.plan import Plan, plan_for
+from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.windows import Window, prefix_window, suffix_window
 from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
 from lsp_server.postprocess import trim
+from lsp_server.postprocess.chain import postprocess
+from lsp_server.postprocess.parse_check import Checker
 from lsp_server.prompt.fim import build_prompt
+from lsp_server.syntax.languages import new_parser
+
+__all__ = ["FULL", "NAIVE", "NAIVE_LINE", "CompletionRequest", "Steps", "Suggestion", "complete"]
 
 # Room kept free in the context for the FIM control tokens and BOS.
 CONTROL_TOKENS = 8
@@ -25,43 +34,13 @@ NAIVE_SUFFIX_CHARS = 1000
 
 
 @dataclass(frozen=True)
-class Steps:
-    """Pipeline steps that can be switched off (the benchmark's `naive` mode and ablations)."""
-
-    line_windows: bool = True  # token-budget windows cut at lines; off: fixed char windows
-    healing: bool = True  # trailing whitespace left to the model's tokens
-    trimming: bool = True  # one line or one block, suffix overlap removed
-    early_stop: bool = True  # stop generating once the trimmed result is final
-    kv_reuse: bool = True  # reuse the KV cache of the previous evaluation
-
-    @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
-
-
-FULL = Steps()
-NAIVE = Steps(line_windows=False, healing=False, trimming=False, early_stop=False, kv_reuse=False)
-
-
-@dataclass(frozen=True)
 class CompletionRequest:
     text: str
     offset: int  # str offset of the cursor
     language: str = "plaintext"
     multiline: bool | None = None  # None: decided from the cursor
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What kind of completion the cursor calls for."""
-
-    multiline: bool
-    cursor_indent: int  # column of the cursor when its line is blank before it
-    line_rest: str  # the cursor line after the cursor
-    next_lines: list[str]  # following non-blank lines (a few)
-    # Spaces/tabs typed after code, left out of the prompt: a lone trailing space is
-    # a rare token, while the model's own " word" tokens carry it (token healing).
-    healed: str = ""
+    tree: Tree | None = None  # the tree of `text`, when the caller keeps one
+    invoked: bool = True  # False: an automatic request, which may be skipped
 
 
 @dataclass(frozen=True)
@@ -71,25 +50,7 @@ class Suggestion:
     end: int
     multiline: bool
     generation: Generation | None = None
-
-
-def plan_for(text: str, offset: int, multiline: bool | None = None) -> Plan:
-    """Single line in the middle of code; a block when the cursor line is blank."""
-    offset = min(max(offset, 0), len(text))
-    line_start = text.rfind("\n", 0, offset) + 1
-    line_end = text.find("\n", offset)
-    line_end = len(text) if line_end < 0 else line_end
-    before, rest = text[line_start:offset], text[offset:line_end]
-    blank = not before.strip() and not rest.strip()
-    following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()]
-    healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
-    return Plan(
-        multiline=blank if multiline is None else multiline,
-        cursor_indent=len(before) if not before.strip() else trim.indentation(before),
-        line_rest=rest,
-        next_lines=following[:3],
-        healed=healed,
-    )
+    skipped: str = ""  # why no model call was made, if none was
 
 
 def windows(
@@ -133,17 +94,18 @@ def stop_rule(plan: Plan) -> Callable[[str], bool]:
     def block_ended(text: str) -> bool:
         lines = text.split("\n")
         complete = lines[1:-1]  # the last line may still grow
-        return any(ln.strip() and trim.indentation(ln) < plan.cursor_indent for ln in complete)
+        return any(ln.strip() and trim.indentation(ln) < plan.min_indent for ln in complete)
 
     return block_ended
 
 
-def postprocess(raw: str, plan: Plan) -> str:
-    """Raw model text -> what the editor shows."""
-    raw = trim.unheal(raw, plan.healed)
-    text = trim.block(raw, plan.cursor_indent) if plan.multiline else trim.first_line(raw)
-    text = trim.drop_suffix_overlap(text, plan.line_rest, plan.next_lines)
-    return trim.finish(text)
+def checker_for(request: CompletionRequest) -> Checker | None:
+    """A parse checker over the document around the cursor (None without a grammar)."""
+    parser = new_parser(request.language)
+    if parser is None:
+        return None
+    prefix, suffix = request.text[: request.offset], request.text[request.offset :]
+    return Checker(parser, prefix, suffix, request.tree)
 
 
 def complete(
@@ -156,8 +118,17 @@ def complete(
     """The suggestion for the cursor in `request` (empty text when there is none)."""
     started = time.monotonic()
     offset = min(max(request.offset, 0), len(request.text))
-    request = CompletionRequest(request.text, offset, request.language, request.multiline)
-    plan = plan_for(request.text, offset, request.multiline)
+    request = replace(request, offset=offset)
+    plan = plan_for(
+        request.text,
+        offset,
+        multiline=request.multiline,
+        tree=request.tree,
+        invoked=request.invoked,
+        use_tree=steps.syntax_plan,
+    )
+    if plan.skip_reason:
+        return Suggestion("", offset, offset, plan.multiline, skipped=plan.skip_reason)
     if not steps.healing:
         plan = replace(plan, healed="")
     if steps.line_windows:
@@ -173,5 +144,6 @@ def complete(
         reuse_cache=steps.kv_reuse,
     )
     generation = engine.generate(prompt, params, cancel or CancelToken())
-    text = postprocess(generation.text, plan) if steps.trimming else generation.text
+    checker = checker_for(request) if steps.parse_check else None
+    text = postprocess(generation.text, plan, steps, request.text[:offset], checker)
     return Suggestion(text, offset, offset, plan.multiline, generation)

@@ -71,7 +71,8 @@ class Document:
     def replace(self, start: int, end: int, new_text: str) -> None:
         """Replace text[start:end] (str offsets) and edit the tree to match."""
         start, end = sorted((min(max(start, 0), len(self.text)), min(max(end, 0), len(self.text))))
-        old_tree = self.tree
+        # Edit a copy: snapshots handed to the completion worker keep their own tree.
+        old_tree = self.tree.copy() if self.tree is not None else None
         if old_tree is not None:
             new_end_point = _point_after(offset_to_point(self.text, start), new_text)
             old_tree.edit(

@@ -24,9 +24,7 @@ LABEL_WIDTH = 60
 
 
 def _request(
-    ls: SlmLanguageServer,
-    uri: str,
-    position: types.Position,
+    ls: SlmLanguageServer, uri: str, position: types.Position, invoked: bool
 ) -> CompletionRequest | None:
     try:
         doc = ls.documents.get(uri)
@@ -35,15 +33,13 @@ def _request(
     if doc.skipped_reason is not None:
         return None
     offset = position_to_offset(doc.text, position.line, position.character, ls.documents.encoding)
-    return CompletionRequest(doc.text, offset, doc.language)
+    return CompletionRequest(doc.text, offset, doc.language, tree=doc.tree, invoked=invoked)
 
 
 async def _suggest(
-    ls: SlmLanguageServer,
-    uri: str,
-    position: types.Position,
+    ls: SlmLanguageServer, uri: str, position: types.Position, invoked: bool
 ) -> tuple[CompletionRequest, Suggestion] | None:
-    request = _request(ls, uri, position)
+    request = _request(ls, uri, position, invoked)
     if request is None:
         return None
     try:
@@ -70,7 +66,8 @@ def register(server: SlmLanguageServer) -> None:
         ls: SlmLanguageServer,
         params: types.InlineCompletionParams,
     ) -> types.InlineCompletionList:
-        found = await _suggest(ls, params.text_document.uri, params.position)
+        invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        found = await _suggest(ls, params.text_document.uri, params.position, invoked)
         if found is None:
             return types.InlineCompletionList(items=[])
         request, suggestion = found
@@ -87,7 +84,9 @@ def register(server: SlmLanguageServer) -> None:
         ls: SlmLanguageServer,
         params: types.CompletionParams,
     ) -> types.CompletionList:
-        found = await _suggest(ls, params.text_document.uri, params.position)
+        context = params.context
+        invoked = context is None or context.trigger_kind == types.CompletionTriggerKind.Invoked
+        found = await _suggest(ls, params.text_document.uri, params.position, invoked)
         if found is None:
             return types.CompletionList(is_incomplete=True, items=[])
         request, suggestion = found

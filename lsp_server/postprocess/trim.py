@@ -1,19 +1,61 @@
-"""First-version trimming: one line or one block, without what the suffix already has."""
+"""Cutting model output to what the cursor asked for: one line or one block."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+
+OPENERS = "([{"
+CLOSERS = ")]}"
+QUOTES = "\"'`"
 
 
 def indentation(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-OPENERS = "([{"
-CLOSERS = ")]}"
+def _scan(text: str) -> Iterator[tuple[int, str, str]]:
+    """(index, char, open quote before the char) — a lexer-free guess good enough for
+    brackets and quotes: quotes pair up, backslash escapes, newlines end ' and "."""
+    quote = ""
+    escaped = False
+    for index, ch in enumerate(text):
+        yield index, ch, quote
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote or (ch == "\n" and quote != "`"):
+                quote = ""
+        elif ch in QUOTES:
+            quote = ch
+
+
+def code_chars(text: str) -> Iterator[tuple[int, str]]:
+    """(index, char) of the characters outside string literals (quotes excluded)."""
+    for index, ch, quote in _scan(text):
+        if not quote and ch not in QUOTES:
+            yield index, ch
+
+
+def open_quote(text: str) -> str:
+    """The quote character of a string literal left open at the end of `text`, or ""."""
+    state = ""
+    for _, ch, quote in _scan(text):
+        state = quote
+        if quote:
+            if ch == quote or (ch == "\n" and quote != "`"):
+                state = ""
+        elif ch in QUOTES:
+            state = ch
+    return state
 
 
 def bracket_balance(text: str) -> int:
-    """Openers minus closers (strings are not special-cased in this first version)."""
-    return sum(text.count(ch) for ch in OPENERS) - sum(text.count(ch) for ch in CLOSERS)
+    """Openers minus closers outside strings."""
+    return sum(
+        1 if ch in OPENERS else -1 for _, ch in code_chars(text) if ch in OPENERS or ch in CLOSERS
+    )
 
 
 def unheal(completion: str, healed: str) -> str:
@@ -31,44 +73,24 @@ def first_line(completion: str) -> str:
     return completion.split("\n", 1)[0]
 
 
-def block(completion: str, cursor_indent: int) -> str:
-    """Lines of a multi-line completion until one ends the block of the cursor.
+def block(completion: str, min_indent: int) -> str:
+    """Lines of a multi-line completion until one ends the cursor's block.
 
     The first line continues the cursor line; a later non-blank line indented
-    less than the cursor's column ends the completion.
+    less than `min_indent` ends the completion, and so does a line that closes a
+    bracket opened before the completion (the enclosing block's closing brace).
     """
     lines = completion.split("\n")
     kept = [lines[0]]
+    depth = bracket_balance(lines[0])
     for line in lines[1:]:
-        if line.strip() and indentation(line) < cursor_indent:
+        if line.strip() and indentation(line) < min_indent:
             break
+        if line.strip()[:1] in CLOSERS and depth + bracket_balance(line) < 0:
+            break
+        depth += bracket_balance(line)
         kept.append(line)
     return "\n".join(kept).rstrip()
-
-
-def drop_suffix_overlap(completion: str, line_rest: str, next_lines: list[str]) -> str:
-    """Remove what the model repeats of the text after the cursor.
-
-    `line_rest` is the cursor line after the cursor; `next_lines` are the
-    following non-blank lines. A completion ending with `line_rest` loses that
-    ending; a multi-line completion is cut where it starts repeating the next line.
-    """
-    rest = line_rest.strip()
-    closes_something = any(ch in CLOSERS for ch in rest)
-    if (
-        rest
-        and completion.rstrip().endswith(rest)
-        and (not closes_something or bracket_balance(completion) < 0)
-    ):
-        completion = completion.rstrip()[: -len(rest)]
-    if next_lines and "\n" in completion:
-        follow = next_lines[0].strip()
-        lines = completion.split("\n")
-        for index, line in enumerate(lines[1:], start=1):
-            if follow and line.strip() == follow:
-                completion = "\n".join(lines[:index])
-                break
-    return completion
 
 
 def finish(completion: str) -> str:

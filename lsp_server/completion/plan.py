@@ -1,0 +1,73 @@
+"""When to complete, and how much: one line or a block, decided from the cursor's
+line and (when there is one) the syntax tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Tree
+
+from lsp_server.postprocess.trim import indentation
+from lsp_server.syntax.cursor import analyse
+
+
+@dataclass(frozen=True)
+class Plan:
+    multiline: bool
+    min_indent: int  # a later line indented less ends a multi-line completion
+    line_rest: str  # the cursor line after the cursor
+    next_lines: list[str]  # following non-blank lines (a few)
+    # Spaces/tabs typed after code, left out of the prompt: a lone trailing space is
+    # a rare token, while the model's own " word" tokens carry it (token healing).
+    healed: str = ""
+    skip_reason: str = ""  # non-empty: no automatic completion here
+
+
+def _line(text: str, offset: int) -> tuple[str, str, int]:
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    end = len(text) if end < 0 else end
+    return text[start:offset], text[offset:end], end
+
+
+def plan_for(
+    text: str,
+    offset: int,
+    *,
+    multiline: bool | None = None,
+    tree: Tree | None = None,
+    invoked: bool = True,
+    use_tree: bool = True,
+) -> Plan:
+    """A block when the cursor line is blank, or (with the tree) right after a block
+    opener; one line in the middle of code. Automatic requests in comments, strings
+    or the middle of an identifier are skipped."""
+    offset = min(max(offset, 0), len(text))
+    before, rest, line_end = _line(text, offset)
+    following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()][:3]
+    healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
+    blank = not before.strip() and not rest.strip()
+    syntax = (
+        analyse(
+            tree,
+            text.encode("utf-8", "surrogatepass"),
+            len(text[:offset].encode("utf-8", "surrogatepass")),
+        )
+        if (use_tree and tree is not None)
+        else None
+    )
+    opener = bool(syntax and syntax.after_opener)
+    skip = ""
+    if use_tree and not invoked:
+        if rest[:1].isalnum() or rest[:1] == "_":
+            skip = "middle of an identifier"
+        elif syntax is not None and (syntax.in_comment or syntax.in_string):
+            skip = "comment" if syntax.in_comment else "string"
+    return Plan(
+        multiline=(blank or opener) if multiline is None else multiline,
+        min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
+        line_rest=rest,
+        next_lines=following,
+        healed=healed,
+        skip_reason=skip,
+    )

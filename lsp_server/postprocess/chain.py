@@ -1,0 +1,31 @@
+"""The post-processing chain: raw model text -> what the editor shows."""
+
+from __future__ import annotations
+
+from lsp_server.completion.plan import Plan
+from lsp_server.completion.steps import Steps
+from lsp_server.postprocess import suffix, trim
+from lsp_server.postprocess.indent import match_indentation
+from lsp_server.postprocess.parse_check import Checker, parse_check
+
+
+def postprocess(
+    raw: str, plan: Plan, steps: Steps, prefix: str = "", checker: Checker | None = None
+) -> str:
+    """Each step below can be switched off through `steps`; `prefix` is the document
+    before the cursor (for indentation style); `checker` parses candidates."""
+    text = trim.unheal(raw, plan.healed) if steps.healing else raw
+    if steps.indent:
+        text = match_indentation(text, prefix)
+    if steps.trimming:
+        text = trim.block(text, plan.min_indent) if plan.multiline else trim.first_line(text)
+    elif steps.first_line_only:
+        text = trim.first_line(text)
+    if steps.suffix_overlap:
+        text = suffix.drop_repeated_rest(text, plan.line_rest)
+        text = suffix.drop_repeated_lines(text, plan.next_lines)
+    if steps.balance:
+        text = suffix.balance(text, plan.line_rest)
+    if steps.parse_check and checker is not None:
+        text = parse_check(text, checker)
+    return trim.finish(text) if steps.trimming else text

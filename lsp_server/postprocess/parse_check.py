@@ -1,0 +1,82 @@
+"""Parse check: insert the candidate into the document, reparse incrementally, and
+keep the longest prefix of the candidate that adds no ERROR/MISSING nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node, Parser, Tree
+
+MAX_TRIES = 12
+
+
+def count_errors(node: Node) -> int:
+    """ERROR and MISSING nodes under `node` (subtrees without errors are skipped)."""
+    total = 1 if node.is_error or node.is_missing else 0
+    if node.has_error:
+        total += sum(count_errors(child) for child in node.children)
+    return total
+
+
+def _point_after(data: bytes, start: int, inserted: bytes) -> tuple[int, int]:
+    row = data.count(b"\n", 0, start)
+    column = start - (data.rfind(b"\n", 0, start) + 1)
+    lines = inserted.split(b"\n")
+    if len(lines) == 1:
+        return row, column + len(inserted)
+    return row + len(lines) - 1, len(lines[-1])
+
+
+class Checker:
+    """Parses `prefix + candidate + suffix` for many candidates, incrementally from
+    the tree of the document without any (the `base`)."""
+
+    def __init__(self, parser: Parser, prefix: str, suffix: str, base: Tree | None = None):
+        self.parser = parser
+        self.head = prefix.encode("utf-8", "surrogatepass")
+        self.tail = suffix.encode("utf-8", "surrogatepass")
+        self.base = base if base is not None else parser.parse(self.head + self.tail)
+        self.base_errors = count_errors(self.base.root_node)
+
+    def errors(self, candidate: str) -> int:
+        inserted = candidate.encode("utf-8", "surrogatepass")
+        start = len(self.head)
+        point = _point_after(self.head, start, b"")
+        tree = self.base.copy()
+        tree.edit(
+            start_byte=start,
+            old_end_byte=start,
+            new_end_byte=start + len(inserted),
+            start_point=point,
+            old_end_point=point,
+            new_end_point=_point_after(self.head, start, inserted),
+        )
+        return count_errors(self.parser.parse(self.head + inserted + self.tail, tree).root_node)
+
+    def adds_errors(self, candidate: str) -> bool:
+        return self.errors(candidate) > self.base_errors
+
+
+def shorter_candidates(candidate: str) -> Iterator[str]:
+    """Prefixes of `candidate`, longest first: whole lines, then the first line cut
+    after each word."""
+    lines = candidate.split("\n")
+    for end in range(len(lines) - 1, 0, -1):
+        yield "\n".join(lines[:end])
+    first = lines[0]
+    cuts = [i for i, ch in enumerate(first) if ch in " ,;)]}" and i > 0]
+    for cut in reversed(cuts):
+        yield first[: cut + 1 if first[cut] in ")]}" else cut].rstrip()
+
+
+def parse_check(candidate: str, checker: Checker) -> str:
+    """`candidate` if it adds no syntax errors, else its longest prefix that adds
+    none (trying at most MAX_TRIES), else ""."""
+    if not candidate or not checker.adds_errors(candidate):
+        return candidate
+    for tries, shorter in enumerate(shorter_candidates(candidate)):
+        if tries >= MAX_TRIES:
+            break
+        if shorter.strip() and not checker.adds_errors(shorter):
+            return shorter
+    return ""

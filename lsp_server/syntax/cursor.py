@@ -1,0 +1,73 @@
+"""What the syntax tree says about the cursor: inside a comment or string, in the
+middle of an identifier, right after a block opener."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+
+# Tokens that open a block when they end the text before the cursor.
+OPENER_TOKENS = {":", "{", "do", "then", "=>", "->"}
+# ":" opens a block only as part of a definition, statement or clause (Python);
+# in dicts, slices, annotations or lambdas it does not.
+COLON_OPENER_PARENTS = ("_definition", "_statement", "_clause")
+
+
+@dataclass(frozen=True)
+class CursorSyntax:
+    in_comment: bool = False
+    in_string: bool = False
+    after_opener: bool = False  # the text before the cursor ends a block opener line
+
+
+def _node_at(tree: Tree, byte: int) -> Node | None:
+    if byte < 0:
+        return None
+    return tree.root_node.descendant_for_byte_range(byte, byte)
+
+
+def _ancestors(node: Node | None):  # type: ignore[no-untyped-def]
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def _inside(tree: Tree, byte: int, data: bytes, kind: str) -> bool:
+    """Is `byte` strictly inside a node whose type mentions `kind`?"""
+    for probe in (byte, byte - 1):
+        for node in _ancestors(_node_at(tree, probe)):
+            if kind in node.type and node.start_byte < byte:
+                if byte < node.end_byte:
+                    return True
+                # A line comment runs to the end of its line, where the cursor may sit.
+                at_line_end = byte >= len(data) or data[byte : byte + 1] in (b"\n", b"\r")
+                if kind == "comment" and byte == node.end_byte and at_line_end:
+                    return True
+    return False
+
+
+def _after_opener(tree: Tree, data: bytes, byte: int) -> bool:
+    line_start = data.rfind(b"\n", 0, byte) + 1
+    line_end = data.find(b"\n", byte)
+    rest = data[byte : len(data) if line_end < 0 else line_end].strip()
+    before = data[line_start:byte].rstrip()
+    if not before or rest not in (b"", b"}", b")", b"]", b"end"):
+        return False
+    token = _node_at(tree, line_start + len(before) - 1)
+    if token is None or token.is_named or token.type not in OPENER_TOKENS:
+        return False
+    if token.type != ":":
+        return True
+    return token.parent is not None and token.parent.type.endswith(COLON_OPENER_PARENTS)
+
+
+def analyse(tree: Tree | None, data: bytes, byte: int) -> CursorSyntax:
+    """The cursor's syntactic situation; all False without a tree."""
+    if tree is None:
+        return CursorSyntax()
+    return CursorSyntax(
+        in_comment=_inside(tree, byte, data, "comment"),
+        in_string=_inside(tree, byte, data, "string") or _inside(tree, byte, data, "char"),
+        after_opener=_after_opener(tree, data, byte),
+    )
