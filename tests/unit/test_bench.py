@@ -128,6 +128,6 @@ def test_modes_and_summary_with_a_fake_engine() -> None:
     # naive shows the raw output (with the extra line); full cuts it at the line's end
     # (and drops it where it would not parse).
     assert all(r.prediction == "return 1\nx" for r in rows if r.mode == "naive")
-    assert [r.prediction for r in rows if r.mode == "full"][0] == "return 1"
+    assert next(r.prediction for r in rows if r.mode == "full") == "return 1"
     assert all("x" not in r.prediction for r in rows if r.mode == "full")
     assert summary["full"]["pass_at_1"] is not None
