@@ -16,18 +16,31 @@ from tree_sitter import Tree
 from lsp_server.completion.plan import Plan, plan_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import CompletionSettings
+from lsp_server.context.assemble import OpenFile, build_context
 from lsp_server.context.windows import Window, prefix_window, suffix_window
 from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.chain import postprocess
 from lsp_server.postprocess.parse_check import Checker
 from lsp_server.prompt.fim import build_prompt
+from lsp_server.prompt.repo import comment_blocks, repo_head
 from lsp_server.syntax.languages import new_parser
 
-__all__ = ["FULL", "NAIVE", "NAIVE_LINE", "CompletionRequest", "Steps", "Suggestion", "complete"]
+__all__ = [
+    "FULL",
+    "NAIVE",
+    "NAIVE_LINE",
+    "CompletionRequest",
+    "OpenFile",
+    "Steps",
+    "Suggestion",
+    "complete",
+]
 
 # Room kept free in the context for the FIM control tokens and BOS.
 CONTROL_TOKENS = 8
+# Room for the repository format's own tokens (names, paths) around the snippets.
+REPO_OVERHEAD_TOKENS = 32
 # What a simple plugin sends: fixed character windows around the cursor.
 NAIVE_PREFIX_CHARS = 4000
 NAIVE_SUFFIX_CHARS = 1000
@@ -41,6 +54,9 @@ class CompletionRequest:
     multiline: bool | None = None  # None: decided from the cursor
     tree: Tree | None = None  # the tree of `text`, when the caller keeps one
     invoked: bool = True  # False: an automatic request, which may be skipped
+    path: str = ""  # workspace-relative path, for repository context
+    others: tuple[OpenFile, ...] = ()  # other open documents of the same language
+    repo_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,37 @@ def stop_rule(plan: Plan) -> Callable[[str], bool]:
     return block_ended
 
 
+def context_ids(
+    request: CompletionRequest,
+    engine: Engine,
+    settings: CompletionSettings,
+    windows_shown: tuple[Window, Window],
+    prefix_end: int,
+) -> tuple[list[int], list[int]]:
+    """(head, header): repository context before the FIM part, and same-file context
+    before the prefix window, within what the budget and the model's context allow."""
+    prefix, suffix = windows_shown
+    info = engine.info
+    room = info.context_length - settings.max_tokens - CONTROL_TOKENS - REPO_OVERHEAD_TOKENS
+    budget = min(settings.context_tokens, room - len(prefix.tokens) - len(suffix.tokens))
+    shown = (prefix_end - len(prefix.text), request.offset + len(suffix.text))
+    found = build_context(
+        request.text,
+        request.offset,
+        request.tree,
+        request.language,
+        shown,
+        list(request.others),
+        budget,
+        engine.tokenize,
+    )
+    head = repo_head(
+        found.snippets, request.path, request.repo_name or "workspace", info.fim, engine.tokenize
+    )
+    header = found.header + ("" if head else comment_blocks(found.snippets, request.language))
+    return head, engine.tokenize(header) if header else []
+
+
 def checker_for(request: CompletionRequest) -> Checker | None:
     """A parse checker over the document around the cursor (None without a grammar)."""
     parser = new_parser(request.language)
@@ -131,12 +178,19 @@ def complete(
         return Suggestion("", offset, offset, plan.multiline, skipped=plan.skip_reason)
     if not steps.healing:
         plan = replace(plan, healed="")
+    head: list[int] = []
+    header: list[int] = []
     if steps.line_windows:
         prefix, suffix = windows(request, engine, settings, plan.healed)
+        if steps.context:
+            prefix_end = offset - len(plan.healed)
+            head, header = context_ids(request, engine, settings, (prefix, suffix), prefix_end)
     else:
         prefix, suffix = char_windows(request, engine, settings)
     info = engine.info
-    prompt = build_prompt(info.layout, info.fim, prefix.tokens, suffix.tokens, info.bos)
+    prompt = build_prompt(
+        info.layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head
+    )
     params = GenerationParams(
         max_tokens=settings.max_tokens,
         deadline=started + settings.deadline_ms / 1000,

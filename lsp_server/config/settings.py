@@ -28,6 +28,7 @@ class EngineSettings:
 class CompletionSettings:
     prefix_tokens: int = 1024
     suffix_tokens: int = 256
+    context_tokens: int = 256  # imports, signatures, definitions, other open files
     max_tokens: int = 128
     deadline_ms: int = 4000
     max_document_bytes: int = 2_000_000
@@ -48,6 +49,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "batch_size": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
     "prefix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "suffix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "context_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "max_tokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "deadline_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
     "max_document_bytes": (lambda v: v >= 1, "1 or more"),

@@ -40,14 +40,17 @@ def build_prompt(
     prefix: Sequence[int],
     suffix: Sequence[int],
     bos: int | None = None,
+    head: Sequence[int] = (),
 ) -> list[int]:
-    """The prompt for `layout`; prefix-only (BOS + prefix) when the model has no FIM."""
-    head = [bos] if bos is not None else []
+    """The prompt for `layout`, after BOS and `head` (repository context);
+    prefix-only (BOS + head + prefix) when the model has no FIM."""
+    start = [bos] if bos is not None else []
+    start.extend(head)
     if tokens is None or not tokens.complete:
-        return [*head, *prefix]
+        return [*start, *prefix]
     roles = {PRE: tokens.pre, SUF: tokens.suf, MID: tokens.mid}
     texts = {PREFIX: prefix, SUFFIX: suffix}
-    out = head
+    out = start
     for part in layout:
         if part in texts:
             out.extend(texts[part])

@@ -9,17 +9,21 @@ from lsp_server.engines.base import CancelToken, EngineInfo, Generation, Generat
 from lsp_server.prompt.fim import FimTokens
 from lsp_server.prompt.fim_formats import PSM
 
-PRE, SUF, MID = -1, -2, -3
+PRE, SUF, MID, REP, SEP = -1, -2, -3, -4, -5
 
 
 class FakeEngine:
-    def __init__(self, answer: str, fim: bool = True, context_length: int = 4096) -> None:
+    def __init__(
+        self, answer: str, fim: bool = True, context_length: int = 4096, repo: bool = False
+    ) -> None:
         self.answer = answer
         self.prompts: list[list[int]] = []
         self.info = EngineInfo(
             name="fake",
             family="qwen2.5-coder" if fim else None,
-            fim=FimTokens(PRE, SUF, MID) if fim else None,
+            fim=FimTokens(PRE, SUF, MID, rep=REP if repo else None, sep=SEP if repo else None)
+            if fim
+            else None,
             layout=PSM if fim else (),
             context_length=context_length,
         )

@@ -1,0 +1,152 @@
+"""Definitions, imports and enclosing signatures, read from a document's syntax tree."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tree_sitter import Node, Tree
+
+IMPORT_TYPES = {
+    "import_statement",
+    "import_from_statement",
+    "future_import_statement",
+    "import_declaration",
+    "use_declaration",
+    "preproc_include",
+    "using_declaration",
+}
+DEFINITION_TYPES = {
+    "function_definition",
+    "class_definition",
+    "function_declaration",
+    "method_definition",
+    "class_declaration",
+    "method_declaration",
+    "function_item",
+    "struct_item",
+    "trait_item",
+    "enum_item",
+    "impl_item",
+    "interface_declaration",
+    "type_declaration",
+    "method",
+    "class",
+    "module",
+    "singleton_method",
+    "local_function",
+    "function_definition_statement",
+    "generator_function_declaration",
+    "struct_specifier",
+    "class_specifier",
+}
+IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
+MAX_DEPTH = 3  # definitions nested deeper than this (inside functions) are not indexed
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    start: int  # byte span of the whole definition
+    end: int
+    summary: str  # signature, plus the docstring where the language has one
+
+
+def _text(data: bytes, start: int, end: int) -> str:
+    return data[start:end].decode("utf-8", "replace")
+
+
+def signature(node: Node, data: bytes) -> str:
+    """The definition's head: its text up to the body (or its first line)."""
+    body = node.child_by_field_name("body")
+    end = body.start_byte if body is not None else node.end_byte
+    head = _text(data, node.start_byte, end).rstrip()
+    return head if body is not None else head.split("\n", 1)[0]
+
+
+def _docstring(node: Node, data: bytes) -> str:
+    body = node.child_by_field_name("body")
+    if body is None or body.named_child_count == 0:
+        return ""
+    first = body.named_children[0]
+    if (
+        first.type == "expression_statement"
+        and first.named_child_count
+        and (first.named_children[0].type == "string")
+    ):
+        return _text(data, first.start_byte, first.end_byte)
+    return ""
+
+
+def summary(node: Node, data: bytes) -> str:
+    head = signature(node, data)
+    doc = _docstring(node, data)
+    if not doc:
+        return head
+    indent = " " * (node.start_point[1] + 4)
+    return f"{head}\n{indent}{doc}"
+
+
+def _walk_definitions(node: Node, depth: int = 0) -> Iterator[Node]:
+    for child in node.named_children:
+        if child.type == "decorated_definition":
+            inner = child.child_by_field_name("definition")
+            if inner is not None:
+                yield inner
+                yield from _walk_definitions(inner, depth + 1)
+            continue
+        if child.type in DEFINITION_TYPES:
+            yield child
+        if depth < MAX_DEPTH:
+            yield from _walk_definitions(child, depth + 1)
+
+
+def definitions(tree: Tree, data: bytes) -> list[Definition]:
+    """Named definitions (functions, classes, methods, types) of a document."""
+    found = []
+    for node in _walk_definitions(tree.root_node):
+        name = node.child_by_field_name("name")
+        if name is not None:
+            found.append(
+                Definition(
+                    _text(data, name.start_byte, name.end_byte),
+                    node.start_byte,
+                    node.end_byte,
+                    summary(node, data),
+                )
+            )
+    return found
+
+
+def imports(tree: Tree, data: bytes) -> list[tuple[int, int]]:
+    """Byte spans of the top-level import statements."""
+    return [
+        (n.start_byte, n.end_byte) for n in tree.root_node.named_children if n.type in IMPORT_TYPES
+    ]
+
+
+def enclosing(tree: Tree, byte: int) -> list[Node]:
+    """Definitions that contain `byte`, outermost first."""
+    probe = max(byte - 1, 0)  # the character before the cursor: at EOF there is none after
+    node: Node | None = tree.root_node.descendant_for_byte_range(probe, probe)
+    chain = []
+    while node is not None and node.parent is not None:  # the root is never one
+        if node.type in DEFINITION_TYPES:
+            chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+def identifiers_near(text: str, offset: int, lines: int = 3) -> list[str]:
+    """Identifiers on the lines around the cursor, nearest first, without repeats."""
+    start = offset
+    for _ in range(lines):
+        start = text.rfind("\n", 0, max(start - 1, 0)) + 1 if start > 0 else 0
+    end = offset
+    for _ in range(2):
+        found = text.find("\n", end + 1)
+        end = len(text) if found < 0 else found
+    matches = IDENTIFIER.finditer(text, start, end)
+    ranked = sorted(matches, key=lambda m: min(abs(m.start() - offset), abs(m.end() - offset)))
+    return list(dict.fromkeys(m.group(0) for m in ranked))

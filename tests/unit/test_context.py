@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from lsp_server.completion.pipeline import CompletionRequest, OpenFile, complete
+from lsp_server.config.settings import CompletionSettings
+from lsp_server.context.symbols import identifiers_near
+from lsp_server.syntax.languages import new_parser
+from tests.support.fake_engine import PRE, REP, SEP, SUF, FakeEngine
+
+FILLER = "".join(f"value_{i} = {i}\n" for i in range(300))
+SOURCE = (
+    "import os\nfrom pathlib import Path\n\n"
+    'def helper(a, b):\n    """Add two numbers."""\n    return a + b\n\n'
+    + FILLER
+    + "class Report:\n    def render(self, rows):\n"
+    + "".join(f"        line_{i} = rows[{i}]\n" for i in range(40))
+    + "        total = helper("
+)
+OTHER = 'def compute_total(items):\n    """Sum the items."""\n    return sum(items)\n'
+
+
+def _tree(text: str):  # type: ignore[no-untyped-def]
+    parser = new_parser("python")
+    assert parser is not None
+    return parser.parse(text.encode())
+
+
+def _prompt_text(engine: FakeEngine) -> str:
+    return engine.detokenize(engine.prompts[-1])
+
+
+SMALL = CompletionSettings(prefix_tokens=200, suffix_tokens=50, context_tokens=200)
+
+
+def test_same_file_context_outside_the_window() -> None:
+    engine = FakeEngine("1, 2)\n")
+    request = CompletionRequest(SOURCE, len(SOURCE), "python", tree=_tree(SOURCE))
+    complete(request, engine, SMALL)
+    prompt = engine.prompts[-1]
+    prefix = engine.detokenize(prompt[prompt.index(PRE) + 1 : prompt.index(SUF)])
+    assert prefix.startswith("import os\nfrom pathlib import Path\n")
+    assert '# def helper(a, b):\n#     """Add two numbers."""' in prefix
+    assert "class Report:\n    def render(self, rows):\n" in prefix
+    assert prefix.endswith("        total = helper(")
+    assert "value_0 = 0" not in prefix  # the filler is outside the window and not context
+
+
+def test_nothing_in_the_window_is_repeated() -> None:
+    engine = FakeEngine("1)\n")
+    small = "import os\ndef helper(a):\n    return a\nx = helper("
+    complete(CompletionRequest(small, len(small), "python", tree=_tree(small)), engine, SMALL)
+    assert _prompt_text(engine).count("import os") == 1
+    assert _prompt_text(engine).count("def helper") == 1
+
+
+def test_other_open_files_in_the_repository_format() -> None:
+    engine = FakeEngine("items)\n", repo=True)
+    text = "def report(items):\n    return compute_total("
+    other = OpenFile("lib/util.py", OTHER, _tree(OTHER))
+    request = CompletionRequest(
+        text,
+        len(text),
+        "python",
+        tree=_tree(text),
+        path="app.py",
+        others=(other,),
+        repo_name="demo",
+    )
+    complete(request, engine, SMALL)
+    prompt = engine.prompts[-1]
+    assert prompt[0] == REP and prompt.count(SEP) == 2
+    head = engine.detokenize(prompt[: prompt.index(PRE)])
+    assert (
+        head == 'demo\nlib/util.py\ndef compute_total(items):\n    """Sum the items."""\napp.py\n'
+    )
+
+
+def test_other_open_files_as_comments_without_repo_tokens() -> None:
+    engine = FakeEngine("items)\n")
+    text = "def report(items):\n    return compute_total("
+    other = OpenFile("lib/util.py", OTHER, _tree(OTHER))
+    request = CompletionRequest(text, len(text), "python", tree=_tree(text), others=(other,))
+    complete(request, engine, SMALL)
+    assert "# Path: lib/util.py\n# def compute_total(items):" in _prompt_text(engine)
+
+
+def test_context_budget_zero_adds_nothing() -> None:
+    engine = FakeEngine("1)\n")
+    request = CompletionRequest(SOURCE, len(SOURCE), "python", tree=_tree(SOURCE))
+    settings = CompletionSettings(prefix_tokens=200, suffix_tokens=50, context_tokens=0)
+    complete(request, engine, settings)
+    assert "import os" not in _prompt_text(engine)
+
+
+def test_identifiers_nearest_first() -> None:
+    text = "alpha = 1\nbeta = gamma(delta)\nresult = compute(\nafter_call()\n"
+    cursor = text.index("compute(") + len("compute(")
+    names = identifiers_near(text, cursor)
+    assert names[0] == "compute" and names.index("gamma") < names.index("alpha")
