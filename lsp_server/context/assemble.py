@@ -71,7 +71,7 @@ def build_context(
     if budget_tokens <= 0:
         return Context()
     budget = _Budget(budget_tokens, tokenize)
-    wanted = symbols.identifiers_near(text, offset)
+    wanted = _Wanted(symbols.identifiers_near(text, offset), symbols.partial_at(text, offset))
     header = _same_file(text, offset, tree, language, window, wanted, budget) if tree else ""
     snippets = _other_files(others, wanted, budget)
     return Context(header, snippets)
@@ -83,7 +83,7 @@ def _same_file(
     tree: Tree,
     language: str,
     window: tuple[int, int],
-    wanted: list[str],
+    wanted: _Wanted,
     budget: _Budget,
 ) -> str:
     data = text.encode("utf-8", "surrogatepass")
@@ -97,31 +97,48 @@ def _same_file(
     for node in symbols.enclosing(tree, byte):
         if node.start_byte < start_byte and budget.take(piece := symbols.signature(node, data)):
             parts.append((node.start_byte, " " * node.start_point[1] + piece))
-    local = {
-        d.name: d
-        for d in symbols.definitions(tree, data)
-        if d.end <= start_byte or d.start >= end_byte
-    }
-    for name in wanted:
-        found = local.get(name)
-        if found is not None and budget.take(found.summary):
+    outside = [
+        d for d in symbols.definitions(tree, data) if d.end <= start_byte or d.start >= end_byte
+    ]
+    for found in wanted.rank(outside):
+        if budget.take(found.summary):
             parts.append((found.start, comment(language, found.summary)))
     parts.sort()
     return "".join(piece + "\n" for _, piece in parts)
 
 
-def _other_files(
-    others: list[OpenFile], wanted: list[str], budget: _Budget
-) -> list[tuple[str, str]]:
-    index: dict[str, tuple[str, str]] = {}
+def _other_files(others: list[OpenFile], wanted: _Wanted, budget: _Budget) -> list[tuple[str, str]]:
+    found: list[tuple[str, symbols.Definition]] = []
     for other in others:
-        if other.tree is None:
-            continue
-        data = other.text.encode("utf-8", "surrogatepass")
-        for definition in symbols.definitions(other.tree, data):
-            index.setdefault(definition.name, (other.path, definition.summary))
-    snippets = []
-    for name in wanted:
-        if name in index and budget.take(index[name][1]):
-            snippets.append(index.pop(name))
-    return snippets
+        if other.tree is not None:
+            data = other.text.encode("utf-8", "surrogatepass")
+            found += [(other.path, d) for d in symbols.definitions(other.tree, data)]
+    path_of = {id(d): path for path, d in found}
+    return [
+        (path_of[id(d)], d.summary)
+        for d in wanted.rank([d for _, d in found])
+        if budget.take(d.summary)
+    ]
+
+
+class _Wanted:
+    """Names to look up: the identifier being typed matches definitions that start
+    with it; the identifiers around the cursor match exactly, nearest first."""
+
+    def __init__(self, names: list[str], partial: str) -> None:
+        self.names = names
+        self.partial = partial if len(partial) >= 3 else ""
+
+    def rank(self, definitions: list[symbols.Definition]) -> list[symbols.Definition]:
+        order = {name: i for i, name in enumerate(self.names)}
+        chosen: dict[str, tuple[int, symbols.Definition]] = {}
+        for d in definitions:
+            if self.partial and d.name.startswith(self.partial) and d.name != self.partial:
+                rank = -1
+            elif d.name in order:
+                rank = order[d.name]
+            else:
+                continue
+            if d.name not in chosen or rank < chosen[d.name][0]:
+                chosen[d.name] = (rank, d)
+        return [d for _, d in sorted(chosen.values(), key=lambda item: item[0])]

@@ -150,3 +150,12 @@ def identifiers_near(text: str, offset: int, lines: int = 3) -> list[str]:
     matches = IDENTIFIER.finditer(text, start, end)
     ranked = sorted(matches, key=lambda m: min(abs(m.start() - offset), abs(m.end() - offset)))
     return list(dict.fromkeys(m.group(0) for m in ranked))
+
+
+PARTIAL = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def partial_at(text: str, offset: int) -> str:
+    """The identifier that ends at the cursor (being typed), or ""."""
+    match = PARTIAL.search(text, max(0, offset - 200), offset)
+    return match.group(0) if match else ""

@@ -4,12 +4,14 @@ for clients without inline completion, such as Helix)."""
 from __future__ import annotations
 
 import logging
+from pathlib import PurePath
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from lsp_server.completion.pipeline import CompletionRequest, Suggestion
+from lsp_server.completion.pipeline import CompletionRequest, OpenFile, Suggestion
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
@@ -33,7 +35,30 @@ def _request(
     if doc.skipped_reason is not None:
         return None
     offset = position_to_offset(doc.text, position.line, position.character, ls.documents.encoding)
-    return CompletionRequest(doc.text, offset, doc.language, tree=doc.tree, invoked=invoked)
+    root = ls.workspace.root_path or ""
+    others = tuple(
+        OpenFile(_relative(other.uri, root), other.text, other.tree)
+        for other in ls.documents.others(uri)
+        if other.language == doc.language and other.skipped_reason is None
+    )
+    return CompletionRequest(
+        doc.text,
+        offset,
+        doc.language,
+        tree=doc.tree,
+        invoked=invoked,
+        path=_relative(uri, root),
+        others=others,
+        repo_name=PurePath(root).name,
+    )
+
+
+def _relative(uri: str, root: str) -> str:
+    """A document's path relative to the workspace root (its URI path otherwise)."""
+    path = unquote(urlparse(uri).path)
+    if root and path.startswith(root.rstrip("/") + "/"):
+        return path[len(root.rstrip("/")) + 1 :]
+    return path.lstrip("/")
 
 
 async def _suggest(

@@ -149,3 +149,40 @@ async def test_invalid_setting_is_named_and_utf8_is_negotiated(bare_client: Lang
     text = 's = "😋"\ndef fib(n):\n    if n < 2:\n        return n\n    return \n'
     _open(bare_client, "file:///tmp/u8.py", "python", text)
     assert await _inline(bare_client, "file:///tmp/u8.py", 4, 11)
+
+
+UTIL = (
+    "import zlib\n\n\n"
+    "def frobnicate_payload_checksum(payload: bytes, seed: int = 7) -> int:\n"
+    '    """Checksum of a payload, mixed with a seed."""\n'
+    "    return zlib.crc32(payload) ^ seed\n"
+)
+
+
+async def test_definitions_from_other_open_files(client: LanguageClient) -> None:
+    _open(client, "file:///tmp/proj/util.py", "python", UTIL)
+    text = "def verify(packet):\n    expected = packet.checksum\n    actual = frobnicate_"
+    _open(client, "file:///tmp/proj/main.py", "python", text)
+    items = await _inline(client, "file:///tmp/proj/main.py", 2, len("    actual = frobnicate_"))
+    assert items and items[0].startswith("payload_checksum")
+
+
+async def test_block_after_an_opener_and_no_automatic_request_in_comments(
+    client: LanguageClient,
+) -> None:
+    uri = "file:///tmp/pal.py"
+    text = "def is_palindrome(word: str) -> bool:\n"
+    _open(client, uri, "python", text)
+    items = await _inline(client, uri, 0, len(text) - 1)
+    assert items and "\n" in items[0] and "return" in items[0]
+    assert not _has_errors("python", text[:-1] + items[0] + "\n")
+    comment = "x = 1  # the answer is "
+    _open(client, "file:///tmp/c.py", "python", comment + "\n")
+    automatic = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier("file:///tmp/c.py"),
+            position=types.Position(0, len(comment)),
+        )
+    )
+    assert isinstance(automatic, types.InlineCompletionList) and automatic.items == []

@@ -96,3 +96,16 @@ def test_identifiers_nearest_first() -> None:
     cursor = text.index("compute(") + len("compute(")
     names = identifiers_near(text, cursor)
     assert names[0] == "compute" and names.index("gamma") < names.index("alpha")
+
+
+def test_the_identifier_being_typed_finds_definitions_by_prefix() -> None:
+    engine = FakeEngine("payload_checksum(p)\n", repo=True)
+    other_text = (
+        "def frobnicate_payload_checksum(payload):\n    return 1\n\ndef other():\n    pass\n"
+    )
+    text = "def verify(p):\n    return frobnicate_"
+    other = OpenFile("util.py", other_text, _tree(other_text))
+    request = CompletionRequest(text, len(text), "python", tree=_tree(text), others=(other,))
+    complete(request, engine, SMALL)
+    head = engine.detokenize(engine.prompts[-1][: engine.prompts[-1].index(PRE)])
+    assert "def frobnicate_payload_checksum(payload):" in head and "def other" not in head
