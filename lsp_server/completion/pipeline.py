@@ -23,6 +23,7 @@ from lsp_server.postprocess import trim
 from lsp_server.postprocess.chain import postprocess
 from lsp_server.postprocess.parse_check import Checker
 from lsp_server.prompt.fim import build_prompt
+from lsp_server.prompt.fim_formats import PSM, SPM
 from lsp_server.prompt.repo import comment_blocks, repo_head
 from lsp_server.syntax.languages import new_parser
 
@@ -57,6 +58,7 @@ class CompletionRequest:
     path: str = ""  # workspace-relative path, for repository context
     others: tuple[OpenFile, ...] = ()  # other open documents of the same language
     repo_name: str = ""
+    session: str = ""  # the document: keeps its own KV state in the engine
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Suggestion:
     multiline: bool
     generation: Generation | None = None
     skipped: str = ""  # why no model call was made, if none was
+    cached: bool = False  # answered from the suggestion cache (typing-through)
 
 
 def windows(
@@ -146,6 +149,14 @@ def context_ids(
     return head, engine.tokenize(header) if header else []
 
 
+def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
+    """The FIM layout for the `fimOrder` setting: the family's own ("auto"), or PSM/SPM
+    for families whose tokens allow both (Codestral's layout is SPM only)."""
+    if order == "auto" or trained not in (PSM, SPM):
+        return trained
+    return SPM if order == "spm" else PSM
+
+
 def checker_for(request: CompletionRequest) -> Checker | None:
     """A parse checker over the document around the cursor (None without a grammar)."""
     parser = new_parser(request.language)
@@ -196,8 +207,12 @@ def complete(
         deadline=started + settings.deadline_ms / 1000,
         stop_when=stop_rule(plan) if steps.early_stop else None,
         reuse_cache=steps.kv_reuse,
+        session=request.session,
     )
     generation = engine.generate(prompt, params, cancel or CancelToken())
+    raw = generation.text
+    if generation.stop_reason == "deadline":
+        raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None
-    text = postprocess(generation.text, plan, steps, request.text[:offset], checker)
+    text = postprocess(raw, plan, steps, request.text[:offset], checker)
     return Suggestion(text, offset, offset, plan.multiline, generation)

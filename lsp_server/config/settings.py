@@ -15,6 +15,8 @@ from typing import Any, get_type_hints
 import cattrs
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+FIM_ORDERS = ("auto", "psm", "spm")
+MODES = ("full", "naive")
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class EngineSettings:
     threads: int = 0  # 0: choose from the CPU count
     context_length: int = 4096
     batch_size: int = 512
+    state_cache_mb: int = 512  # llama.cpp states of recently used documents
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class CompletionSettings:
     max_tokens: int = 128
     deadline_ms: int = 4000
     max_document_bytes: int = 2_000_000
+    fim_order: str = "auto"  # auto (the family's trained order), psm or spm
+    mode: str = "full"  # full, or naive (benchmarks: no cache, the naive prompt)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "max_tokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "deadline_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
     "max_document_bytes": (lambda v: v >= 1, "1 or more"),
+    "state_cache_mb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "fim_order": (lambda v: v in FIM_ORDERS, f"one of {', '.join(FIM_ORDERS)}"),
+    "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)

@@ -48,6 +48,7 @@ class GenerationParams:
     deadline: float | None = None  # time.monotonic() value
     stop_when: Callable[[str], bool] | None = None  # called with the text so far
     reuse_cache: bool = True  # False: evaluate the whole prompt afresh
+    session: str = ""  # whose KV state to use (a document); "" is shared
 
 
 @dataclass

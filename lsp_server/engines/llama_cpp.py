@@ -13,7 +13,9 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,7 @@ class LlamaCppEngine:
         n_ctx: int = 4096,
         n_threads: int = 0,
         n_batch: int = 512,
+        state_cache_bytes: int = 512 << 20,
     ) -> None:
         import llama_cpp
 
@@ -68,6 +71,15 @@ class LlamaCppEngine:
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._n_vocab = self._llm.n_vocab()
         self.info = self._read_info(path, family)
+        self._sessions = SessionStates(state_cache_bytes)
+        self._session = ""
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """One decode now, so that the first completion does not pay llama.cpp's lazy
+        set-up (weight repacking, buffers)."""
+        self._llm.eval(self.tokenize("\n") or [0])
+        self._llm.n_tokens = 0
 
     # -- model facts -----------------------------------------------------------------
     def _read_info(self, path: Path, family: str | None) -> EngineInfo:
@@ -160,6 +172,7 @@ class LlamaCppEngine:
         self, prompt: list[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         started = time.perf_counter()
+        self._switch_session(params.session)
         if not params.reuse_cache:
             self._llm.n_tokens = 0
         reused = self._reuse_prefix(prompt)
@@ -172,6 +185,41 @@ class LlamaCppEngine:
         self._decode(result, params, cancel, limit=self._llm.n_ctx() - len(prompt) - 1)
         result.generate_ms = (time.perf_counter() - started) * 1000 - result.prompt_ms
         return result
+
+    def _switch_session(self, session: str) -> None:
+        """Park the current document's KV state and restore `session`'s, so that
+        switching files does not re-process everything."""
+        if session == self._session:
+            return
+        if self._session and self._llm.n_tokens > 0:
+            self._sessions.put(self._session, self._save_state())
+        self._session = session
+        state = self._sessions.take(session)
+        if state is not None:
+            self._load_state(state)
+        else:
+            self._llm.n_tokens = 0
+
+    def _save_state(self) -> SavedState:
+        """The KV cells of sequence 0 and the tokens they hold (no logits: a restored
+        state always evaluates at least one token before sampling)."""
+        ctx = self._llm.ctx
+        size = self._lib.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = self._lib.llama_state_seq_get_data(ctx, buffer, size, 0)
+        tokens = self._llm.input_ids[: self._llm.n_tokens].copy()
+        return SavedState(bytes(buffer)[:written], tokens)
+
+    def _load_state(self, state: SavedState) -> None:
+        ctx = self._llm.ctx
+        memory = self._lib.llama_get_memory(ctx)
+        self._lib.llama_memory_seq_rm(memory, 0, -1, -1)
+        data = (ctypes.c_uint8 * len(state.kv)).from_buffer_copy(state.kv)
+        if self._lib.llama_state_seq_set_data(ctx, data, len(state.kv), 0) == 0:
+            self._llm.n_tokens = 0  # could not restore: start afresh
+            return
+        self._llm.input_ids[: len(state.tokens)] = state.tokens
+        self._llm.n_tokens = len(state.tokens)
 
     def _reuse_prefix(self, prompt: list[int]) -> int:
         """Keep the KV entries shared with the last evaluation; returns how many."""
@@ -226,6 +274,40 @@ class LlamaCppEngine:
             self._llm.eval([token])
         else:
             result.stop_reason = "max_tokens"
+
+
+@dataclass(frozen=True)
+class SavedState:
+    kv: bytes
+    tokens: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.kv) + int(self.tokens.nbytes)
+
+
+class SessionStates:
+    """Saved KV states by session (document), least recently used evicted first
+    once their total size passes the cap."""
+
+    def __init__(self, cap_bytes: int) -> None:
+        self.cap = cap_bytes
+        self._states: OrderedDict[str, SavedState] = OrderedDict()
+
+    def put(self, key: str, state: SavedState) -> None:
+        self._states[key] = state
+        self._states.move_to_end(key)
+        while self._states and self.total() > self.cap:
+            self._states.popitem(last=False)
+
+    def take(self, key: str) -> SavedState | None:
+        return self._states.pop(key, None)
+
+    def total(self) -> int:
+        return sum(s.size for s in self._states.values())
+
+    def __len__(self) -> int:
+        return len(self._states)
 
 
 def _past(deadline: float | None) -> bool:

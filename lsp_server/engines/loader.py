@@ -22,6 +22,7 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
             n_ctx=n_ctx,
             n_threads=settings.threads,
             n_batch=settings.batch_size,
+            state_cache_bytes=settings.state_cache_mb << 20,
         )
     except EngineError as exc:
         fix = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -85,7 +85,15 @@ def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> 
     return types.Range(types.Position(*start), types.Position(*end))
 
 
+STATS_METHOD = "slmls/stats"
+
+
 def register(server: SlmLanguageServer) -> None:
+    @server.feature(STATS_METHOD)
+    def stats(ls: SlmLanguageServer, params: Any) -> dict[str, Any]:
+        """Per-request records (latency, cache hits, tokens processed) for benchmarks."""
+        return {"records": ls.service.stats.as_json(), "openDocuments": len(ls.documents)}
+
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(
         ls: SlmLanguageServer,

@@ -68,6 +68,12 @@ def unheal(completion: str, healed: str) -> str:
     return completion
 
 
+def whole_lines(completion: str) -> str:
+    """Only the finished lines (up to the last newline); "" when none is finished."""
+    end = completion.rfind("\n")
+    return completion[:end] if end >= 0 else ""
+
+
 def first_line(completion: str) -> str:
     """Up to the first newline."""
     return completion.split("\n", 1)[0]

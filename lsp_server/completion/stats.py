@@ -1,0 +1,46 @@
+"""Per-request records kept by the server, for the replay benchmark and `slmls/stats`."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lsp_server.completion.pipeline import Suggestion
+
+
+@dataclass(frozen=True)
+class Record:
+    seconds: float  # server-side time for the request
+    cache_hit: bool = False
+    evaluated_tokens: int = 0  # prompt tokens processed (not reused from the KV cache)
+    prompt_tokens: int = 0
+    generated_tokens: int = 0
+    stop_reason: str = ""
+    skipped: str = ""
+
+    @classmethod
+    def of(cls, seconds: float, suggestion: Suggestion) -> Record:
+        gen = suggestion.generation
+        if gen is None:
+            return cls(seconds, skipped=suggestion.skipped)
+        return cls(
+            seconds,
+            False,
+            gen.prompt_tokens - gen.reused_tokens,
+            gen.prompt_tokens,
+            len(gen.tokens),
+            gen.stop_reason,
+        )
+
+
+class Stats:
+    def __init__(self, keep: int = 100_000) -> None:
+        self.records: deque[Record] = deque(maxlen=keep)
+
+    def record(self, record: Record) -> None:
+        self.records.append(record)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.records]
