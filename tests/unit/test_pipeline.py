@@ -116,3 +116,20 @@ def test_cancelled_generation_yields_no_text() -> None:
 def test_cursor_past_the_end_is_clamped() -> None:
     suggestion = complete(CompletionRequest("x = ", 999), FakeEngine("1\n"), SETTINGS)
     assert suggestion.text == "1" and suggestion.start == 4
+
+
+def test_prefix_window_start_moves_in_steps_of_whole_line_blocks() -> None:
+    from lsp_server.context.windows import ANCHOR_LINES, prefix_window
+
+    def tokenize(text: str) -> list[int]:
+        return [ord(ch) for ch in text]
+
+    text = "".join(f"x{i:03} = {i:03}\n" for i in range(300))
+    starts = set()
+    for line in range(200, 240):
+        offset = text.index(f"x{line:03}")
+        window = prefix_window(text, offset, 1200, tokenize)
+        start_line = text.count("\n", 0, offset - len(window.text))
+        assert start_line % ANCHOR_LINES == 0 and len(window.tokens) <= 1200
+        starts.add(start_line)
+    assert len(starts) <= 3  # 40 lines of typing moved the start at most twice
