@@ -3,27 +3,40 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from lsp_server.bench import humaneval, report, runner
 from lsp_server.bench.repo_holes import repo_tasks
 from lsp_server.bench.tasks import Task, load_tasks
-from lsp_server.config.settings import CompletionSettings, EngineSettings, Settings
+from lsp_server.config.settings import (
+    CompletionSettings,
+    EngineSettings,
+    Settings,
+    parse_settings,
+    to_wire,
+)
 from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
 
-SOURCES = ("humaneval-single", "humaneval-multi", "repo")
+SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", nargs="?", choices=SOURCES, help="task source")
-    parser.add_argument("path", nargs="?", type=Path, help="repository for `repo` (default: .)")
+    parser.add_argument(
+        "path",
+        nargs="*",
+        type=Path,
+        help="repo: the repository (default: .); replay: the files to re-type",
+    )
     parser.add_argument("--tasks", type=Path, help="tasks from a .jsonl or .jsonl.gz file")
     parser.add_argument("--model", action="append", help="catalog name or .gguf (repeatable)")
     parser.add_argument("--mode", default="full", help="comma-separated: full, naive")
@@ -55,13 +68,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log-level", default="warning", choices=("debug", "info", "warning", "error")
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting, e.g. completion.fimOrder=spm (repeatable)",
+    )
+    parser.add_argument("--holes", type=int, default=2, help="replay: holes per file")
+    parser.add_argument(
+        "--max-steps", type=int, default=60, help="replay: most completion requests per mode"
+    )
+    parser.add_argument(
+        "--open-files",
+        type=int,
+        default=20,
+        help="replay: then open N files and report the server's memory",
+    )
 
 
 def select_tasks(args: argparse.Namespace) -> list[Task]:
     if args.tasks is not None:
         return humaneval.sample(load_tasks(args.tasks), args.limit, args.seed)
     if args.source == "repo":
-        return repo_tasks(args.path or Path.cwd(), args.limit or 100, args.seed, args.include_all)
+        root = args.path[0] if args.path else Path.cwd()
+        return repo_tasks(root, args.limit or 100, args.seed, args.include_all)
     problems = humaneval.load_problems()
     make = (
         humaneval.single_line_tasks
@@ -69,6 +100,23 @@ def select_tasks(args: argparse.Namespace) -> list[Task]:
         else (humaneval.multi_line_tasks)
     )
     return humaneval.sample(make(problems), args.limit, args.seed)
+
+
+def overrides(pairs: list[str]) -> dict[str, Any]:
+    """`a.b=c` pairs as a nested settings dict (values parsed as JSON when they can be)."""
+    tree: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
 
 
 def modes_of(args: argparse.Namespace) -> list[str]:
@@ -86,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if args.source == "replay":
+        return run_replay(args)
     try:
         modes = modes_of(args)
         tasks = select_tasks(args)
@@ -96,12 +146,16 @@ def run(args: argparse.Namespace) -> int:
         print("slm-ls bench: no tasks", file=sys.stderr)
         return 2
     models = args.model or ["qwen2.5-coder-0.5b"]
-    settings = Settings(
+    base = Settings(
         engine=EngineSettings(threads=args.threads),
         completion=replace(
             CompletionSettings(), max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
         ),
     )
+    settings, errors = parse_settings(overrides(args.set), base)
+    if errors:
+        print("slm-ls bench: " + "; ".join(errors), file=sys.stderr)
+        return 2
 
     def load(model: str) -> Engine:
         return load_engine(resolve(model), settings.engine)
@@ -123,7 +177,47 @@ def run(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "max_tokens": args.max_tokens,
             "deadline_ms": args.deadline_ms,
+            "settings": to_wire(settings),
         }
         written = report.write_outputs(args.out, config, runner.rows_as_dicts(rows), summary)
+        print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    from lsp_server.bench.replay_report import markdown, summarise, write
+    from lsp_server.client.replay import replay
+
+    modes = [m.strip() for m in args.mode.split(",") if m.strip()]
+    if not args.path or any(m not in ("full", "naive") for m in modes):
+        print("slm-ls bench replay: give FILE... and --mode among full, naive", file=sys.stderr)
+        return 2
+    models = args.model or [None]
+    runs = replay(
+        modes,
+        list(args.path),
+        models[0],
+        args.holes,
+        args.max_steps,
+        args.seed,
+        args.time_budget or 3600.0,
+        args.open_files,
+    )
+    summary, raw = {}, {}
+    for run in runs:
+        steps = [vars(step) for step in run.steps]
+        summary[run.mode] = summarise(
+            run.mode, steps, run.server, run.hole_chars, run.rss_mb, run.open_files
+        )
+        raw[run.mode] = {"steps": steps, "server": run.server}
+    print(markdown(summary))
+    if args.out is not None:
+        config = {
+            "command": "slm-ls bench " + shlex.join(sys.argv[2:]),
+            "modes": modes,
+            "files": [str(p) for p in args.path],
+            "model": models[0],
+        }
+        written = write(args.out, config, summary, raw)
         print("\nwrote " + ", ".join(str(p) for p in written))
     return 0

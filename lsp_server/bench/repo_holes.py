@@ -73,7 +73,7 @@ def _is_function_body(node: Node) -> bool:
     )
 
 
-def _candidates(root: Node, kind: str) -> list[tuple[int, int]]:
+def candidates(root: Node, kind: str) -> list[tuple[int, int]]:
     """Byte spans of the hole candidates of `kind`."""
     tests: dict[str, Callable[[Node], bool]] = {
         "statement": _is_statement,
@@ -122,7 +122,7 @@ def _hole(path: Path, root: Path, kind: str, rng: random.Random) -> Task | None:
     else:
         spans = [
             s
-            for s in _candidates(parser.parse(data).root_node, kind)
+            for s in candidates(parser.parse(data).root_node, kind)
             if 0 < s[1] - s[0] <= MAX_MIDDLE_CHARS and data[s[0] : s[1]].strip()
         ]
         span = rng.choice(spans) if spans else None

@@ -1,0 +1,113 @@
+"""Summaries and charts for the replay benchmark (pure functions over its records)."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+from typing import Any
+
+from lsp_server.bench.metrics import percentile
+
+
+def summarise(
+    mode: str,
+    steps: list[dict[str, Any]],
+    server: list[dict[str, Any]],
+    hole_chars: int,
+    rss_mb: float | None,
+    open_files: int,
+) -> dict[str, Any]:
+    """One mode's numbers; `server` records pair with `steps` in order."""
+    paired = server[: len(steps)]
+    latencies = [s["latency_ms"] for s in steps]
+    hits = [r for r in paired if r["cache_hit"]]
+    calls = [r for r in paired if not r["cache_hit"] and not r["skipped"]]
+    processed = [r["evaluated_tokens"] for r in paired]
+    return {
+        "mode": mode,
+        "requests": len(steps),
+        "latency_p50_ms": percentile(latencies, 50),
+        "latency_p95_ms": percentile(latencies, 95),
+        "server_p50_ms": percentile([r["seconds"] * 1000 for r in paired], 50),
+        "server_p95_ms": percentile([r["seconds"] * 1000 for r in paired], 95),
+        "cache_hits": len(hits),
+        "cache_hit_rate": len(hits) / len(paired) if paired else 0.0,
+        "cache_hit_server_p95_ms": percentile([r["seconds"] * 1000 for r in hits], 95),
+        "model_calls": len(calls),
+        "tokens_processed_p50": statistics.median(processed) if processed else 0,
+        "tokens_processed_p50_per_model_call": statistics.median(
+            [r["evaluated_tokens"] for r in calls]
+        )
+        if calls
+        else 0,
+        "generated_tokens_p50_per_model_call": statistics.median(
+            [r["generated_tokens"] for r in calls]
+        )
+        if calls
+        else 0,
+        "accepted_chars": sum(s["accepted"] for s in steps),
+        "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
+        "hole_chars": hole_chars,
+        "rss_mb": rss_mb,
+        "open_files": open_files,
+    }
+
+
+def markdown(summary: dict[str, dict[str, Any]]) -> str:
+    rows = [
+        ("requests", "requests", "{:.0f}"),
+        ("p50 ms", "latency_p50_ms", "{:.0f}"),
+        ("p95 ms", "latency_p95_ms", "{:.0f}"),
+        ("cache hits", "cache_hit_rate", "{:.1%}"),
+        ("hit p95 ms (server)", "cache_hit_server_p95_ms", "{:.2f}"),
+        ("tokens/request p50", "tokens_processed_p50", "{:.0f}"),
+        ("tokens/model call p50", "tokens_processed_p50_per_model_call", "{:.0f}"),
+        ("accepted", "accepted_share", "{:.1%}"),
+        ("RSS MB", "rss_mb", "{:.0f}"),
+    ]
+    modes = list(summary)
+    lines = ["| | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
+    for name, key, fmt in rows:
+        cells = []
+        for mode in modes:
+            value = summary[mode].get(key)
+            ok = value is not None and value == value  # not NaN
+            cells.append(fmt.format(value) if ok else "–")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def write(
+    out: Path,
+    config: dict[str, Any],
+    summary: dict[str, dict[str, Any]],
+    runs: dict[str, dict[str, Any]],
+) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(
+        json.dumps({"config": config, "summary": summary, "runs": runs}, indent=1, default=str)
+    )
+    (out / "results.md").write_text(f"Command: `{config['command']}`\n\n{markdown(summary)}\n")
+    written = [out / "results.json", out / "results.md"]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return written
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for mode, run in runs.items():
+        values = sorted(max(step["latency_ms"], 0.1) for step in run["steps"])
+        if values:
+            ax.plot(values, [(i + 1) / len(values) for i in range(len(values))], label=mode)
+    ax.set_xscale("log")
+    ax.set_xlabel("latency per request, ms (client side, log scale)")
+    ax.set_ylabel("share of requests")
+    ax.set_title("Replay: latency distribution")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=110)
+    plt.close(fig)
+    return [*written, out / "latency.png"]

@@ -1,0 +1,247 @@
+"""`slm-ls bench replay FILE...`: re-type real files through the real server over LSP.
+
+For each file, holes (function bodies, blocks) are cut out; the hole's text is then
+typed back word by word. After every word the client asks for an inline completion
+(as an editor does while the user types) and accepts it when it matches what comes
+next (all of it, or its first line). One server per mode; the same script for each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+from lsp_server.bench.repo_holes import candidates
+from lsp_server.features.completion import STATS_METHOD
+from lsp_server.syntax.languages import EXTENSIONS, new_parser
+
+WORD = re.compile(r"\s*(\w+|[^\w\s]+)|\s+")
+MIN_HOLE, MAX_HOLE = 40, 400
+
+
+@dataclass
+class Step:
+    latency_ms: float  # client side, request to response
+    suggestion: str
+    accepted: int  # characters accepted from the suggestion
+    typed: int  # characters typed by the "user" after it
+
+
+@dataclass
+class ModeRun:
+    mode: str
+    steps: list[Step] = field(default_factory=list)
+    server: list[dict[str, Any]] = field(default_factory=list)  # slmls/stats records
+    hole_chars: int = 0
+    rss_mb: float | None = None
+    open_files: int = 0
+
+
+def holes(path: Path, count: int, seed: int) -> list[tuple[int, int]]:
+    """Up to `count` str spans of function bodies and blocks of a reasonable size."""
+    text = path.read_text(encoding="utf-8")
+    parser = new_parser(EXTENSIONS.get(path.suffix.lower(), ""))
+    if parser is None:
+        return []
+    data = text.encode("utf-8")
+    tree = parser.parse(data)
+    spans = set()
+    for kind in ("function-body", "block"):
+        for start, end in candidates(tree.root_node, kind):
+            a, b = (
+                len(data[:start].decode("utf-8", "ignore")),
+                len(data[:end].decode("utf-8", "ignore")),
+            )
+            if MIN_HOLE <= b - a <= MAX_HOLE and text[a:b].strip():
+                spans.add((a, b))
+    chosen = sorted(spans)
+    random.Random(seed).shuffle(chosen)
+    picked: list[tuple[int, int]] = []
+    for span in chosen:  # no overlapping holes
+        if all(span[1] <= p[0] or span[0] >= p[1] for p in picked):
+            picked.append(span)
+        if len(picked) == count:
+            break
+    return picked
+
+
+def next_chunk(remaining: str) -> str:
+    match = WORD.match(remaining)
+    return match.group(0) if match else remaining[:1]
+
+
+def _position(text: str, offset: int) -> types.Position:
+    line = text.count("\n", 0, offset)
+    column = len(text[text.rfind("\n", 0, offset) + 1 : offset].encode("utf-16-le")) // 2
+    return types.Position(line, column)
+
+
+class _Session:
+    def __init__(self, client: LanguageClient) -> None:
+        self.client = client
+        self.versions: dict[str, int] = {}
+
+    def open(self, uri: str, language: str, text: str) -> None:
+        self.versions[uri] = 1
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text))
+        )
+
+    def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
+        self.versions[uri] += 1
+        position = _position(text, offset)
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=self.versions[uri], uri=uri),
+                [types.TextDocumentContentChangePartial(types.Range(position, position), chunk)],
+            )
+        )
+
+    async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
+        started = time.perf_counter()
+        result = await self.client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+                text_document=types.TextDocumentIdentifier(uri),
+                position=_position(text, offset),
+            )
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        items = result.items if isinstance(result, types.InlineCompletionList) else []
+        insert = items[0].insert_text if items else ""
+        return (insert if isinstance(insert, str) else insert.value), elapsed
+
+
+def _accepted(suggestion: str, remaining: str) -> str:
+    if suggestion and remaining.startswith(suggestion):
+        return suggestion
+    first = suggestion.split("\n", 1)[0]
+    if first.strip() and remaining.startswith(first):
+        return first
+    return ""
+
+
+async def _retype(
+    session: _Session,
+    run: ModeRun,
+    uri: str,
+    text: str,
+    start: int,
+    middle: str,
+    deadline: float,
+    max_steps: int,
+) -> str:
+    offset, remaining = start, middle
+    while remaining and len(run.steps) < max_steps and time.monotonic() < deadline:
+        suggestion, latency = await session.complete(uri, text, offset)
+        chunk = _accepted(suggestion, remaining)
+        accepted = len(chunk)
+        if not chunk:
+            chunk = next_chunk(remaining)
+        session.insert(uri, text, offset, chunk)
+        text = text[:offset] + chunk + text[offset:]
+        offset += len(chunk)
+        remaining = remaining[len(chunk) :]
+        run.steps.append(Step(latency, suggestion, accepted, len(chunk) - accepted))
+    return text
+
+
+def _server_rss_mb(client: LanguageClient) -> float | None:
+    process = getattr(client, "_server", None)
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+async def run_mode(
+    mode: str,
+    files: list[Path],
+    model: str | None,
+    holes_per_file: int,
+    max_steps: int,
+    seed: int,
+    budget_s: float,
+    open_files: int,
+) -> ModeRun:
+    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
+    client = LanguageClient("slm-ls-replay", "0")
+    await client.start_io(*command)
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(),
+            initialization_options={"completion": {"mode": mode}},
+        )
+    )
+    client.initialized(types.InitializedParams())
+    session, run = _Session(client), ModeRun(mode)
+    deadline = time.monotonic() + budget_s
+    for path in files:
+        source = path.read_text(encoding="utf-8")
+        language = EXTENSIONS.get(path.suffix.lower(), "")
+        for index, (start, end) in enumerate(holes(path, holes_per_file, seed)):
+            uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
+            text = source[:start] + source[end:]
+            session.open(uri, language, text)
+            run.hole_chars += end - start
+            await _retype(session, run, uri, text, start, source[start:end], deadline, max_steps)
+    run.open_files = await _open_many(session, files, open_files)
+    run.rss_mb = _server_rss_mb(client)
+    stats = await client.protocol.send_request_async(STATS_METHOD, {})
+    run.server = [dict(r) for r in _records(stats)]
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return run
+
+
+def _records(stats: Any) -> list[Any]:
+    records = stats["records"] if isinstance(stats, dict) else getattr(stats, "records", [])
+    return [
+        r if isinstance(r, dict) else r._asdict() if hasattr(r, "_asdict") else vars(r)
+        for r in records
+    ]
+
+
+async def _open_many(session: _Session, files: list[Path], count: int) -> int:
+    """Open `count` documents (copies of the files) and complete once in each: the
+    memory a working session with that many open files needs."""
+    for index in range(count):
+        path = files[index % len(files)]
+        text = path.read_text(encoding="utf-8")
+        uri = path.resolve().with_name(f"{path.stem}.open{index}{path.suffix}").as_uri()
+        session.open(uri, EXTENSIONS.get(path.suffix.lower(), ""), text)
+        await session.complete(uri, text, len(text) // 2)
+    return count
+
+
+def replay(
+    modes: list[str],
+    files: list[Path],
+    model: str | None,
+    holes_per_file: int,
+    max_steps: int,
+    seed: int,
+    budget_s: float,
+    open_files: int,
+) -> list[ModeRun]:
+    share = budget_s / max(len(modes), 1)
+    return [
+        asyncio.run(
+            run_mode(mode, files, model, holes_per_file, max_steps, seed, share, open_files)
+        )
+        for mode in modes
+    ]
