@@ -114,11 +114,11 @@ def _other_files(others: list[OpenFile], wanted: _Wanted, budget: _Budget) -> li
             data = other.text.encode("utf-8", "surrogatepass")
             found += [(other.path, d) for d in symbols.definitions(other.tree, data)]
     path_of = {id(d): path for path, d in found}
-    return [
-        (path_of[id(d)], d.summary)
-        for d in wanted.rank([d for _, d in found])
-        if budget.take(d.summary)
-    ]
+    chosen = [d for d in wanted.rank([d for _, d in found]) if budget.take(d.summary)]
+    # Chosen by relevance, written in a fixed order: the prompt's start then stays the
+    # same while the cursor moves, and its KV cache stays valid.
+    chosen.sort(key=lambda d: (path_of[id(d)], d.start))
+    return [(path_of[id(d)], d.summary) for d in chosen]
 
 
 class _Wanted:
