@@ -88,3 +88,17 @@ def test_cli_reports_a_missing_model_cleanly() -> None:
         check=False,
     )
     assert result.returncode == 1 and "/nonexistent/x.gguf" in result.stderr
+
+
+def test_switching_documents_keeps_each_kv_state(qwen: Engine) -> None:
+    doc_a = qwen.tokenize("def area(width, height):\n    return width * height\n" * 6)
+    doc_b = qwen.tokenize("function total(items) {\n  return items.length;\n}\n" * 6)
+    params = {"max_tokens": 2}
+    qwen.generate(doc_a, GenerationParams(session="a", **params), CancelToken())
+    qwen.generate(doc_b, GenerationParams(session="b", **params), CancelToken())
+    back = qwen.generate(
+        doc_a + qwen.tokenize("x"), GenerationParams(session="a", **params), CancelToken()
+    )
+    assert back.reused_tokens >= len(doc_a) - 1  # a's state was parked and restored
+    again = qwen.generate(doc_b, GenerationParams(session="b", **params), CancelToken())
+    assert again.reused_tokens == len(doc_b) - 1

@@ -186,3 +186,28 @@ async def test_block_after_an_opener_and_no_automatic_request_in_comments(
         )
     )
     assert isinstance(automatic, types.InlineCompletionList) and automatic.items == []
+
+
+async def test_typing_through_a_suggestion_is_served_from_the_cache(
+    client: LanguageClient,
+) -> None:
+    uri = "file:///tmp/through.py"
+    _open(client, uri, "python", PY)
+    (first,) = await _inline(client, uri, 3, 11)
+    assert len(first) >= 2
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [
+                types.TextDocumentContentChangePartial(
+                    types.Range(types.Position(3, 11), types.Position(3, 11)), first[0]
+                )
+            ],
+        )
+    )
+    (rest,) = await _inline(client, uri, 3, 12)
+    assert rest == first[1:]
+    stats = await client.protocol.send_request_async("slmls/stats", {})
+    records = stats["records"] if isinstance(stats, dict) else stats.records
+    last = records[-1]
+    assert (last["cache_hit"] if isinstance(last, dict) else last.cache_hit) is True

@@ -3,6 +3,7 @@ scripted answer fed character by character (so stop rules are exercised)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from lsp_server.engines.base import CancelToken, EngineInfo, Generation, GenerationParams
@@ -14,9 +15,17 @@ PRE, SUF, MID, REP, SEP = -1, -2, -3, -4, -5
 
 class FakeEngine:
     def __init__(
-        self, answer: str, fim: bool = True, context_length: int = 4096, repo: bool = False
+        self,
+        answer: str,
+        fim: bool = True,
+        context_length: int = 4096,
+        repo: bool = False,
+        seconds_per_token: float = 0.0,
+        deadline_after: int | None = None,
     ) -> None:
         self.answer = answer
+        self.seconds_per_token = seconds_per_token
+        self.deadline_after = deadline_after  # pretend the deadline hits after N tokens
         self.prompts: list[list[int]] = []
         self.info = EngineInfo(
             name="fake",
@@ -39,9 +48,14 @@ class FakeEngine:
     ) -> Generation:
         self.prompts.append(list(prompt))
         result = Generation("", prompt_tokens=len(prompt), stop_reason="eog")
-        for ch in self.answer[: params.max_tokens]:
+        for index, ch in enumerate(self.answer[: params.max_tokens]):
+            if self.seconds_per_token:
+                time.sleep(self.seconds_per_token)
             if cancel.cancelled:
                 result.stop_reason = "cancelled"
+                break
+            if self.deadline_after is not None and index >= self.deadline_after:
+                result.stop_reason = "deadline"
                 break
             result.text += ch
             result.tokens.append(ord(ch))
