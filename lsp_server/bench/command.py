@@ -26,7 +26,7 @@ from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
 
-SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay")
+SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -136,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.source == "replay":
         return run_replay(args)
+    if args.source == "overhead":
+        return run_overhead(args)
     try:
         modes = modes_of(args)
         tasks = select_tasks(args)
@@ -220,4 +222,30 @@ def run_replay(args: argparse.Namespace) -> int:
         }
         written = write(args.out, config, summary, raw)
         print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def run_overhead(args: argparse.Namespace) -> int:
+    from lsp_server.bench import overhead
+
+    model = (args.model or ["qwen2.5-coder-0.5b"])[0]
+    engine = load_engine(resolve(model), EngineSettings(threads=args.threads))
+    summary = overhead.run(
+        args.path[0] if args.path else None, engine, args.limit or 300, args.seed
+    )
+    print("| " + " | ".join(summary) + " |")
+    print("|" + "---|" * len(summary))
+    print(
+        "| "
+        + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in summary.values())
+        + " |"
+    )
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "overhead.json").write_text(
+            json.dumps(
+                {"command": "slm-ls bench " + shlex.join(sys.argv[2:]), "summary": summary},
+                indent=1,
+            )
+        )
     return 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from tree_sitter import Tree
 
@@ -17,7 +18,7 @@ from lsp_server.completion.plan import Plan, plan_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.assemble import OpenFile, build_context
-from lsp_server.context.windows import Window, prefix_window, suffix_window
+from lsp_server.context.windows import LineCounter, Window, prefix_window, suffix_window
 from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.chain import postprocess
@@ -60,6 +61,14 @@ class CompletionRequest:
     repo_name: str = ""
     session: str = ""  # the document: keeps its own KV state in the engine
 
+    @cached_property
+    def data(self) -> bytes:
+        return self.text.encode("utf-8", "surrogatepass")
+
+    @cached_property
+    def cursor_byte(self) -> int:
+        return len(self.text[: self.offset].encode("utf-8", "surrogatepass"))
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -86,9 +95,23 @@ def windows(
     if engine.info.fim is None:
         suffix_budget = 0
     prefix_end = request.offset - len(healed)
-    prefix = prefix_window(request.text, prefix_end, prefix_budget, engine.tokenize)
-    suffix = suffix_window(request.text, request.offset, suffix_budget, engine.tokenize)
+    count = line_counter(engine)
+    prefix = prefix_window(request.text, prefix_end, prefix_budget, engine.tokenize, count=count)
+    suffix = suffix_window(request.text, request.offset, suffix_budget, engine.tokenize, count)
     return prefix, suffix
+
+
+_COUNTERS: dict[int, tuple[Engine, LineCounter]] = {}
+
+
+def line_counter(engine: Engine) -> LineCounter:
+    """The engine's memo of line token counts (one per engine)."""
+    found = _COUNTERS.get(id(engine))
+    if found is None or found[0] is not engine:
+        if len(_COUNTERS) > 4:
+            _COUNTERS.clear()
+        found = _COUNTERS[id(engine)] = (engine, LineCounter(engine.tokenize))
+    return found[1]
 
 
 def char_windows(
@@ -162,8 +185,7 @@ def checker_for(request: CompletionRequest) -> Checker | None:
     parser = new_parser(request.language)
     if parser is None:
         return None
-    prefix, suffix = request.text[: request.offset], request.text[request.offset :]
-    return Checker(parser, prefix, suffix, request.tree)
+    return Checker(parser, request.data, request.cursor_byte, request.tree)
 
 
 def complete(

@@ -97,9 +97,7 @@ def _same_file(
     for node in symbols.enclosing(tree, byte):
         if node.start_byte < start_byte and budget.take(piece := symbols.signature(node, data)):
             parts.append((node.start_byte, " " * node.start_point[1] + piece))
-    outside = [
-        d for d in symbols.definitions(tree, data) if d.end <= start_byte or d.start >= end_byte
-    ]
+    outside = [d for d in wanted.find(tree, data) if d.end <= start_byte or d.start >= end_byte]
     for found in wanted.rank(outside):
         if budget.take(found.summary):
             parts.append((found.start, comment(language, found.summary)))
@@ -112,7 +110,7 @@ def _other_files(others: list[OpenFile], wanted: _Wanted, budget: _Budget) -> li
     for other in others:
         if other.tree is not None:
             data = other.text.encode("utf-8", "surrogatepass")
-            found += [(other.path, d) for d in symbols.definitions(other.tree, data)]
+            found += [(other.path, d) for d in wanted.find(other.tree, data)]
     path_of = {id(d): path for path, d in found}
     chosen = [d for d in wanted.rank([d for _, d in found]) if budget.take(d.summary)]
     # Chosen by relevance, written in a fixed order: the prompt's start then stays the
@@ -128,6 +126,9 @@ class _Wanted:
     def __init__(self, names: list[str], partial: str) -> None:
         self.names = names
         self.partial = partial if len(partial) >= 3 else ""
+
+    def find(self, tree: Tree, data: bytes) -> list[symbols.Definition]:
+        return symbols.find_definitions(tree, data, self.names, self.partial)
 
     def rank(self, definitions: list[symbols.Definition]) -> list[symbols.Definition]:
         order = {name: i for i, name in enumerate(self.names)}

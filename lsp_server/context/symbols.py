@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
@@ -42,7 +41,6 @@ DEFINITION_TYPES = {
     "class_specifier",
 }
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
-MAX_DEPTH = 3  # definitions nested deeper than this (inside functions) are not indexed
 
 
 @dataclass(frozen=True)
@@ -50,7 +48,13 @@ class Definition:
     name: str
     start: int  # byte span of the whole definition
     end: int
-    summary: str  # signature, plus the docstring where the language has one
+    node: Node = field(repr=False, compare=False)
+    data: bytes = field(repr=False, compare=False)
+
+    @property
+    def summary(self) -> str:
+        """Signature, plus the docstring where the language has one."""
+        return summary(self.node, self.data)
 
 
 def _text(data: bytes, start: int, end: int) -> str:
@@ -88,35 +92,47 @@ def summary(node: Node, data: bytes) -> str:
     return f"{head}\n{indent}{doc}"
 
 
-def _walk_definitions(node: Node, depth: int = 0) -> Iterator[Node]:
-    for child in node.named_children:
-        if child.type == "decorated_definition":
-            inner = child.child_by_field_name("definition")
-            if inner is not None:
-                yield inner
-                yield from _walk_definitions(inner, depth + 1)
-            continue
-        if child.type in DEFINITION_TYPES:
-            yield child
-        if depth < MAX_DEPTH:
-            yield from _walk_definitions(child, depth + 1)
+def find_definitions(
+    tree: Tree, data: bytes, names: list[str], partial: str = "", per_name: int = 64
+) -> list[Definition]:
+    """Definitions of `names` (and of names starting with `partial`), found by searching
+    the text for each name and asking the tree whether that spot names a definition:
+    the cost follows the names' occurrences, not the size of the file."""
+    found: dict[int, Definition] = {}
+    for needle in ([partial] if partial else []) + names:
+        raw = needle.encode("utf-8")
+        position = data.find(raw)
+        for _ in range(per_name):
+            if position < 0:
+                break
+            definition = _definition_named_at(tree, data, position, len(raw), needle == partial)
+            if definition is not None:
+                found.setdefault(definition.start, definition)
+            position = data.find(raw, position + 1)
+    return list(found.values())
 
 
-def definitions(tree: Tree, data: bytes) -> list[Definition]:
-    """Named definitions (functions, classes, methods, types) of a document."""
-    found = []
-    for node in _walk_definitions(tree.root_node):
-        name = node.child_by_field_name("name")
-        if name is not None:
-            found.append(
-                Definition(
-                    _text(data, name.start_byte, name.end_byte),
-                    node.start_byte,
-                    node.end_byte,
-                    summary(node, data),
-                )
-            )
-    return found
+def _definition_named_at(
+    tree: Tree, data: bytes, start: int, length: int, prefix_ok: bool
+) -> Definition | None:
+    node = tree.root_node.descendant_for_byte_range(start, start + length)
+    if node is None or node.start_byte != start or node.child_count:
+        return None
+    if not prefix_ok and node.end_byte != start + length:
+        return None
+    parent = node.parent
+    if parent is None or parent.type not in DEFINITION_TYPES:
+        return None
+    name = parent.child_by_field_name("name")
+    if name is None or name.start_byte != node.start_byte:
+        return None
+    return Definition(
+        _text(data, node.start_byte, node.end_byte),
+        parent.start_byte,
+        parent.end_byte,
+        parent,
+        data,
+    )
 
 
 def imports(tree: Tree, data: bytes) -> list[tuple[int, int]]:

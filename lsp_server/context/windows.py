@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,8 +22,45 @@ class Window:
     tokens: list[int]
 
 
+class LineCounter:
+    """Token counts of single lines, remembered: requests after each keystroke
+    measure the same lines again, and only the edited one is new."""
+
+    def __init__(self, tokenize: Tokenize, size: int = 50_000) -> None:
+        self.tokenize = tokenize
+        self.size = size
+        self._counts: OrderedDict[str, int] = OrderedDict()
+
+    def __call__(self, line: str) -> int:
+        count = self._counts.get(line)
+        if count is None:
+            count = len(self.tokenize(line))
+            self._counts[line] = count
+            if len(self._counts) > self.size:
+                self._counts.popitem(last=False)
+        return count
+
+
+def _fit(lines: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
+    """The leading `lines` whose token counts fit in `budget` (at least one)."""
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = count(line)
+        if used + cost > budget and kept:
+            break
+        kept.append(line)
+        used += cost
+    return kept
+
+
 def prefix_window(
-    text: str, offset: int, budget: int, tokenize: Tokenize, anchor: int = ANCHOR_LINES
+    text: str,
+    offset: int,
+    budget: int,
+    tokenize: Tokenize,
+    anchor: int = ANCHOR_LINES,
+    count: Callable[[str], int] | None = None,
 ) -> Window:
     """The last whole lines before the cursor (plus the cursor line up to it) that fit
     in `budget` tokens, starting at the document's start or on a line number that is
@@ -34,14 +72,7 @@ def prefix_window(
     lines = head.splitlines(keepends=True)
     if start > 0 and len(lines) > 1:
         lines = lines[1:]  # the first line may be cut in the middle
-    kept: list[str] = []
-    used = 0
-    for line in reversed(lines):
-        cost = len(tokenize(line))
-        if used + cost > budget and kept:
-            break
-        kept.append(line)
-        used += cost
+    kept = _fit(lines[::-1], budget, count or (lambda line: len(tokenize(line))))
     kept.reverse()
     window_start = offset - sum(len(line) for line in kept)
     step = min(anchor, len(kept) // 4)  # never give up more than a quarter of the window
@@ -53,20 +84,18 @@ def prefix_window(
     return Window(window, tokens[-budget:] if len(tokens) > budget else tokens)
 
 
-def suffix_window(text: str, offset: int, budget: int, tokenize: Tokenize) -> Window:
+def suffix_window(
+    text: str,
+    offset: int,
+    budget: int,
+    tokenize: Tokenize,
+    count: Callable[[str], int] | None = None,
+) -> Window:
     """The rest of the cursor line and the whole lines after it that fit in `budget`."""
     if budget <= 0:
         return Window("", [])
     tail = text[offset : offset + budget * MAX_CHARS_PER_TOKEN]
     lines = tail.splitlines(keepends=True)
-    kept: list[str] = []
-    used = 0
-    for line in lines:
-        cost = len(tokenize(line))
-        if used + cost > budget and kept:
-            break
-        kept.append(line)
-        used += cost
-    window = "".join(kept)
+    window = "".join(_fit(lines, budget, count or (lambda line: len(tokenize(line)))))
     tokens = tokenize(window)
     return Window(window, tokens[:budget])

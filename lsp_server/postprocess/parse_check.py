@@ -1,5 +1,10 @@
-"""Parse check: insert the candidate into the document, reparse incrementally, and
-keep the longest prefix of the candidate that adds no ERROR/MISSING nodes."""
+"""Parse check: insert the candidate into the document, reparse, and keep the longest
+prefix of the candidate that adds no ERROR/MISSING nodes.
+
+Only the region around the cursor is parsed: the top-level definition that holds it
+(when it is not huge), else the whole document, incrementally from its tree. Either
+way the cost does not grow with the size of the file for the common case.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from collections.abc import Iterator
 
 from tree_sitter import Node, Parser, Tree
 
-MAX_TRIES = 12
+MAX_TRIES = 8
+MAX_REGION_BYTES = 32_000
 
 
 def count_errors(node: Node) -> int:
@@ -27,19 +33,38 @@ def _point_after(data: bytes, start: int, inserted: bytes) -> tuple[int, int]:
     return row + len(lines) - 1, len(lines[-1])
 
 
-class Checker:
-    """Parses `prefix + candidate + suffix` for many candidates, incrementally from
-    the tree of the document without any (the `base`)."""
+def _region(tree: Tree, data: bytes, cursor: int) -> tuple[int, int] | None:
+    """The byte span of the top-level node around the cursor, when small enough."""
+    for node in tree.root_node.children:
+        if node.start_byte <= cursor <= node.end_byte:
+            start = data.rfind(b"\n", 0, node.start_byte) + 1
+            end = data.find(b"\n", node.end_byte)
+            end = len(data) if end < 0 else end
+            return (start, end) if end - start <= MAX_REGION_BYTES else None
+    return None
 
-    def __init__(self, parser: Parser, prefix: str, suffix: str, base: Tree | None = None):
+
+class Checker:
+    """Parses `document[:cursor] + candidate + document[cursor:]` around the cursor."""
+
+    def __init__(self, parser: Parser, data: bytes, cursor: int, tree: Tree | None = None):
         self.parser = parser
-        self.head = prefix.encode("utf-8", "surrogatepass")
-        self.tail = suffix.encode("utf-8", "surrogatepass")
-        self.base = base if base is not None else parser.parse(self.head + self.tail)
-        self.base_errors = count_errors(self.base.root_node)
+        tree = tree if tree is not None else parser.parse(data)
+        region = _region(tree, data, cursor)
+        if region is not None:
+            self.head, self.tail = data[region[0] : cursor], data[cursor : region[1]]
+            self.base: Tree | None = None
+            self.base_errors = count_errors(parser.parse(self.head + self.tail).root_node)
+        else:
+            self.head, self.tail = data[:cursor], data[cursor:]
+            self.base = tree
+            self.base_errors = count_errors(tree.root_node)
 
     def errors(self, candidate: str) -> int:
         inserted = candidate.encode("utf-8", "surrogatepass")
+        text = self.head + inserted + self.tail
+        if self.base is None:  # a small region: a fresh parse is cheap
+            return count_errors(self.parser.parse(text).root_node)
         start = len(self.head)
         point = _point_after(self.head, start, b"")
         tree = self.base.copy()
@@ -51,7 +76,7 @@ class Checker:
             old_end_point=point,
             new_end_point=_point_after(self.head, start, inserted),
         )
-        return count_errors(self.parser.parse(self.head + inserted + self.tail, tree).root_node)
+        return count_errors(self.parser.parse(text, tree).root_node)
 
     def adds_errors(self, candidate: str) -> bool:
         return self.errors(candidate) > self.base_errors
