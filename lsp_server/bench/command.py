@@ -124,6 +124,9 @@ def modes_of(args: argparse.Namespace) -> list[str]:
     modes += [f"full-no-{s.strip()}" for s in args.ablate.split(",") if s.strip()]
     for mode in modes:
         runner.steps_for(mode)  # raises ValueError for an unknown mode
+    if "naive-line" in modes and "naive" in modes:  # naive-line is derived from naive
+        modes.remove("naive")
+        modes.insert(modes.index("naive-line"), "naive")
     return modes
 
 

@@ -16,6 +16,7 @@ from lsp_server.completion.pipeline import CompletionRequest, complete
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
 from lsp_server.engines.base import Engine, Generation
+from lsp_server.postprocess import trim
 
 
 def steps_for(mode: str) -> Steps:
@@ -80,7 +81,24 @@ def run_task(task: Task, engine: Engine, settings: Settings, model: str, mode: s
     suggestion = complete(request, engine, settings.completion, steps=steps)
     latency = (time.perf_counter() - started) * 1000
     gen = suggestion.generation or Generation("", stop_reason=suggestion.skipped)
-    text = suggestion.text
+    return _row(task, model, mode, suggestion.text, gen, latency)
+
+
+def derived_first_line(naive: Row, task: Task) -> Row:
+    """The `naive-line` row from the `naive` one: the same prompt and the same greedy
+    generation, only cut at its first newline, so the model need not run twice."""
+    gen = Generation(naive.prediction, stop_reason=naive.stop_reason)
+    gen.prompt_tokens, gen.prompt_ms, gen.generate_ms = (
+        naive.prompt_tokens,
+        naive.prompt_ms,
+        naive.generate_ms,
+    )
+    gen.tokens = [0] * naive.generated_tokens
+    text = trim.first_line(naive.prediction)
+    return _row(task, naive.model, "naive-line", text, gen, naive.latency_ms)
+
+
+def _row(task: Task, model: str, mode: str, text: str, gen: Generation, latency: float) -> Row:
     return Row(
         model=model,
         mode=mode,
@@ -180,8 +198,13 @@ def run_bench(
         for task in tasks:
             if share is not None and time.monotonic() - started > share:
                 break
+            done: dict[str, Row] = {}
             for mode in modes:
-                row = run_task(task, engine, settings, model, mode)
+                if mode == "naive-line" and "naive" in done:
+                    row = derived_first_line(done["naive"], task)
+                else:
+                    row = run_task(task, engine, settings, model, mode)
+                done[mode] = row
                 rows.append(row)
                 peak[model] = max(peak[model], current_rss_mb())
                 if on_row is not None:

@@ -45,7 +45,9 @@ def plan_for(
     offset = min(max(offset, 0), len(text))
     before, rest, line_end = _line(text, offset)
     following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()][:3]
-    healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
+    # Indentation of a blank line is healed too: "\n" + a lone run of spaces is not how
+    # code is tokenized in training ("   " + " return"), and models then misalign.
+    healed = before[len(before.rstrip(" \t")) :]
     blank = not before.strip() and not rest.strip()
     syntax = (
         analyse(

@@ -3,7 +3,19 @@ and quotes against what the suffix already closes."""
 
 from __future__ import annotations
 
-from lsp_server.postprocess.trim import CLOSERS, QUOTES, bracket_balance, open_quote
+from difflib import SequenceMatcher
+
+from lsp_server.postprocess.trim import (
+    CLOSERS,
+    QUOTES,
+    bracket_balance,
+    indentation,
+    open_quote,
+)
+
+# A generated line this similar to the next line of the document (same first word,
+# same indentation) is the model re-writing what follows the cursor.
+SIMILAR = 0.6
 
 
 def drop_repeated_rest(completion: str, line_rest: str) -> str:
@@ -20,15 +32,25 @@ def drop_repeated_rest(completion: str, line_rest: str) -> str:
 
 
 def drop_repeated_lines(completion: str, next_lines: list[str]) -> str:
-    """Cut a multi-line completion where it starts repeating the lines after the cursor."""
+    """Cut a multi-line completion where it starts repeating the lines after the cursor
+    (the same line, or a close paraphrase of it at the same indentation)."""
     if not next_lines or "\n" not in completion:
         return completion
-    follow = next_lines[0].strip()
     lines = completion.split("\n")
     for index, line in enumerate(lines[1:], start=1):
-        if follow and line.strip() == follow:
+        if any(_same_line(line, follow) for follow in next_lines[:2]):
             return "\n".join(lines[:index])
     return completion
+
+
+def _same_line(line: str, follow: str) -> bool:
+    a, b = line.strip(), follow.strip()
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    same_start = a.split()[0] == b.split()[0] and indentation(line) == indentation(follow)
+    return same_start and SequenceMatcher(None, a, b).ratio() >= SIMILAR
 
 
 def balance(completion: str, line_rest: str) -> str:

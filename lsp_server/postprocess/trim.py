@@ -61,11 +61,12 @@ def bracket_balance(text: str) -> int:
 def unheal(completion: str, healed: str) -> str:
     """Drop the whitespace the user already typed (and the prompt left out) from the
     start of the completion."""
-    if healed and completion.startswith(healed):
+    if not healed:
+        return completion
+    if completion.startswith(healed):
         return completion[len(healed) :]
-    if healed and completion[:1] in (" ", "\t"):
-        return completion.lstrip(" \t")
-    return completion
+    lead = len(completion) - len(completion.lstrip(" \t"))
+    return completion[min(lead, len(healed)) :]
 
 
 def whole_lines(completion: str) -> str:

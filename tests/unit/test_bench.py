@@ -24,13 +24,13 @@ def test_single_line_task_masks_exactly_one_line() -> None:
     for task in tasks[:200]:
         program = PROBLEMS[int(task.task_id.split("/")[1])]
         assert task.document == program["prompt"] + program["canonical_solution"]
-        assert task.middle.count("\n") == 1 and task.middle.strip()
-        assert task.prefix.endswith((" ", "\t", "\n"))
+        assert "\n" not in task.middle and task.middle.strip()
+        assert task.prefix.endswith((" ", "\t", "\n")) and task.suffix.startswith("\n")
 
 
 def test_multi_line_tasks_span_several_lines_and_sampling_is_seeded() -> None:
     tasks = humaneval.multi_line_tasks(PROBLEMS)
-    assert all(t.middle.count("\n") >= 2 for t in tasks)
+    assert all(t.middle.count("\n") >= 1 and not t.middle.endswith("\n") for t in tasks)
     first = humaneval.sample(tasks, 50, seed=7)
     assert first == humaneval.sample(tasks, 50, seed=7)
     assert first != humaneval.sample(tasks, 50, seed=8)
