@@ -39,16 +39,19 @@ def plan_for(
     invoked: bool = True,
     use_tree: bool = True,
 ) -> Plan:
-    """A block when the cursor line is blank, or (with the tree) right after a block
-    opener; one line in the middle of code. Automatic requests in comments, strings
+    """A block on a blank line where a block ends, or (with the tree) right after a
+    block opener; one line in the middle of code. Automatic requests in comments, strings
     or the middle of an identifier are skipped."""
     offset = min(max(offset, 0), len(text))
     before, rest, line_end = _line(text, offset)
     following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()][:3]
-    # Indentation of a blank line is healed too: "\n" + a lone run of spaces is not how
-    # code is tokenized in training ("   " + " return"), and models then misalign.
-    healed = before[len(before.rstrip(" \t")) :]
+    # Only whitespace typed after code is healed: a blank line's indentation tells
+    # the model which line belongs there, and measured worse without it.
+    healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
     blank = not before.strip() and not rest.strip()
+    # On a blank line, a block only where the block ends (the next code is dedented, or
+    # there is none): between two lines of the same block, one line.
+    block_end = not following or indentation(following[0]) < len(before)
     syntax = (
         analyse(
             tree,
@@ -66,7 +69,7 @@ def plan_for(
         elif syntax is not None and (syntax.in_comment or syntax.in_string):
             skip = "comment" if syntax.in_comment else "string"
     return Plan(
-        multiline=(blank or opener) if multiline is None else multiline,
+        multiline=((blank and block_end) or opener) if multiline is None else multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
         line_rest=rest,
         next_lines=following,
