@@ -221,9 +221,8 @@ def complete(
     else:
         prefix, suffix = char_windows(request, engine, settings)
     info = engine.info
-    prompt = build_prompt(
-        info.layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head
-    )
+    layout = layout_for(info.layout, settings.fim_order)
+    prompt = build_prompt(layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head)
     params = GenerationParams(
         max_tokens=settings.max_tokens,
         deadline=started + settings.deadline_ms / 1000,

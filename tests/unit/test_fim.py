@@ -57,3 +57,17 @@ def test_spm_orders_follow_training() -> None:
     assert "spm" in format_for("codellama").trained_orders  # type: ignore[union-attr]
     assert format_for("starcoder2") is FAMILIES["starcoder"]
     assert format_for("none") is None
+
+
+def test_fim_order_setting_switches_the_layout() -> None:
+    from lsp_server.completion.pipeline import CompletionRequest, complete
+    from lsp_server.config.settings import CompletionSettings
+    from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
+
+    engine = FakeEngine("x\n")
+    complete(
+        CompletionRequest("a = 1\nb = \nc = 3\n", 10), engine, CompletionSettings(fim_order="spm")
+    )
+    prompt = engine.prompts[-1]
+    assert prompt[:2] == [PRE, SUF] and prompt.index(MID) < len(prompt) - 1
+    assert engine.detokenize(prompt[prompt.index(MID) + 1 :]) == "a = 1\nb ="
