@@ -191,23 +191,23 @@ def run(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     from lsp_server.bench.replay_report import markdown, summarise, write
-    from lsp_server.client.replay import replay
+    from lsp_server.client.replay import ReplayPlan, replay
 
     modes = [m.strip() for m in args.mode.split(",") if m.strip()]
     if not args.path or any(m not in ("full", "naive") for m in modes):
         print("slm-ls bench replay: give FILE... and --mode among full, naive", file=sys.stderr)
         return 2
     models = args.model or [None]
-    runs = replay(
-        modes,
+    plan = ReplayPlan(
         list(args.path),
         models[0],
         args.holes,
         args.max_steps,
         args.seed,
-        args.time_budget or 3600.0,
+        (args.time_budget or 3600.0) / len(modes),
         args.open_files,
     )
+    runs = replay(modes, plan)
     summary, raw = {}, {}
     for run in runs:
         steps = [vars(step) for step in run.steps]

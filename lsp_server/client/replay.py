@@ -167,16 +167,19 @@ def _server_rss_mb(client: LanguageClient) -> float | None:
     return None
 
 
-async def run_mode(
-    mode: str,
-    files: list[Path],
-    model: str | None,
-    holes_per_file: int,
-    max_steps: int,
-    seed: int,
-    budget_s: float,
-    open_files: int,
-) -> ModeRun:
+@dataclass(frozen=True)
+class ReplayPlan:
+    files: list[Path]
+    model: str | None = None
+    holes_per_file: int = 2
+    max_steps: int = 60  # completion requests per mode
+    seed: int = 0
+    budget_s: float = 3600.0  # per mode
+    open_files: int = 20
+
+
+async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
+    model = plan.model
     command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
     client = LanguageClient("slm-ls-replay", "0")
     await client.start_io(*command)
@@ -188,17 +191,19 @@ async def run_mode(
     )
     client.initialized(types.InitializedParams())
     session, run = _Session(client), ModeRun(mode)
-    deadline = time.monotonic() + budget_s
-    for path in files:
+    deadline = time.monotonic() + plan.budget_s
+    for path in plan.files:
         source = path.read_text(encoding="utf-8")
         language = EXTENSIONS.get(path.suffix.lower(), "")
-        for index, (start, end) in enumerate(holes(path, holes_per_file, seed)):
+        for index, (start, end) in enumerate(holes(path, plan.holes_per_file, plan.seed)):
             uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
             text = source[:start] + source[end:]
             session.open(uri, language, text)
             run.hole_chars += end - start
-            await _retype(session, run, uri, text, start, source[start:end], deadline, max_steps)
-    run.open_files = await _open_many(session, files, open_files)
+            await _retype(
+                session, run, uri, text, start, source[start:end], deadline, plan.max_steps
+            )
+    run.open_files = await _open_many(session, plan.files, plan.open_files)
     run.rss_mb = _server_rss_mb(client)
     stats = await client.protocol.send_request_async(STATS_METHOD, {})
     run.server = [dict(r) for r in _records(stats)]
@@ -228,20 +233,6 @@ async def _open_many(session: _Session, files: list[Path], count: int) -> int:
     return count
 
 
-def replay(
-    modes: list[str],
-    files: list[Path],
-    model: str | None,
-    holes_per_file: int,
-    max_steps: int,
-    seed: int,
-    budget_s: float,
-    open_files: int,
-) -> list[ModeRun]:
-    share = budget_s / max(len(modes), 1)
-    return [
-        asyncio.run(
-            run_mode(mode, files, model, holes_per_file, max_steps, seed, share, open_files)
-        )
-        for mode in modes
-    ]
+def replay(modes: list[str], plan: ReplayPlan) -> list[ModeRun]:
+    """Each mode with its own server process, one after the other."""
+    return [asyncio.run(run_mode(mode, plan)) for mode in modes]

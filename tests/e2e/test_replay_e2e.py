@@ -1,0 +1,47 @@
+"""`slm-ls bench replay` end to end: real servers (naive and full), real model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_replay_writes_both_modes(tmp_path: Path) -> None:
+    out = tmp_path / "replay"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lsp_server",
+            "bench",
+            "replay",
+            "examples/fibonacci.py",
+            "--mode",
+            "naive,full",
+            "--holes",
+            "1",
+            "--max-steps",
+            "3",
+            "--open-files",
+            "2",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    for mode in ("naive", "full"):
+        summary = data["summary"][mode]
+        assert summary["requests"] == 3 and summary["latency_p50_ms"] > 0
+        assert summary["rss_mb"] and summary["open_files"] == 2
+    assert data["summary"]["naive"]["cache_hits"] == 0
+    assert (out / "latency.png").stat().st_size > 0

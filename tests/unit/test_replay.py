@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsp_server.bench.replay_report import markdown, summarise
+from lsp_server.client.replay import _accepted, holes, next_chunk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_words_are_typed_with_their_leading_whitespace() -> None:
+    text = "    return fib(n - 1)"
+    chunks = []
+    while text:
+        chunk = next_chunk(text)
+        chunks.append(chunk)
+        text = text[len(chunk) :]
+    assert chunks == ["    return", " fib", "(", "n", " -", " 1", ")"]
+
+
+def test_a_suggestion_is_accepted_whole_or_by_its_first_line() -> None:
+    assert _accepted("x + 1", "x + 1\nreturn y") == "x + 1"
+    assert _accepted("x + 1\nfoo()", "x + 1\nreturn y") == "x + 1"
+    assert _accepted("x + 2", "x + 1") == ""
+    assert _accepted("", "x") == ""
+
+
+def test_holes_are_function_bodies_or_blocks_and_do_not_overlap() -> None:
+    path = ROOT / "lsp_server" / "postprocess" / "suffix.py"
+    spans = holes(path, 3, seed=1)
+    assert spans == holes(path, 3, seed=1) and 1 <= len(spans) <= 3
+    for a, b in spans:
+        assert 40 <= b - a <= 400
+        assert all(b <= c or a >= d for c, d in spans if (c, d) != (a, b))
+
+
+def test_summary_pairs_client_steps_with_server_records() -> None:
+    steps = [
+        {"latency_ms": ms, "accepted": acc, "typed": 3, "suggestion": ""}
+        for ms, acc in ((900, 0), (2, 5), (800, 0))
+    ]
+    server = [
+        {
+            "seconds": 0.85,
+            "cache_hit": False,
+            "evaluated_tokens": 70,
+            "generated_tokens": 9,
+            "skipped": "",
+        },
+        {
+            "seconds": 0.001,
+            "cache_hit": True,
+            "evaluated_tokens": 0,
+            "generated_tokens": 0,
+            "skipped": "",
+        },
+        {
+            "seconds": 0.75,
+            "cache_hit": False,
+            "evaluated_tokens": 66,
+            "generated_tokens": 5,
+            "skipped": "",
+        },
+        {
+            "seconds": 0.5,
+            "cache_hit": False,
+            "evaluated_tokens": 900,
+            "generated_tokens": 5,
+            "skipped": "",
+        },  # an open-files request after the replay: not paired
+    ]
+    summary = summarise("full", steps, server, hole_chars=20, rss_mb=700.0, open_files=1)
+    assert summary["requests"] == 3 and summary["cache_hits"] == 1
+    assert summary["latency_p50_ms"] == 800 and summary["tokens_processed_p50"] == 66
+    assert summary["tokens_processed_p50_per_model_call"] == 68
+    assert summary["accepted_share"] == 0.25
+    assert "| cache hits | 33.3% |" in markdown({"full": summary})
