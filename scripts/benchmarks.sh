@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark runs behind docs/benchmarks.md (about 70 minutes on 2 cores).
+# The benchmark runs behind docs/benchmarks.md (about 75 minutes on 2 cores).
 # Results land in out/ (not committed). OTHER_REPO: a second git repository for
 # the repository-holes run (docs/benchmarks.md says which one we used).
 set -euo pipefail
@@ -14,7 +14,7 @@ if [ -n "${OTHER_REPO:-}" ]; then
 fi
 $B replay lsp_server/postprocess/suffix.py lsp_server/context/assemble.py $M \
   --mode naive,full --holes 1 --max-steps 30 --open-files 20 --out out/replay
-$B repo . $M --mode full --limit 40 --seed 1 \
-  --ablate parse_check,suffix_overlap,balance,syntax_plan,healing,context,trimming \
+$B repo . $M --mode full --limit 20 --seed 1 \
+  --ablate parse_check,suffix_overlap,balance,syntax_plan,healing,context \
   --out out/ablation
 $B overhead $M --limit 300 --out out/overhead
