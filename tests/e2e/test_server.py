@@ -185,7 +185,7 @@ async def test_block_after_an_opener_and_no_automatic_request_in_comments(
             position=types.Position(0, len(comment)),
         )
     )
-    assert isinstance(automatic, types.InlineCompletionList) and automatic.items == []
+    assert isinstance(automatic, types.InlineCompletionList) and not automatic.items
 
 
 async def test_typing_through_a_suggestion_is_served_from_the_cache(
