@@ -61,8 +61,12 @@ class CompletionRequest:
     repo_name: str = ""
     session: str = ""  # the document: keeps its own KV state in the engine
 
+    encoded: bytes | None = None  # `text` in UTF-8, when the caller already has it
+
     @cached_property
     def data(self) -> bytes:
+        if self.encoded is not None:
+            return self.encoded
         return self.text.encode("utf-8", "surrogatepass")
 
     @cached_property
@@ -206,6 +210,8 @@ def complete(
         tree=request.tree,
         invoked=request.invoked,
         use_tree=steps.syntax_plan,
+        data=request.data if request.tree is not None else None,
+        cursor_byte=request.cursor_byte if request.tree is not None else None,
     )
     if plan.skip_reason:
         return Suggestion("", offset, offset, plan.multiline, skipped=plan.skip_reason)

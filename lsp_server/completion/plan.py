@@ -38,10 +38,13 @@ def plan_for(
     tree: Tree | None = None,
     invoked: bool = True,
     use_tree: bool = True,
+    data: bytes | None = None,
+    cursor_byte: int | None = None,
 ) -> Plan:
     """A block on a blank line where a block ends, or (with the tree) right after a
     block opener; one line in the middle of code. Automatic requests in comments, strings
-    or the middle of an identifier are skipped."""
+    or the middle of an identifier are skipped. `data` and `cursor_byte` (the text in
+    UTF-8 and the cursor in it) spare re-encoding when the caller has them."""
     offset = min(max(offset, 0), len(text))
     before, rest, line_end = _line(text, offset)
     following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()][:3]
@@ -55,8 +58,10 @@ def plan_for(
     syntax = (
         analyse(
             tree,
-            text.encode("utf-8", "surrogatepass"),
-            len(text[:offset].encode("utf-8", "surrogatepass")),
+            data if data is not None else text.encode("utf-8", "surrogatepass"),
+            cursor_byte
+            if cursor_byte is not None
+            else len(text[:offset].encode("utf-8", "surrogatepass")),
         )
         if (use_tree and tree is not None)
         else None

@@ -50,6 +50,7 @@ def _request(
         path=_relative(uri, root),
         others=others,
         repo_name=PurePath(root).name,
+        encoded=doc.data,
     )
 
 
