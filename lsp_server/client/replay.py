@@ -21,6 +21,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.bench.repo_holes import candidates
+from lsp_server.documents.positions import byte_to_offset
 from lsp_server.features.completion import STATS_METHOD
 from lsp_server.syntax.languages import EXTENSIONS, new_parser
 
@@ -57,10 +58,7 @@ def holes(path: Path, count: int, seed: int) -> list[tuple[int, int]]:
     spans = set()
     for kind in ("function-body", "block"):
         for start, end in candidates(tree.root_node, kind):
-            a, b = (
-                len(data[:start].decode("utf-8", "ignore")),
-                len(data[:end].decode("utf-8", "ignore")),
-            )
+            a, b = byte_to_offset(data, start), byte_to_offset(data, end)
             if MIN_HOLE <= b - a <= MAX_HOLE and text[a:b].strip():
                 spans.add((a, b))
     chosen = sorted(spans)
