@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from tree_sitter import Node
-
+from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.syntax.languages import new_parser
 
 
@@ -39,19 +38,12 @@ def edit_similarity(prediction: str, reference: str) -> float:
     return 1.0 - levenshtein(a, b) / max(len(a), len(b))
 
 
-def _count_errors(node: Node) -> int:
-    count = 1 if node.is_error or node.is_missing else 0
-    if node.has_error or node.is_missing:
-        count += sum(_count_errors(child) for child in node.children)
-    return count
-
-
 def syntax_errors(language: str, text: str) -> int | None:
     """ERROR + MISSING nodes in `text`; None when the language has no grammar."""
     parser = new_parser(language)
     if parser is None:
         return None
-    return _count_errors(parser.parse(text.encode("utf-8", "surrogatepass")).root_node)
+    return count_errors(parser.parse(text.encode("utf-8", "surrogatepass")).root_node)
 
 
 def syntax_valid(
