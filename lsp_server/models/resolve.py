@@ -23,10 +23,6 @@ class ResolvedModel:
     def family(self) -> str | None:
         return self.entry.family if self.entry else None
 
-    @property
-    def label(self) -> str:
-        return self.entry.name if self.entry else self.path.name
-
 
 def cache_dir() -> Path:
     """Where pulled models live: $XDG_CACHE_HOME/slm-ls/models (default ~/.cache)."""
