@@ -29,6 +29,8 @@ class SlmLanguageServer(LanguageServer):
         self.settings = settings or Settings()
         self.documents = DocumentStore(max_bytes=self.settings.completion.max_document_bytes)
         self.service = CompletionService(self.settings, cli_model)
+        # Settings rejected during `initialize`, reported once the client is initialized.
+        self.pending_warnings: list[str] = []
 
     def tell(self, kind: types.MessageType, message: str) -> None:
         """window/showMessage, plus one log line."""

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PROGRESS_TOKEN = "slm-ls/load-model"
-_pending_errors: list[str] = []
 _tasks: set[asyncio.Task[None]] = set()
 
 
@@ -71,12 +70,12 @@ def register(server: SlmLanguageServer) -> None:
     def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
         kind = ls.workspace.position_encoding or "utf-16"
         ls.documents.encoding = Encoding(getattr(kind, "value", kind))
-        _pending_errors.extend(apply_settings(ls, params.initialization_options))
+        ls.pending_warnings.extend(apply_settings(ls, params.initialization_options))
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: SlmLanguageServer, params: types.InitializedParams) -> None:
-        _report(ls, _pending_errors)
-        _pending_errors.clear()
+        _report(ls, ls.pending_warnings)
+        ls.pending_warnings.clear()
         _spawn(ls)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
