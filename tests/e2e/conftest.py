@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -12,7 +14,22 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 from lsp_server.models.catalog import find_entry
 from lsp_server.models.pull import pull
 
+ROOT = Path(__file__).resolve().parents[2]
 SERVE = [sys.executable, "-m", "lsp_server", "serve"]
+
+
+def slm_ls(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    """Run the `slm-ls` command (as `python -m lsp_server`) from the repository root."""
+    return subprocess.run(
+        [sys.executable, "-m", "lsp_server", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 MISSING_MODEL = "/nonexistent/slm-ls-test/missing.gguf"
 
 

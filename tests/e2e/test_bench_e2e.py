@@ -3,37 +3,29 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.e2e.conftest import slm_ls
 
 
 def test_bench_runs_both_modes_and_writes_results(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lsp_server",
-            "bench",
-            "humaneval-single",
-            "--model",
-            "qwen2.5-coder-0.5b",
-            "--mode",
-            "naive,full",
-            "--limit",
-            "3",
-            "--seed",
-            "1",
-            "--max-tokens",
-            "48",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
+    result = slm_ls(
+        "bench",
+        "humaneval-single",
+        "--model",
+        "qwen2.5-coder-0.5b",
+        "--mode",
+        "naive,full",
+        "--limit",
+        "3",
+        "--seed",
+        "1",
+        "--max-tokens",
+        "48",
+        "--out",
+        str(out),
         timeout=600,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| qwen2.5-coder-0.5b | naive |" in result.stdout

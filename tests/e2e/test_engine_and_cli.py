@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from lsp_server.config.settings import EngineSettings
 from lsp_server.engines.base import CancelToken, Engine, GenerationParams
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import slm_ls
 
 
 @pytest.fixture(scope="module")
@@ -58,34 +53,14 @@ def test_prefix_only_model_loads_without_fim() -> None:
 
 
 def test_cli_complete_prints_a_suggestion() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "lsp_server", "complete", "examples/fibonacci.py:5:12"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = slm_ls("complete", "examples/fibonacci.py:5:12", timeout=300)
     assert result.returncode == 0, result.stderr
     assert "fibonacci" in result.stdout
 
 
 def test_cli_reports_a_missing_model_cleanly() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lsp_server",
-            "complete",
-            "examples/fibonacci.py:5:12",
-            "--model",
-            "/nonexistent/x.gguf",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = slm_ls(
+        "complete", "examples/fibonacci.py:5:12", "--model", "/nonexistent/x.gguf", timeout=120
     )
     assert result.returncode == 1 and "/nonexistent/x.gguf" in result.stderr
 

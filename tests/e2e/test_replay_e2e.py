@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import slm_ls
 
 
 def test_replay_writes_both_modes(tmp_path: Path) -> None:
     out = tmp_path / "replay"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "lsp_server",
-            "bench",
-            "replay",
-            "examples/fibonacci.py",
-            "--mode",
-            "naive,full",
-            "--holes",
-            "1",
-            "--max-steps",
-            "3",
-            "--open-files",
-            "2",
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
+    result = slm_ls(
+        "bench",
+        "replay",
+        "examples/fibonacci.py",
+        "--mode",
+        "naive,full",
+        "--holes",
+        "1",
+        "--max-steps",
+        "3",
+        "--open-files",
+        "2",
+        "--out",
+        str(out),
         timeout=600,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     data = json.loads((out / "results.json").read_text())
