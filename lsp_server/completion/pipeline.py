@@ -23,6 +23,7 @@ from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationP
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.chain import postprocess
 from lsp_server.postprocess.parse_check import Checker
+from lsp_server.postprocess.suffix import same_line
 from lsp_server.prompt.fim import build_prompt
 from lsp_server.prompt.fim_formats import PSM, SPM
 from lsp_server.prompt.repo import comment_blocks, repo_head
@@ -140,7 +141,11 @@ def stop_rule(plan: Plan) -> Callable[[str], bool]:
     def block_ended(text: str) -> bool:
         lines = text.split("\n")
         complete = lines[1:-1]  # the last line may still grow
-        return any(ln.strip() and trim.indentation(ln) < plan.min_indent for ln in complete)
+        if any(ln.strip() and trim.indentation(ln) < plan.min_indent for ln in complete):
+            return True
+        # The model reconnected to the code after the cursor: the middle is written.
+        follow = plan.next_lines[:1]
+        return any(same_line(ln, f) for ln in complete for f in follow)
 
     return block_ended
 
@@ -174,6 +179,40 @@ def context_ids(
     )
     header = found.header + ("" if head else comment_blocks(found.snippets, request.language))
     return head, engine.tokenize(header) if header else []
+
+
+def split_line(prefix: Window, engine: Engine) -> tuple[Window, list[int]]:
+    """The prefix window up to the start of the cursor line, and the tokens of the
+    cursor line's start.
+
+    Under PSM the suffix follows the prefix, so anything typed at the end of the
+    prefix makes the suffix be processed again. With the cursor line's start placed
+    after `<mid>` (where the model would have written it itself: FIM training splits
+    at any character), the prompt up to `<mid>` changes only when the cursor leaves
+    the line, and a keystroke costs only its own tokens.
+
+    Not on a line that holds only indentation: after `<mid>` the model re-indents it
+    its own way (measured: over- or under-indented lines), while in the prefix the
+    indentation tells it which line goes there.
+    """
+    cut = prefix.text.rfind("\n") + 1
+    if cut == 0 or not prefix.text[cut:].strip():
+        return prefix, []
+    before = prefix.text[:cut]
+    return Window(before, engine.tokenize(before)), engine.tokenize(prefix.text[cut:])
+
+
+def back_off(lead: list[int], engine: Engine) -> tuple[list[int], str]:
+    """Token healing at the cursor: the last token of the line's start is left out of
+    the prompt and its text forced on the generation instead, so the model picks the
+    token that really goes there (`    ret|` is not the token ` ret` followed by a new
+    one; `    |` may well be three spaces and then ` return`)."""
+    if not lead:
+        return lead, ""
+    kept, last = lead[:-1], engine.detokenize(lead[-1:])
+    if not last or engine.detokenize(kept) + last != engine.detokenize(lead):
+        return lead, ""  # a character split across tokens: leave it as it is
+    return kept, last
 
 
 def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
@@ -228,16 +267,28 @@ def complete(
         prefix, suffix = char_windows(request, engine, settings)
     info = engine.info
     layout = layout_for(info.layout, settings.fim_order)
-    prompt = build_prompt(layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head)
+    lead: list[int] = []
+    forced = ""
+    if steps.line_split and layout == PSM and info.fim is not None:
+        prefix, lead = split_line(prefix, engine)
+        lead, forced = back_off(lead, engine)
+    prompt = build_prompt(
+        layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
+    )
+    budget = settings.prompt_budget_ms
     params = GenerationParams(
         max_tokens=settings.max_tokens,
         deadline=started + settings.deadline_ms / 1000,
+        prompt_deadline=started + budget / 1000
+        if budget and steps.kv_reuse and not request.invoked
+        else None,
         stop_when=stop_rule(plan) if steps.early_stop else None,
         reuse_cache=steps.kv_reuse,
         session=request.session,
+        forced_prefix=forced,
     )
     generation = engine.generate(prompt, params, cancel or CancelToken())
-    raw = generation.text
+    raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
     if generation.stop_reason == "deadline":
         raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None

@@ -34,6 +34,10 @@ class CompletionSettings:
     context_tokens: int = 256  # imports, signatures, definitions, other open files
     max_tokens: int = 128
     deadline_ms: int = 4000
+    # Automatic requests stop processing their prompt after this long and answer
+    # nothing; the part processed stays cached, so the next keystroke goes on from
+    # there instead of one request blocking on a cold file. 0: off.
+    prompt_budget_ms: int = 500
     max_document_bytes: int = 2_000_000
     fim_order: str = "auto"  # auto (the family's trained order), psm or spm
     mode: str = "full"  # full, or naive (benchmarks: no cache, the naive prompt)
@@ -57,6 +61,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "context_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "max_tokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "deadline_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "prompt_budget_ms": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
     "max_document_bytes": (lambda v: v >= 1, "1 or more"),
     "state_cache_mb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "fim_order": (lambda v: v in FIM_ORDERS, f"one of {', '.join(FIM_ORDERS)}"),

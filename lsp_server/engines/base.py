@@ -46,9 +46,13 @@ class EngineInfo:
 class GenerationParams:
     max_tokens: int = 128
     deadline: float | None = None  # time.monotonic() value
+    prompt_deadline: float | None = None  # stop processing the prompt then (keeps progress)
     stop_when: Callable[[str], bool] | None = None  # called with the text so far
     reuse_cache: bool = True  # False: evaluate the whole prompt afresh
     session: str = ""  # whose KV state to use (a document); "" is shared
+    # Token healing: the text must begin with this (the prompt's last token, backed
+    # off); the first tokens are the likeliest ones consistent with it.
+    forced_prefix: str = ""
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Generation:
     tokens: list[int] = field(default_factory=list)
     prompt_tokens: int = 0
     reused_tokens: int = 0  # prompt tokens whose KV state was reused
-    stop_reason: str = ""  # eog | max_tokens | deadline | cancelled | stop_when
+    stop_reason: str = ""  # eog | max_tokens | deadline | prompt_budget | cancelled | stop_when
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
 

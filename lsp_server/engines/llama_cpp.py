@@ -33,6 +33,8 @@ from lsp_server.prompt.fim_formats import FimFormat, detect_family, format_for
 
 log = logging.getLogger(__name__)
 PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point
+MIN_CHUNK = 16  # the least a prompt-budgeted request processes, so it always progresses
+HEALING_CANDIDATES = 256  # most likely tokens searched for one consistent with the forced text
 
 
 def default_threads() -> int:
@@ -73,6 +75,7 @@ class LlamaCppEngine:
         self.info = self._read_info(path, family)
         self._sessions = SessionStates(state_cache_bytes)
         self._session = ""
+        self._prompt_rate = 100.0  # prompt tokens/s, a running estimate for budgets (low at first)
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -178,7 +181,7 @@ class LlamaCppEngine:
         reused = self._reuse_prefix(prompt)
         result = Generation("", prompt_tokens=len(prompt), reused_tokens=reused)
         if not self._eval_prompt(prompt[reused:], params, cancel):
-            result.stop_reason = "cancelled" if cancel.cancelled else "deadline"
+            result.stop_reason = _why_stopped(params, cancel)
             result.prompt_ms = (time.perf_counter() - started) * 1000
             return result
         result.prompt_ms = (time.perf_counter() - started) * 1000
@@ -235,18 +238,54 @@ class LlamaCppEngine:
     def _eval_prompt(
         self, tokens: list[int], params: GenerationParams, cancel: CancelToken
     ) -> bool:
-        for start in range(0, len(tokens), PROMPT_CHUNK):
+        """Evaluate `tokens` in chunks (cancel points); False when stopped early, with
+        what was evaluated kept in the cache."""
+        done = 0
+        while done < len(tokens):
             if cancel.cancelled or _past(params.deadline):
                 return False
-            self._llm.eval(tokens[start : start + PROMPT_CHUNK])
+            size = self._chunk_size(params.prompt_deadline, done == 0)
+            if size == 0:
+                return False
+            chunk = tokens[done : done + size]
+            started = time.perf_counter()
+            self._llm.eval(chunk)
+            self._learn_rate(len(chunk), time.perf_counter() - started)
+            done += len(chunk)
         return True
 
-    def _next_token(self) -> int:
+    def _chunk_size(self, prompt_deadline: float | None, first: bool) -> int:
+        """PROMPT_CHUNK, or what fits before the prompt deadline at the measured rate
+        (at least MIN_CHUNK on the first chunk; 0 when no more fits)."""
+        if prompt_deadline is None:
+            return PROMPT_CHUNK
+        fits = int(self._prompt_rate * (prompt_deadline - time.monotonic()))
+        if fits < MIN_CHUNK:
+            return MIN_CHUNK if first else 0
+        return min(PROMPT_CHUNK, fits)
+
+    def _learn_rate(self, tokens: int, seconds: float) -> None:
+        if tokens >= MIN_CHUNK and seconds > 0:
+            self._prompt_rate = 0.7 * self._prompt_rate + 0.3 * (tokens / seconds)
+
+    def _logits(self) -> np.ndarray:
         pointer = self._lib.llama_get_logits_ith(self._llm.ctx, -1)
-        logits = np.ctypeslib.as_array(
+        return np.ctypeslib.as_array(
             ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
         )
-        return int(np.argmax(logits))
+
+    def _next_token(self, forced: bytes) -> int:
+        """The greedy choice; while `forced` text is pending, the likeliest token whose
+        bytes agree with it (a prefix of it, or starting with it)."""
+        logits = self._logits()
+        if not forced:
+            return int(np.argmax(logits))
+        best = np.argpartition(-logits, HEALING_CANDIDATES)[:HEALING_CANDIDATES]
+        for token in best[np.argsort(-logits[best])]:
+            piece = bytes(self._llm.detokenize([int(token)]))
+            if piece and (forced.startswith(piece) or piece.startswith(forced)):
+                return int(token)
+        return self._llm.tokenize(forced, add_bos=False, special=False)[0]
 
     def _is_stop(self, token: int) -> bool:
         return bool(self._lib.llama_vocab_is_eog(self._vocab, token)) or (
@@ -257,8 +296,9 @@ class LlamaCppEngine:
         self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
     ) -> None:
         pieces = bytearray()
+        forced = params.forced_prefix.encode("utf-8", "surrogatepass")
         for _ in range(min(params.max_tokens, limit)):
-            token = self._next_token()
+            token = self._next_token(forced[len(pieces) :] if len(pieces) < len(forced) else b"")
             if self._is_stop(token):
                 result.stop_reason = "eog"
                 break
@@ -308,6 +348,12 @@ class SessionStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+
+def _why_stopped(params: GenerationParams, cancel: CancelToken) -> str:
+    if cancel.cancelled:
+        return "cancelled"
+    return "deadline" if _past(params.deadline) else "prompt_budget"
 
 
 def _past(deadline: float | None) -> bool:

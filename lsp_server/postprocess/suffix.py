@@ -38,12 +38,12 @@ def drop_repeated_lines(completion: str, next_lines: list[str]) -> str:
         return completion
     lines = completion.split("\n")
     for index, line in enumerate(lines[1:], start=1):
-        if any(_same_line(line, follow) for follow in next_lines[:2]):
+        if any(same_line(line, follow) for follow in next_lines[:2]):
             return "\n".join(lines[:index])
     return completion
 
 
-def _same_line(line: str, follow: str) -> bool:
+def same_line(line: str, follow: str) -> bool:
     a, b = line.strip(), follow.strip()
     if not a or not b:
         return False

@@ -41,13 +41,15 @@ def build_prompt(
     suffix: Sequence[int],
     bos: int | None = None,
     head: Sequence[int] = (),
+    lead: Sequence[int] = (),
 ) -> list[int]:
-    """The prompt for `layout`, after BOS and `head` (repository context);
-    prefix-only (BOS + head + prefix) when the model has no FIM."""
+    """The prompt for `layout`, after BOS and `head` (repository context), followed by
+    `lead` (the start of the middle, as if the model had written it); prefix-only
+    (BOS + head + prefix + lead) when the model has no FIM."""
     start = [bos] if bos is not None else []
     start.extend(head)
     if tokens is None or not tokens.complete:
-        return [*start, *prefix]
+        return [*start, *prefix, *lead]
     roles = {PRE: tokens.pre, SUF: tokens.suf, MID: tokens.mid}
     texts = {PREFIX: prefix, SUFFIX: suffix}
     out = start
@@ -58,4 +60,5 @@ def build_prompt(
             token = roles[part]
             assert token is not None  # guaranteed by tokens.complete
             out.append(token)
+    out.extend(lead)
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from lsp_server.config.settings import EngineSettings
@@ -42,6 +44,25 @@ def test_kv_prefix_is_reused_and_limits_hold(qwen: Engine) -> None:
     assert qwen.generate(longer, GenerationParams(), cancelled).stop_reason == "cancelled"
 
 
+def test_prompt_budget_stops_early_and_keeps_the_progress(qwen: Engine) -> None:
+    prompt = qwen.tokenize("def area(width, height):\n    return width * height\n" * 40)
+    budget = GenerationParams(prompt_deadline=time.monotonic(), session="budget")
+    first = qwen.generate(prompt, budget, CancelToken())
+    assert first.stop_reason == "prompt_budget" and first.text == ""
+    second = qwen.generate(prompt, GenerationParams(max_tokens=2, session="budget"), CancelToken())
+    assert 16 <= second.reused_tokens < len(prompt) - 1  # what the first one processed
+    assert second.stop_reason in ("max_tokens", "eog")
+
+
+def test_forced_prefix_heals_a_backed_off_token(qwen: Engine) -> None:
+    tokens = qwen.tokenize("def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    ret")
+    last = qwen.detokenize(tokens[-1:])
+    assert last == " ret"
+    params = GenerationParams(max_tokens=6, forced_prefix=last, reuse_cache=False)
+    healed = qwen.generate(tokens[:-1], params, CancelToken())
+    assert healed.text.startswith(" return a - b"), healed.text
+
+
 def test_prefix_only_model_loads_without_fim() -> None:
     engine = load_engine(resolve("smollm2-135m"), EngineSettings(context_length=1024))
     assert engine.info.fim is None
@@ -68,12 +89,11 @@ def test_cli_reports_a_missing_model_cleanly() -> None:
 def test_switching_documents_keeps_each_kv_state(qwen: Engine) -> None:
     doc_a = qwen.tokenize("def area(width, height):\n    return width * height\n" * 6)
     doc_b = qwen.tokenize("function total(items) {\n  return items.length;\n}\n" * 6)
-    params = {"max_tokens": 2}
-    qwen.generate(doc_a, GenerationParams(session="a", **params), CancelToken())
-    qwen.generate(doc_b, GenerationParams(session="b", **params), CancelToken())
+    qwen.generate(doc_a, GenerationParams(2, session="a"), CancelToken())
+    qwen.generate(doc_b, GenerationParams(2, session="b"), CancelToken())
     back = qwen.generate(
-        doc_a + qwen.tokenize("x"), GenerationParams(session="a", **params), CancelToken()
+        doc_a + qwen.tokenize("x"), GenerationParams(2, session="a"), CancelToken()
     )
     assert back.reused_tokens >= len(doc_a) - 1  # a's state was parked and restored
-    again = qwen.generate(doc_b, GenerationParams(session="b", **params), CancelToken())
+    again = qwen.generate(doc_b, GenerationParams(2, session="b"), CancelToken())
     assert again.reused_tokens == len(doc_b) - 1

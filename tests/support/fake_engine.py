@@ -27,6 +27,7 @@ class FakeEngine:
         self.seconds_per_token = seconds_per_token
         self.deadline_after = deadline_after  # pretend the deadline hits after N tokens
         self.prompts: list[list[int]] = []
+        self.params: list[GenerationParams] = []
         self.info = EngineInfo(
             name="fake",
             family="qwen2.5-coder" if fim else None,
@@ -47,8 +48,11 @@ class FakeEngine:
         self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         self.prompts.append(list(prompt))
+        self.params.append(params)
         result = Generation("", prompt_tokens=len(prompt), stop_reason="eog")
-        for index, ch in enumerate(self.answer[: params.max_tokens]):
+        # Like the real engine, it first writes the healed text the prompt left out.
+        answer = params.forced_prefix + self.answer
+        for index, ch in enumerate(answer[: params.max_tokens]):
             if self.seconds_per_token:
                 time.sleep(self.seconds_per_token)
             if cancel.cancelled:

@@ -4,7 +4,7 @@ from lsp_server.completion.pipeline import CompletionRequest, OpenFile, complete
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.symbols import identifiers_near
 from lsp_server.syntax.languages import new_parser
-from tests.support.fake_engine import PRE, REP, SEP, SUF, FakeEngine
+from tests.support.fake_engine import MID, PRE, REP, SEP, SUF, FakeEngine
 
 FILLER = "".join(f"value_{i} = {i}\n" for i in range(300))
 SOURCE = (
@@ -40,7 +40,9 @@ def test_same_file_context_outside_the_window() -> None:
     assert prefix.startswith("import os\nfrom pathlib import Path\n")
     assert '# def helper(a, b):\n#     """Add two numbers."""' in prefix
     assert "class Report:\n    def render(self, rows):\n" in prefix
-    assert prefix.endswith("        total = helper(")
+    assert prefix.endswith("        line_39 = rows[39]\n")
+    lead = engine.detokenize(prompt[prompt.index(MID) + 1 :])
+    assert lead + engine.params[-1].forced_prefix == "        total = helper("
     assert "value_0 = 0" not in prefix  # the filler is outside the window and not context
 
 

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from lsp_server.completion.pipeline import CompletionRequest, complete, plan_for
+from lsp_server.completion.pipeline import (
+    FULL,
+    NAIVE,
+    CompletionRequest,
+    Steps,
+    complete,
+    plan_for,
+)
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.engines.base import CancelToken
 from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
@@ -18,14 +27,33 @@ def test_psm_prompt_holds_prefix_then_suffix() -> None:
     assert suggestion.text == "fib(n - 1) + fib(n - 2)"
     assert not suggestion.multiline and suggestion.start == suggestion.end == CURSOR
     prompt = engine.prompts[0]
-    assert prompt[0] == PRE and prompt[-1] == MID
-    split = prompt.index(SUF)
-    # The space typed after `return` is left to the model's " fib" (token healing).
-    assert engine.detokenize(prompt[1:split]) == FIB[: CURSOR - 1]
-    assert engine.detokenize(prompt[split + 1 : -1]) == FIB[CURSOR:]
+    assert prompt[0] == PRE and MID in prompt
+    split, mid = prompt.index(SUF), prompt.index(MID)
+    line_start = FIB.rindex("\n", 0, CURSOR) + 1
+    # Prefix up to the cursor line; the line's start follows <mid>, as if the model had
+    # written it, so typing on the line never changes the prompt before it.
+    assert engine.detokenize(prompt[1:split]) == FIB[:line_start]
+    assert engine.detokenize(prompt[split + 1 : mid]) == FIB[CURSOR:]
+    # Token healing: the space typed after `return` is left to the model's " fib",
+    # and the last token before it is forced on the generation instead of prompted.
+    forced = engine.params[0].forced_prefix
+    assert forced == "n"
+    assert engine.detokenize(prompt[mid + 1 :]) + forced == FIB[line_start : CURSOR - 1]
     # Generation stopped at the first complete line instead of running on.
-    assert engine.answer.startswith(suggestion.generation.text)  # type: ignore[union-attr]
+    assert ("n" + engine.answer).startswith(suggestion.generation.text)  # type: ignore[union-attr]
     assert suggestion.generation.stop_reason == "stop_when"  # type: ignore[union-attr]
+
+
+def test_typing_on_a_line_only_appends_to_the_prompt() -> None:
+    engine = FakeEngine("x\n")
+    text = FIB[:CURSOR] + "fib" + FIB[CURSOR:]
+    for typed in (FIB, text):
+        complete(CompletionRequest(typed, CURSOR + len(typed) - len(FIB)), engine, SETTINGS)
+    first, second = engine.prompts
+    assert second[: len(first)] == first and engine.detokenize(second[len(first) :]) == "n fi"
+    ablated = replace(FULL, line_split=False)
+    complete(CompletionRequest(text, CURSOR + 3), engine, SETTINGS, steps=ablated)
+    assert engine.prompts[-1][-1] == MID
 
 
 def test_prefix_only_model_gets_no_suffix() -> None:
@@ -40,9 +68,12 @@ def test_windows_respect_budgets_and_line_boundaries() -> None:
     engine = FakeEngine("1\n")
     settings = CompletionSettings(prefix_tokens=100, suffix_tokens=0)
     complete(CompletionRequest(text, len(text), "python"), engine, settings)
-    prefix = engine.detokenize(engine.prompts[0][1 : engine.prompts[0].index(SUF)])
-    assert len(prefix) <= 100
-    assert prefix.startswith("line_") and prefix.endswith("x =")
+    prompt = engine.prompts[0]
+    prefix = engine.detokenize(prompt[1 : prompt.index(SUF)])
+    lead = engine.detokenize(prompt[prompt.index(MID) + 1 :])
+    lead += engine.params[0].forced_prefix
+    assert len(prefix) + len(lead) <= 100
+    assert prefix.startswith("line_") and prefix.endswith(" = 199\n") and lead == "x ="
 
 
 def test_context_length_caps_the_budgets() -> None:
@@ -111,6 +142,27 @@ def test_cancelled_generation_yields_no_text() -> None:
     suggestion = complete(CompletionRequest(FIB, CURSOR), FakeEngine("abc\n"), SETTINGS, token)
     assert suggestion.text == ""
     assert suggestion.generation.stop_reason == "cancelled"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("invoked", "budget_ms", "steps", "budgeted"),
+    [
+        (False, 700, FULL, True),  # typing: a cold prompt must not block the editor
+        (True, 700, FULL, False),  # an explicit invocation waits for its answer
+        (False, 0, FULL, False),  # switched off
+        (False, 700, NAIVE, False),  # no KV reuse: progress would be thrown away
+    ],
+)
+def test_prompt_budget_applies_to_automatic_requests_that_reuse_the_cache(
+    invoked: bool, budget_ms: int, steps: Steps, budgeted: bool
+) -> None:
+    engine = FakeEngine("1\n")
+    settings = replace(SETTINGS, prompt_budget_ms=budget_ms)
+    complete(CompletionRequest("x = ", 4, invoked=invoked), engine, settings, steps=steps)
+    params = engine.params[0]
+    assert (params.prompt_deadline is not None) is budgeted
+    if params.prompt_deadline is not None:
+        assert params.deadline is not None and params.prompt_deadline < params.deadline
 
 
 def test_cursor_past_the_end_is_clamped() -> None:
