@@ -26,6 +26,7 @@ from lsp_server.postprocess.parse_check import Checker
 from lsp_server.postprocess.suffix import same_line
 from lsp_server.prompt.fim import build_prompt
 from lsp_server.prompt.fim_formats import PSM, SPM
+from lsp_server.prompt.lead import back_off, split_lead
 from lsp_server.prompt.repo import comment_blocks, repo_head
 from lsp_server.syntax.languages import new_parser
 
@@ -181,40 +182,6 @@ def context_ids(
     return head, engine.tokenize(header) if header else []
 
 
-def split_line(prefix: Window, engine: Engine) -> tuple[Window, list[int]]:
-    """The prefix window up to the start of the cursor line, and the tokens of the
-    cursor line's start.
-
-    Under PSM the suffix follows the prefix, so anything typed at the end of the
-    prefix makes the suffix be processed again. With the cursor line's start placed
-    after `<mid>` (where the model would have written it itself: FIM training splits
-    at any character), the prompt up to `<mid>` changes only when the cursor leaves
-    the line, and a keystroke costs only its own tokens.
-
-    Not on a line that holds only indentation: after `<mid>` the model re-indents it
-    its own way (measured: over- or under-indented lines), while in the prefix the
-    indentation tells it which line goes there.
-    """
-    cut = prefix.text.rfind("\n") + 1
-    if cut == 0 or not prefix.text[cut:].strip():
-        return prefix, []
-    before = prefix.text[:cut]
-    return Window(before, engine.tokenize(before)), engine.tokenize(prefix.text[cut:])
-
-
-def back_off(lead: list[int], engine: Engine) -> tuple[list[int], str]:
-    """Token healing at the cursor: the last token of the line's start is left out of
-    the prompt and its text forced on the generation instead, so the model picks the
-    token that really goes there (`    ret|` is not the token ` ret` followed by a new
-    one; `    |` may well be three spaces and then ` return`)."""
-    if not lead:
-        return lead, ""
-    kept, last = lead[:-1], engine.detokenize(lead[-1:])
-    if not last or engine.detokenize(kept) + last != engine.detokenize(lead):
-        return lead, ""  # a character split across tokens: leave it as it is
-    return kept, last
-
-
 def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
     """The FIM layout for the `fimOrder` setting: the family's own ("auto"), or PSM/SPM
     for families whose tokens allow both (Codestral's layout is SPM only)."""
@@ -269,9 +236,10 @@ def complete(
     layout = layout_for(info.layout, settings.fim_order)
     lead: list[int] = []
     forced = ""
-    if steps.line_split and layout == PSM and info.fim is not None:
-        prefix, lead = split_line(prefix, engine)
-        lead, forced = back_off(lead, engine)
+    if steps.lead and layout == PSM and info.fim is not None:
+        line = request.text.count("\n", 0, offset)
+        prefix, lead = split_lead(prefix, line, engine.tokenize)
+        lead, forced = back_off(lead, engine.detokenize)
     prompt = build_prompt(
         layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
     )

@@ -41,10 +41,12 @@ def plan_for(
     data: bytes | None = None,
     cursor_byte: int | None = None,
 ) -> Plan:
-    """A block on a blank line where a block ends, or (with the tree) right after a
-    block opener; one line in the middle of code. Automatic requests in comments, strings
-    or the middle of an identifier are skipped. `data` and `cursor_byte` (the text in
-    UTF-8 and the cursor in it) spare re-encoding when the caller has them."""
+    """A block on a blank line or (with the tree) right after a block opener; one
+    line in the middle of code. A block ends where a line is dedented below the
+    cursor, or where the model reconnects to the code after the cursor. Automatic
+    requests in comments, strings or the middle of an identifier are skipped. `data`
+    and `cursor_byte` (the text in UTF-8 and the cursor in it) spare re-encoding when
+    the caller has them."""
     offset = min(max(offset, 0), len(text))
     before, rest, line_end = _line(text, offset)
     following = [ln for ln in text[line_end + 1 :].split("\n", 8)[:8] if ln.strip()][:3]
@@ -52,9 +54,6 @@ def plan_for(
     # the model which line belongs there, and measured worse without it.
     healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
     blank = not before.strip() and not rest.strip()
-    # On a blank line, a block only where the block ends (the next code is dedented, or
-    # there is none): between two lines of the same block, one line.
-    block_end = not following or indentation(following[0]) < len(before)
     syntax = (
         analyse(
             tree,
@@ -74,7 +73,7 @@ def plan_for(
         elif syntax is not None and (syntax.in_comment or syntax.in_string):
             skip = "comment" if syntax.in_comment else "string"
     return Plan(
-        multiline=((blank and block_end) or opener) if multiline is None else multiline,
+        multiline=(blank or opener) if multiline is None else multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
         line_rest=rest,
         next_lines=following,

@@ -19,7 +19,7 @@ class Steps:
     parse_check: bool = True  # keep the longest prefix that adds no syntax errors
     early_stop: bool = True  # stop generating once the trimmed result is final
     kv_reuse: bool = True  # reuse the KV cache of the previous evaluation
-    line_split: bool = True  # PSM: the cursor line's start goes after <mid> (see pipeline)
+    lead: bool = True  # PSM: the lines before the cursor go after <mid> (prompt/lead.py)
     first_line_only: bool = False  # with trimming off: still cut at the first newline
 
     @classmethod

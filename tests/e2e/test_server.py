@@ -211,3 +211,33 @@ async def test_typing_through_a_suggestion_is_served_from_the_cache(
     records = stats["records"] if isinstance(stats, dict) else stats.records
     last = records[-1]
     assert (last["cache_hit"] if isinstance(last, dict) else last.cache_hit) is True
+
+
+async def test_a_keystroke_below_the_anchor_costs_only_its_tokens(client: LanguageClient) -> None:
+    uri = "file:///tmp/lead.py"
+    header = "".join(f"# note {i}\n" for i in range(8))  # the function starts on line 8
+    text = header + "def fib(n):\n    if n < 2:\n        return n\n    ret\n\n\nprint(fib(10))\n"
+    _open(client, uri, "python", text)
+    (first,) = await _inline(client, uri, 11, 7)
+    assert first.startswith("urn"), first  # token healing: ` ret` is not a finished word
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [
+                types.TextDocumentContentChangePartial(
+                    types.Range(types.Position(11, 7), types.Position(11, 7)), "urn n"
+                )
+            ],
+        )
+    )
+    await _inline(client, uri, 11, 12)
+    stats = await client.protocol.send_request_async("slmls/stats", {})
+    records = stats["records"] if isinstance(stats, dict) else stats.records
+    last = records[-1]
+
+    def field(name: str) -> int:
+        return int(last[name] if isinstance(last, dict) else getattr(last, name))
+
+    assert not field("cache_hit") and field("prompt_tokens") > 40
+    # The prompt up to <mid> is unchanged: only the lead's new tokens are evaluated.
+    assert field("evaluated_tokens") <= 6, last

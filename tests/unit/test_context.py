@@ -40,9 +40,9 @@ def test_same_file_context_outside_the_window() -> None:
     assert prefix.startswith("import os\nfrom pathlib import Path\n")
     assert '# def helper(a, b):\n#     """Add two numbers."""' in prefix
     assert "class Report:\n    def render(self, rows):\n" in prefix
-    assert prefix.endswith("        line_39 = rows[39]\n")
-    lead = engine.detokenize(prompt[prompt.index(MID) + 1 :])
-    assert lead + engine.params[-1].forced_prefix == "        total = helper("
+    lead = engine.detokenize(prompt[prompt.index(MID) + 1 :]) + engine.params[-1].forced_prefix
+    assert (prefix + lead).endswith("        line_39 = rows[39]\n        total = helper(")
+    assert "value_0 = 0" not in lead
     assert "value_0 = 0" not in prefix  # the filler is outside the window and not context
 
 

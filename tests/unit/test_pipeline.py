@@ -13,11 +13,14 @@ from lsp_server.completion.pipeline import (
     plan_for,
 )
 from lsp_server.config.settings import CompletionSettings
+from lsp_server.context.windows import Window
 from lsp_server.engines.base import CancelToken
+from lsp_server.prompt.lead import back_off, split_lead
 from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
 
 SETTINGS = CompletionSettings()
-FIB = "def fib(n):\n    if n < 2:\n        return n\n    return \n\nprint(fib(3))\n"
+HEADER = "".join(f"# line {i}\n" for i in range(8))  # the function starts on line 8
+FIB = HEADER + "def fib(n):\n    if n < 2:\n        return n\n    return \n\nprint(fib(3))\n"
 CURSOR = FIB.index("return \n\n") + len("return ")
 
 
@@ -29,9 +32,10 @@ def test_psm_prompt_holds_prefix_then_suffix() -> None:
     prompt = engine.prompts[0]
     assert prompt[0] == PRE and MID in prompt
     split, mid = prompt.index(SUF), prompt.index(MID)
-    line_start = FIB.rindex("\n", 0, CURSOR) + 1
-    # Prefix up to the cursor line; the line's start follows <mid>, as if the model had
-    # written it, so typing on the line never changes the prompt before it.
+    # The prefix ends at the anchor line (line 8); the lines from there to the cursor
+    # follow <mid>, as if the model had written them, so typing below the anchor
+    # never changes the prompt before them.
+    line_start = len(HEADER)
     assert engine.detokenize(prompt[1:split]) == FIB[:line_start]
     assert engine.detokenize(prompt[split + 1 : mid]) == FIB[CURSOR:]
     # Token healing: the space typed after `return` is left to the model's " fib",
@@ -51,7 +55,7 @@ def test_typing_on_a_line_only_appends_to_the_prompt() -> None:
         complete(CompletionRequest(typed, CURSOR + len(typed) - len(FIB)), engine, SETTINGS)
     first, second = engine.prompts
     assert second[: len(first)] == first and engine.detokenize(second[len(first) :]) == "n fi"
-    ablated = replace(FULL, line_split=False)
+    ablated = replace(FULL, lead=False)
     complete(CompletionRequest(text, CURSOR + 3), engine, SETTINGS, steps=ablated)
     assert engine.prompts[-1][-1] == MID
 
@@ -185,3 +189,31 @@ def test_prefix_window_start_moves_in_steps_of_whole_line_blocks() -> None:
         assert start_line % ANCHOR_LINES == 0 and len(window.tokens) <= 1200
         starts.add(start_line)
     assert len(starts) <= 40 // ANCHOR_LINES + 2  # not 40 different starts
+
+
+@pytest.mark.parametrize(
+    ("text", "prefix", "lead"),
+    [
+        # line 9: the anchor is line 8, so lines 8-9 up to the cursor form the lead
+        ("a\n" * 8 + "def f():\n    ret", "a\n" * 8, "def f():\n    ret"),
+        # line 8 is the anchor itself: the lead is the cursor line's start
+        ("a\n" * 8 + "x = 1 +", "a\n" * 8, "x = 1 +"),
+        # only indentation: no split (after <mid> the model re-indents it its own way)
+        ("a\n" * 8 + "    ", "a\n" * 8 + "    ", ""),
+        # the anchor (line 0) is the window's start: no split
+        ("def f():\n    ret", "def f():\n    ret", ""),
+    ],
+)
+def test_split_lead(text: str, prefix: str, lead: str) -> None:
+    window = Window(text, [ord(ch) for ch in text])
+    before, tokens = split_lead(window, text.count("\n"), lambda s: [ord(c) for c in s])
+    assert before.text == prefix and "".join(chr(t) for t in tokens) == lead
+    assert "".join(chr(t) for t in before.tokens) == prefix
+
+
+def test_back_off_forces_the_last_token_unless_it_splits_a_character() -> None:
+    engine = FakeEngine("")
+    assert back_off([ord(c) for c in "ab"], engine.detokenize) == ([ord("a")], "b")
+    assert back_off([], engine.detokenize) == ([], "")
+    halves = {1: "\udc80", 2: ""}  # a token that is half of a character decodes to ""
+    assert back_off([1, 2], lambda ids: "".join(halves[i] for i in ids)) == ([1, 2], "")
