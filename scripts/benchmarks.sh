@@ -13,8 +13,8 @@ if [ -n "${OTHER_REPO:-}" ]; then
   $B repo "$OTHER_REPO" $M --mode naive,full --limit 60 --out out/repo-other
 fi
 $B replay lsp_server/postprocess/suffix.py lsp_server/context/assemble.py $M \
-  --mode naive,full --holes 1 --max-steps 30 --open-files 20 --out out/replay
+  --mode naive,full --holes 1 --max-steps 60 --open-files 20 --out out/replay60
 $B repo . $M --mode full --limit 20 --seed 1 \
-  --ablate parse_check,suffix_overlap,balance,syntax_plan,healing,context \
+  --ablate lead,parse_check,suffix_overlap,balance,syntax_plan,healing,context \
   --out out/ablation
 $B overhead $M --limit 300 --out out/overhead

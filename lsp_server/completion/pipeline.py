@@ -182,6 +182,54 @@ def context_ids(
     return head, engine.tokenize(header) if header else []
 
 
+def fim_prompt(
+    request: CompletionRequest,
+    engine: Engine,
+    settings: CompletionSettings,
+    steps: Steps,
+    shown: tuple[Window, Window],
+    context: tuple[list[int], list[int]],
+) -> tuple[list[int], str]:
+    """The token-id prompt, and the text forced on the generation (token healing).
+    `context` is (head, header): repository context, then same-file context."""
+    (prefix, suffix), (head, header) = shown, context
+    info = engine.info
+    layout = layout_for(info.layout, settings.fim_order)
+    lead: list[int] = []
+    forced = ""
+    if steps.lead and layout == PSM and info.fim is not None:
+        line = request.text.count("\n", 0, request.offset)
+        prefix, lead = split_lead(prefix, line, engine.tokenize)
+        lead, forced = back_off(lead, engine.detokenize)
+    prompt = build_prompt(
+        layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
+    )
+    return prompt, forced
+
+
+def generation_params(
+    request: CompletionRequest,
+    settings: CompletionSettings,
+    steps: Steps,
+    plan: Plan,
+    started: float,
+    forced: str,
+) -> GenerationParams:
+    """Limits and stop rules; the prompt budget only for automatic requests that keep
+    their KV progress (see completion.promptBudgetMs)."""
+    budget = settings.prompt_budget_ms
+    budgeted = budget > 0 and steps.kv_reuse and not request.invoked
+    return GenerationParams(
+        max_tokens=settings.max_tokens,
+        deadline=started + settings.deadline_ms / 1000,
+        prompt_deadline=started + budget / 1000 if budgeted else None,
+        stop_when=stop_rule(plan) if steps.early_stop else None,
+        reuse_cache=steps.kv_reuse,
+        session=request.session,
+        forced_prefix=forced,
+    )
+
+
 def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
     """The FIM layout for the `fimOrder` setting: the family's own ("auto"), or PSM/SPM
     for families whose tokens allow both (Codestral's layout is SPM only)."""
@@ -232,29 +280,8 @@ def complete(
             head, header = context_ids(request, engine, settings, (prefix, suffix), prefix_end)
     else:
         prefix, suffix = char_windows(request, engine, settings)
-    info = engine.info
-    layout = layout_for(info.layout, settings.fim_order)
-    lead: list[int] = []
-    forced = ""
-    if steps.lead and layout == PSM and info.fim is not None:
-        line = request.text.count("\n", 0, offset)
-        prefix, lead = split_lead(prefix, line, engine.tokenize)
-        lead, forced = back_off(lead, engine.detokenize)
-    prompt = build_prompt(
-        layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
-    )
-    budget = settings.prompt_budget_ms
-    params = GenerationParams(
-        max_tokens=settings.max_tokens,
-        deadline=started + settings.deadline_ms / 1000,
-        prompt_deadline=started + budget / 1000
-        if budget and steps.kv_reuse and not request.invoked
-        else None,
-        stop_when=stop_rule(plan) if steps.early_stop else None,
-        reuse_cache=steps.kv_reuse,
-        session=request.session,
-        forced_prefix=forced,
-    )
+    prompt, forced = fim_prompt(request, engine, settings, steps, (prefix, suffix), (head, header))
+    params = generation_params(request, settings, steps, plan, started, forced)
     generation = engine.generate(prompt, params, cancel or CancelToken())
     raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
     if generation.stop_reason == "deadline":
