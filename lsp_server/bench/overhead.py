@@ -14,7 +14,7 @@ from lsp_server.completion.pipeline import (
     CompletionRequest,
     checker_for,
     context_ids,
-    layout_for,
+    fim_prompt,
     windows,
 )
 from lsp_server.completion.plan import plan_for
@@ -22,7 +22,6 @@ from lsp_server.completion.steps import FULL
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.engines.base import Engine
 from lsp_server.postprocess.chain import postprocess
-from lsp_server.prompt.fim import build_prompt
 from lsp_server.syntax.languages import EXTENSIONS, new_parser
 
 
@@ -94,14 +93,7 @@ def measure(text: str, language: str, engine: Engine, samples: int, seed: int) -
         head, header = context_ids(
             request, engine, settings, (prefix, suffix), offset - len(plan.healed)
         )
-        build_prompt(
-            layout_for(engine.info.layout, "auto"),
-            engine.info.fim,
-            header + prefix.tokens,
-            suffix.tokens,
-            engine.info.bos,
-            head,
-        )
+        fim_prompt(request, engine, settings, FULL, (prefix, suffix), (head, header))
         t1 = time.perf_counter()
         postprocess(candidate, plan, FULL, text[:offset], checker_for(request))
         t2 = time.perf_counter()
