@@ -18,7 +18,13 @@ from lsp_server.completion.plan import Plan, plan_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.assemble import OpenFile, build_context
-from lsp_server.context.windows import LineCounter, Window, prefix_window, suffix_window
+from lsp_server.context.windows import (
+    LineCounter,
+    TokenMemo,
+    Window,
+    prefix_window,
+    suffix_window,
+)
 from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.chain import postprocess
@@ -101,23 +107,33 @@ def windows(
     if engine.info.fim is None:
         suffix_budget = 0
     prefix_end = request.offset - len(healed)
-    count = line_counter(engine)
-    prefix = prefix_window(request.text, prefix_end, prefix_budget, engine.tokenize, count=count)
+    count, memo = line_counter(engine), token_memo(engine)
+    prefix = prefix_window(request.text, prefix_end, prefix_budget, memo, count=count)
     suffix = suffix_window(request.text, request.offset, suffix_budget, engine.tokenize, count)
     return prefix, suffix
 
 
-_COUNTERS: dict[int, tuple[Engine, LineCounter]] = {}
+_MEMOS: dict[int, tuple[Engine, LineCounter, TokenMemo]] = {}
+
+
+def _memos(engine: Engine) -> tuple[Engine, LineCounter, TokenMemo]:
+    found = _MEMOS.get(id(engine))
+    if found is None or found[0] is not engine:
+        if len(_MEMOS) > 4:
+            _MEMOS.clear()
+        found = (engine, LineCounter(engine.tokenize), TokenMemo(engine.tokenize))
+        _MEMOS[id(engine)] = found
+    return found
 
 
 def line_counter(engine: Engine) -> LineCounter:
     """The engine's memo of line token counts (one per engine)."""
-    found = _COUNTERS.get(id(engine))
-    if found is None or found[0] is not engine:
-        if len(_COUNTERS) > 4:
-            _COUNTERS.clear()
-        found = _COUNTERS[id(engine)] = (engine, LineCounter(engine.tokenize))
-    return found[1]
+    return _memos(engine)[1]
+
+
+def token_memo(engine: Engine) -> TokenMemo:
+    """The engine's memo of recently tokenized window texts (one per engine)."""
+    return _memos(engine)[2]
 
 
 def char_windows(
@@ -199,7 +215,7 @@ def fim_prompt(
     forced = ""
     if steps.lead and layout == PSM and info.fim is not None:
         line = request.text.count("\n", 0, request.offset)
-        prefix, lead = split_lead(prefix, line, engine.tokenize)
+        prefix, lead = split_lead(prefix, line, token_memo(engine))
         lead, forced = back_off(lead, engine.detokenize)
     prompt = build_prompt(
         layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead

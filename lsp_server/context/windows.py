@@ -41,6 +41,26 @@ class LineCounter:
         return count
 
 
+class TokenMemo:
+    """Token ids of whole texts, the last few remembered: between keystrokes the
+    prefix window's text, and its part before the lead, mostly stay the same."""
+
+    def __init__(self, tokenize: Tokenize, size: int = 8) -> None:
+        self.tokenize = tokenize
+        self.size = size
+        self._ids: OrderedDict[str, list[int]] = OrderedDict()
+
+    def __call__(self, text: str) -> list[int]:
+        ids = self._ids.get(text)
+        if ids is None:
+            ids = self._ids[text] = self.tokenize(text)
+            if len(self._ids) > self.size:
+                self._ids.popitem(last=False)
+        else:
+            self._ids.move_to_end(text)
+        return list(ids)
+
+
 def _fit(lines: list[str], budget: int, count: Callable[[str], int]) -> list[str]:
     """The leading `lines` whose token counts fit in `budget` (at least one)."""
     kept: list[str] = []

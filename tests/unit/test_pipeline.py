@@ -13,7 +13,7 @@ from lsp_server.completion.pipeline import (
     plan_for,
 )
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.context.windows import Window
+from lsp_server.context.windows import TokenMemo, Window
 from lsp_server.engines.base import CancelToken
 from lsp_server.prompt.lead import back_off, split_lead
 from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
@@ -217,3 +217,18 @@ def test_back_off_forces_the_last_token_unless_it_splits_a_character() -> None:
     assert back_off([], engine.detokenize) == ([], "")
     halves = {1: "\udc80", 2: ""}  # a token that is half of a character decodes to ""
     assert back_off([1, 2], lambda ids: "".join(halves[i] for i in ids)) == ([1, 2], "")
+
+
+def test_token_memo_tokenizes_a_repeated_text_once() -> None:
+    calls: list[str] = []
+
+    def tokenize(text: str) -> list[int]:
+        calls.append(text)
+        return [ord(c) for c in text]
+
+    memo = TokenMemo(tokenize, size=2)
+    first = memo("abc")
+    first.append(0)  # callers get their own list
+    assert memo("abc") == [97, 98, 99] and calls == ["abc"]
+    memo("d"), memo("e")  # "abc" is the oldest of three: evicted
+    assert memo("abc") == [97, 98, 99] and calls == ["abc", "d", "e", "abc"]
