@@ -15,6 +15,7 @@ from lsp_server.completion.pipeline import (
     checker_for,
     context_ids,
     fim_prompt,
+    lead_line,
     windows,
 )
 from lsp_server.completion.plan import plan_for
@@ -89,11 +90,12 @@ def measure(text: str, language: str, engine: Engine, samples: int, seed: int) -
         candidate = text[offset:end]  # what the model might say: the rest of the line
         t0 = time.perf_counter()
         plan = plan_for(text, offset, tree=tree)
-        prefix, suffix = windows(request, engine, settings, plan.healed)
+        line = lead_line(request, engine, settings, FULL)
+        prefix, suffix = windows(request, engine, settings, plan.healed, line)
         head, header = context_ids(
             request, engine, settings, (prefix, suffix), offset - len(plan.healed)
         )
-        fim_prompt(request, engine, settings, FULL, (prefix, suffix), (head, header))
+        fim_prompt(engine, settings, (prefix, suffix), (head, header), line)
         t1 = time.perf_counter()
         postprocess(candidate, plan, FULL, text[:offset], checker_for(request))
         t2 = time.perf_counter()

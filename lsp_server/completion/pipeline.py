@@ -32,7 +32,7 @@ from lsp_server.postprocess.parse_check import Checker
 from lsp_server.postprocess.suffix import same_line
 from lsp_server.prompt.fim import build_prompt
 from lsp_server.prompt.fim_formats import PSM, SPM
-from lsp_server.prompt.lead import back_off, split_lead
+from lsp_server.prompt.lead import back_off, split_lead, tokenize_in_parts
 from lsp_server.prompt.repo import comment_blocks, repo_head
 from lsp_server.syntax.languages import new_parser
 
@@ -98,9 +98,12 @@ def windows(
     engine: Engine,
     settings: CompletionSettings,
     healed: str = "",
+    lead_line: int | None = None,
 ) -> tuple[Window, Window]:
     """Prefix and suffix windows within the budgets and the model's context;
-    the prefix ends before the `healed` whitespace."""
+    the prefix ends before the `healed` whitespace. With `lead_line` (the cursor's
+    line, when the prompt will have a lead) the prefix is tokenized as the prompt
+    will hold it: the part before the lead, then the lead."""
     room = engine.info.context_length - settings.max_tokens - CONTROL_TOKENS
     prefix_budget = max(0, min(settings.prefix_tokens, room))
     suffix_budget = max(0, min(settings.suffix_tokens, room - prefix_budget))
@@ -108,7 +111,8 @@ def windows(
         suffix_budget = 0
     prefix_end = request.offset - len(healed)
     count, memo = line_counter(engine), token_memo(engine)
-    prefix = prefix_window(request.text, prefix_end, prefix_budget, memo, count=count)
+    tokenize = memo if lead_line is None else tokenize_in_parts(memo, lead_line)
+    prefix = prefix_window(request.text, prefix_end, prefix_budget, tokenize, count=count)
     suffix = suffix_window(request.text, request.offset, suffix_budget, engine.tokenize, count)
     return prefix, suffix
 
@@ -198,25 +202,34 @@ def context_ids(
     return head, engine.tokenize(header) if header else []
 
 
+def lead_line(
+    request: CompletionRequest, engine: Engine, settings: CompletionSettings, steps: Steps
+) -> int | None:
+    """The cursor's line when the prompt gets a lead (PSM with FIM), else None."""
+    layout = layout_for(engine.info.layout, settings.fim_order)
+    if not (steps.lead and layout == PSM and engine.info.fim is not None):
+        return None
+    return request.text.count("\n", 0, request.offset)
+
+
 def fim_prompt(
-    request: CompletionRequest,
     engine: Engine,
     settings: CompletionSettings,
-    steps: Steps,
     shown: tuple[Window, Window],
     context: tuple[list[int], list[int]],
+    line: int | None,
 ) -> tuple[list[int], str]:
     """The token-id prompt, and the text forced on the generation (token healing).
-    `context` is (head, header): repository context, then same-file context."""
+    `context` is (head, header): repository context, then same-file context; `line`
+    is the `lead_line`."""
     (prefix, suffix), (head, header) = shown, context
     info = engine.info
-    layout = layout_for(info.layout, settings.fim_order)
     lead: list[int] = []
     forced = ""
-    if steps.lead and layout == PSM and info.fim is not None:
-        line = request.text.count("\n", 0, request.offset)
+    if line is not None:
         prefix, lead = split_lead(prefix, line, token_memo(engine))
         lead, forced = back_off(lead, engine.detokenize)
+    layout = layout_for(info.layout, settings.fim_order)
     prompt = build_prompt(
         layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
     )
@@ -289,14 +302,15 @@ def complete(
         plan = replace(plan, healed="")
     head: list[int] = []
     header: list[int] = []
+    line = lead_line(request, engine, settings, steps) if steps.line_windows else None
     if steps.line_windows:
-        prefix, suffix = windows(request, engine, settings, plan.healed)
+        prefix, suffix = windows(request, engine, settings, plan.healed, line)
         if steps.context:
             prefix_end = offset - len(plan.healed)
             head, header = context_ids(request, engine, settings, (prefix, suffix), prefix_end)
     else:
         prefix, suffix = char_windows(request, engine, settings)
-    prompt, forced = fim_prompt(request, engine, settings, steps, (prefix, suffix), (head, header))
+    prompt, forced = fim_prompt(engine, settings, (prefix, suffix), (head, header), line)
     params = generation_params(request, settings, steps, plan, started, forced)
     generation = engine.generate(prompt, params, cancel or CancelToken())
     raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""

@@ -22,26 +22,46 @@ from lsp_server.context.windows import Tokenize, Window
 LEAD_LINES = 8
 
 
-def split_lead(
-    prefix: Window, line: int, tokenize: Tokenize, anchor: int = LEAD_LINES
-) -> tuple[Window, list[int]]:
-    """The prefix window up to the start of the anchor line at or above the cursor
-    line `line` (0-based), and the tokens from there to the cursor.
+def lead_start(window: str, line: int, anchor: int = LEAD_LINES) -> int:
+    """Where the lead starts in `window` (a prefix window ending at the cursor, which
+    is on line `line`, 0-based): the start of the anchor line at or above it; 0 for
+    no split.
 
     No split when the anchor lies at or before the window's start, or when the lead
     holds only indentation: after `<mid>`, a lone indentation is re-indented the
     model's own way (measured: over- and under-indented lines), while in the prefix
     it tells the model which line goes there.
     """
-    cut = prefix.text.rfind("\n") + 1
+    cut = window.rfind("\n") + 1
     for _ in range(line % anchor):
         if cut == 0:
             break
-        cut = prefix.text.rfind("\n", 0, cut - 1) + 1
-    if cut == 0 or not prefix.text[cut:].strip():
+        cut = window.rfind("\n", 0, cut - 1) + 1
+    if cut == 0 or not window[cut:].strip():
+        return 0
+    return cut
+
+
+def split_lead(prefix: Window, line: int, tokenize: Tokenize) -> tuple[Window, list[int]]:
+    """The prefix window up to the lead, and the lead's tokens (see `lead_start`)."""
+    cut = lead_start(prefix.text, line)
+    if cut == 0:
         return prefix, []
     before = prefix.text[:cut]
     return Window(before, tokenize(before)), tokenize(prefix.text[cut:])
+
+
+def tokenize_in_parts(tokenize: Tokenize, line: int) -> Tokenize:
+    """A tokenizer for the prefix window that tokenizes the part before the lead and
+    the lead apart, as the prompt will hold them: with a memo as `tokenize`, the part
+    before the lead, unchanged while the user types below the anchor, is not
+    tokenized again on every keystroke."""
+
+    def run(window: str) -> list[int]:
+        cut = lead_start(window, line)
+        return tokenize(window[:cut]) + tokenize(window[cut:]) if cut else tokenize(window)
+
+    return run
 
 
 def back_off(lead: list[int], detokenize: Callable[[Sequence[int]], str]) -> tuple[list[int], str]:

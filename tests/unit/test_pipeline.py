@@ -232,3 +232,22 @@ def test_token_memo_tokenizes_a_repeated_text_once() -> None:
     assert memo("abc") == [97, 98, 99] and calls == ["abc"]
     memo("d"), memo("e")  # "abc" is the oldest of three: evicted
     assert memo("abc") == [97, 98, 99] and calls == ["abc", "d", "e", "abc"]
+
+
+def test_typing_below_the_anchor_tokenizes_only_the_lead_again() -> None:
+    engine = FakeEngine("x\n")
+    seen: list[str] = []
+    tokenize = engine.tokenize
+
+    def counting(text: str) -> list[int]:
+        seen.append(text)
+        return tokenize(text)
+
+    engine.tokenize = counting  # type: ignore[method-assign]
+    text = FIB[:CURSOR] + "fib" + FIB[CURSOR:]
+    complete(CompletionRequest(FIB, CURSOR), engine, SETTINGS)
+    seen.clear()
+    complete(CompletionRequest(text, CURSOR + 3), engine, SETTINGS)
+    # Neither the part before the lead (from the memo) nor the whole window (which
+    # starts with it) was tokenized again: only the lead and the suffix.
+    assert seen and not any(t.startswith(HEADER) for t in seen)
