@@ -10,8 +10,8 @@ from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 
-from lsp_server.completion.pipeline import CompletionRequest
 from lsp_server.completion.pipeline import complete as run_pipeline
+from lsp_server.completion.request import request_for
 from lsp_server.config.settings import Settings
 from lsp_server.documents.positions import Encoding, position_to_offset
 from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
@@ -44,7 +44,7 @@ def complete(args: argparse.Namespace, settings: Settings) -> int:
     except (ModelError, EngineError) as exc:
         return _fail(str(exc))
     offset = position_to_offset(text, line - 1, col - 1, Encoding.UTF32)
-    request = CompletionRequest(text, offset, detect_language(None, path), args.multiline)
+    request = request_for(text, offset, detect_language(None, path), multiline=args.multiline)
     completion = replace(
         settings.completion, max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
     )

@@ -13,6 +13,7 @@ from pygls.lsp.server import LanguageServer
 
 from lsp_server import __version__
 from lsp_server.completion.service import CompletionService
+from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
 
@@ -26,11 +27,17 @@ class SlmLanguageServer(LanguageServer):
         super().__init__(
             "slm-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
         )
-        self.settings = settings or Settings()
-        self.documents = DocumentStore(max_bytes=self.settings.completion.max_document_bytes)
-        self.service = CompletionService(self.settings, cli_model)
+        self.live = LiveSettings(settings)
+        self.documents = DocumentStore(
+            max_bytes=lambda: self.live.current.completion.max_document_bytes
+        )
+        self.service = CompletionService(self.live, cli_model)
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
+
+    @property
+    def settings(self) -> Settings:
+        return self.live.current
 
     def tell(self, kind: types.MessageType, message: str) -> None:
         """window/showMessage, plus one log line."""

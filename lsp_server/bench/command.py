@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from lsp_server.bench import humaneval, report, runner
 from lsp_server.bench.repo_holes import repo_tasks
-from lsp_server.bench.tasks import Task, load_tasks
+from lsp_server.bench.tasks import LAYOUTS, Task, in_layout, load_tasks
 from lsp_server.config.settings import (
     CompletionSettings,
     EngineSettings,
@@ -44,6 +44,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--ablate",
         default="",
         help="comma-separated steps to switch off one at a time (adds modes full-no-STEP)",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="editor",
+        help="line holes: 'editor' puts the cursor after the hole line's indentation with "
+        "its line break kept (default); 'official' keeps human-eval-infilling's cursor "
+        "(column 0 of the line after the hole)",
     )
     parser.add_argument("--limit", type=int, help="at most N tasks (sampled with --seed)")
     parser.add_argument("--seed", type=int, default=0)
@@ -89,17 +97,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def select_tasks(args: argparse.Namespace) -> list[Task]:
     if args.tasks is not None:
-        return humaneval.sample(load_tasks(args.tasks), args.limit, args.seed)
-    if args.source == "repo":
+        tasks = humaneval.sample(load_tasks(args.tasks), args.limit, args.seed)
+    elif args.source == "repo":
         root = args.path[0] if args.path else Path.cwd()
         return repo_tasks(root, args.limit or 100, args.seed, args.include_all)
-    problems = humaneval.load_problems()
-    make = (
-        humaneval.single_line_tasks
-        if args.source == "humaneval-single"
-        else (humaneval.multi_line_tasks)
-    )
-    return humaneval.sample(make(problems), args.limit, args.seed)
+    else:
+        problems = humaneval.load_problems()
+        make = (
+            humaneval.single_line_tasks
+            if args.source == "humaneval-single"
+            else humaneval.multi_line_tasks
+        )
+        tasks = humaneval.sample(make(problems), args.limit, args.seed)
+    return [in_layout(task, args.layout) for task in tasks]
 
 
 def overrides(pairs: list[str]) -> dict[str, Any]:
@@ -124,9 +134,6 @@ def modes_of(args: argparse.Namespace) -> list[str]:
     modes += [f"full-no-{s.strip()}" for s in args.ablate.split(",") if s.strip()]
     for mode in modes:
         runner.steps_for(mode)  # raises ValueError for an unknown mode
-    if "naive-line" in modes and "naive" in modes:  # naive-line is derived from naive
-        modes.remove("naive")
-        modes.insert(modes.index("naive-line"), "naive")
     return modes
 
 
@@ -180,6 +187,7 @@ def run(args: argparse.Namespace) -> int:
             "modes": modes,
             "tasks": len(tasks),
             "seed": args.seed,
+            "layout": None if args.source == "repo" and args.tasks is None else args.layout,
             "max_tokens": args.max_tokens,
             "deadline_ms": args.deadline_ms,
             "settings": to_wire(settings),

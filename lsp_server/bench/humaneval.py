@@ -2,11 +2,11 @@
 
 Each problem's program is its prompt (signature + docstring) followed by its
 canonical solution. Single-line tasks mask each non-blank line of the solution
-in turn; multi-line tasks mask spans of consecutive solution lines. The cursor
-sits after the masked span's indentation (where an editor puts it), so the
-middle is the span without its first line's indentation and without its final
-line break (the line exists in the editor). prefix + middle + suffix is always
-the original program. See docs/benchmarks.md.
+in turn, as human-eval-infilling's SingleLineInfilling file does (1,033 tasks);
+multi-line tasks mask spans of 2-8 consecutive solution lines. Tasks are made in
+that file's layout — whole lines masked, the cursor at the start of the line after
+them — and `tasks.in_layout` moves the cursor where an editor has it. prefix +
+middle + suffix is always the original program. See docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -30,20 +30,13 @@ def load_problems() -> list[dict[str, str]]:
 
 
 def _task(problem: dict[str, str], lines: list[str], start: int, end: int, kind: str) -> Task:
-    """Mask solution lines [start, end) of `problem`."""
-    before = problem["prompt"] + "".join(lines[:start])
-    first = lines[start]
-    indent = first[: len(first) - len(first.lstrip(" \t"))]
-    span = "".join(lines[start:end])[len(indent) :]
-    # The line break after the span stays in the document, as in an editor: the
-    # cursor sits on an existing line.
-    newline = "\n" if span.endswith("\n") else ""
+    """Mask solution lines [start, end) of `problem` (the official layout)."""
     return Task(
         task_id=f"{problem['task_id']}/{kind}/{start}-{end}",
         language="python",
-        prefix=before + indent,
-        middle=span[: len(span) - len(newline)],
-        suffix=newline + "".join(lines[end:]),
+        prefix=problem["prompt"] + "".join(lines[:start]),
+        middle="".join(lines[start:end]),
+        suffix="".join(lines[end:]),
         kind=kind,
         test=problem["test"],
         entry_point=problem["entry_point"],

@@ -10,20 +10,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lsp_server.bench.metrics import percentile
-from lsp_server.completion.pipeline import (
-    CompletionRequest,
-    checker_for,
-    context_ids,
-    fim_prompt,
-    lead_line,
-    windows,
-)
-from lsp_server.completion.plan import plan_for
+from lsp_server.completion.chain import postprocess
+from lsp_server.completion.pipeline import checker_for, plan_of
+from lsp_server.completion.request import build_request
 from lsp_server.completion.steps import FULL
 from lsp_server.config.settings import CompletionSettings
+from lsp_server.context.windows import TokenCaches
+from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
-from lsp_server.postprocess.chain import postprocess
-from lsp_server.syntax.languages import EXTENSIONS, new_parser
+from lsp_server.prompt.builder import Cursor, fim_prompt
+from lsp_server.syntax.languages import EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -77,8 +73,8 @@ def synthetic_file(lines: int = 10_000) -> str:
 
 def measure(text: str, language: str, engine: Engine, samples: int, seed: int) -> Timing:
     settings = CompletionSettings()
-    parser = new_parser(language)
-    tree = parser.parse(text.encode()) if parser else None
+    document = Snapshot.parse(text, language)
+    caches = TokenCaches(engine.tokenize)
     rng = random.Random(seed)
     line_starts = [0, *[i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]]
     context_ms, post_ms = [], []
@@ -86,16 +82,12 @@ def measure(text: str, language: str, engine: Engine, samples: int, seed: int) -
         start = rng.choice(line_starts)
         end = text.find("\n", start)
         offset = rng.randint(start, end if end > start else start)
-        request = CompletionRequest(text, offset, language, tree=tree)
+        request = build_request(document, offset)
         candidate = text[offset:end]  # what the model might say: the rest of the line
         t0 = time.perf_counter()
-        plan = plan_for(text, offset, tree=tree)
-        line = lead_line(request, engine, settings, FULL)
-        prefix, suffix = windows(request, engine, settings, plan.healed, line)
-        head, header = context_ids(
-            request, engine, settings, (prefix, suffix), offset - len(plan.healed)
-        )
-        fim_prompt(engine, settings, (prefix, suffix), (head, header), line)
+        plan = plan_of(request, FULL)
+        cursor = Cursor(document, offset)
+        fim_prompt(cursor, engine, caches, settings, FULL.prompt_options, plan.healed)
         t1 = time.perf_counter()
         postprocess(candidate, plan, FULL, text[:offset], checker_for(request))
         t2 = time.perf_counter()

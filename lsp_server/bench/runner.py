@@ -12,11 +12,12 @@ from typing import Any
 from lsp_server.bench import metrics
 from lsp_server.bench.sandbox import check_program
 from lsp_server.bench.tasks import Task
-from lsp_server.completion.pipeline import CompletionRequest, complete
+from lsp_server.completion.pipeline import complete
+from lsp_server.completion.request import CompletionRequest, request_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
+from lsp_server.context.windows import TokenCaches
 from lsp_server.engines.base import Engine, Generation
-from lsp_server.postprocess import trim
 
 
 def steps_for(mode: str) -> Steps:
@@ -72,30 +73,24 @@ def current_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_task(task: Task, engine: Engine, settings: Settings, model: str, mode: str) -> Row:
-    request = CompletionRequest(task.prefix + task.suffix, len(task.prefix), task.language)
+def task_request(task: Task) -> CompletionRequest:
+    """The request an editor sends for the task's cursor: an invoked completion in the
+    document without its middle (parsed, as the server has it)."""
+    return request_for(task.prefix + task.suffix, len(task.prefix), task.language, path=task.path)
+
+
+def run_task(
+    task: Task, engine: Engine, caches: TokenCaches, settings: Settings, model: str, mode: str
+) -> Row:
+    request = task_request(task)
     # Tasks are independent: every completion starts from a cold KV cache, so no mode
     # profits from the prompt another mode (or task) left behind.
     steps = replace(steps_for(mode), kv_reuse=False)
     started = time.perf_counter()
-    suggestion = complete(request, engine, settings.completion, steps=steps)
+    suggestion = complete(request, engine, settings.completion, steps=steps, caches=caches)
     latency = (time.perf_counter() - started) * 1000
     gen = suggestion.generation or Generation("", stop_reason=suggestion.skipped)
     return _row(task, model, mode, suggestion.text, gen, latency)
-
-
-def derived_first_line(naive: Row, task: Task) -> Row:
-    """The `naive-line` row from the `naive` one: the same prompt and the same greedy
-    generation, only cut at its first newline, so the model need not run twice."""
-    gen = Generation(naive.prediction, stop_reason=naive.stop_reason)
-    gen.prompt_tokens, gen.prompt_ms, gen.generate_ms = (
-        naive.prompt_tokens,
-        naive.prompt_ms,
-        naive.generate_ms,
-    )
-    gen.tokens = [0] * naive.generated_tokens
-    text = trim.first_line(naive.prediction)
-    return _row(task, naive.model, "naive-line", text, gen, naive.latency_ms)
 
 
 def _row(task: Task, model: str, mode: str, text: str, gen: Generation, latency: float) -> Row:
@@ -194,17 +189,13 @@ def run_bench(
     for model in models:
         started = time.monotonic()
         engine = load(model)
+        caches = TokenCaches(engine.tokenize)
         peak[model] = current_rss_mb()
         for task in tasks:
             if share is not None and time.monotonic() - started > share:
                 break
-            done: dict[str, Row] = {}
             for mode in modes:
-                if mode == "naive-line" and "naive" in done:
-                    row = derived_first_line(done["naive"], task)
-                else:
-                    row = run_task(task, engine, settings, model, mode)
-                done[mode] = row
+                row = run_task(task, engine, caches, settings, model, mode)
                 rows.append(row)
                 peak[model] = max(peak[model], current_rss_mb())
                 if on_row is not None:

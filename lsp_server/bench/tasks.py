@@ -3,6 +3,8 @@
 On disk, tasks are JSON lines in our format
 `{task_id, language, path?, prefix, suffix, middle, test?, entry_point?}` or in
 human-eval-infilling's `{task_id, prompt, suffix, canonical_solution, test, entry_point}`.
+Line holes come in two layouts (`in_layout`): where human-eval-infilling puts the
+cursor, and where an editor has it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,30 @@ class Task:
     @property
     def has_tests(self) -> bool:
         return bool(self.test and self.entry_point)
+
+
+LAYOUTS = ("editor", "official")
+
+
+def in_layout(task: Task, layout: str) -> Task:
+    """A line hole (the prefix ends at a line start, the middle is whole lines) in the
+    `official` layout of human-eval-infilling — the cursor at column 0 of the line
+    after the hole — or in the `editor` layout: the cursor after the hole line's
+    indentation, the line break already there (what a person who is about to write
+    that line has). prefix + middle + suffix stays the same; other tasks are kept."""
+    at_line_start = not task.prefix or task.prefix.endswith("\n")
+    if layout == "official" or not at_line_start or not task.middle.strip():
+        return task
+    first = task.middle.split("\n", 1)[0]
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    middle = task.middle[len(indent) :]
+    newline = "\n" if middle.endswith("\n") else ""
+    return replace(
+        task,
+        prefix=task.prefix + indent,
+        middle=middle[: len(middle) - len(newline)],
+        suffix=newline + task.suffix,
+    )
 
 
 def task_from_json(row: dict[str, Any]) -> Task:

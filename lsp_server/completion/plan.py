@@ -17,10 +17,14 @@ class Plan:
     min_indent: int  # a later line indented less ends a multi-line completion
     line_rest: str  # the cursor line after the cursor
     next_lines: list[str]  # following non-blank lines (a few)
+    line_before: str = ""  # the cursor line before the cursor
     # Spaces/tabs typed after code, left out of the prompt: a lone trailing space is
     # a rare token, while the model's own " word" tokens carry it (token healing).
     healed: str = ""
     skip_reason: str = ""  # non-empty: no automatic completion here
+    # The cursor is at the start of a line that has code (only indentation before it):
+    # the completion is whole new lines inserted before that line (completion/chain.py).
+    new_line: bool = False
 
 
 def _line(text: str, offset: int) -> tuple[str, str, int]:
@@ -42,8 +46,10 @@ def plan_for(
     cursor_byte: int | None = None,
 ) -> Plan:
     """A block on a blank line or (with the tree) right after a block opener; one
-    line in the middle of code. A block ends where a line is dedented below the
-    cursor, or where the model reconnects to the code after the cursor. Automatic
+    line in the middle of code; at the start of a line that has code, a new line
+    before it (a block only when `multiline` asks for one). A block ends where a line
+    is dedented below the cursor, or where the model reconnects to the code after the
+    cursor. Automatic
     requests in comments, strings or the middle of an identifier are skipped. `data`
     and `cursor_byte` (the text in UTF-8 and the cursor in it) spare re-encoding when
     the caller has them."""
@@ -54,6 +60,7 @@ def plan_for(
     # the model which line belongs there, and measured worse without it.
     healed = before[len(before.rstrip(" \t")) :] if before.strip() else ""
     blank = not before.strip() and not rest.strip()
+    new_line = not before.strip() and bool(rest.strip())
     syntax = (
         analyse(
             tree,
@@ -72,11 +79,22 @@ def plan_for(
             skip = "middle of an identifier"
         elif syntax is not None and (syntax.in_comment or syntax.in_string):
             skip = "comment" if syntax.in_comment else "string"
+    if new_line:
+        return Plan(
+            multiline=bool(multiline),
+            min_indent=indentation(before + rest),
+            line_rest=rest,
+            next_lines=[before + rest, *following[:2]],
+            line_before=before,
+            skip_reason=skip,
+            new_line=True,
+        )
     return Plan(
         multiline=(blank or opener) if multiline is None else multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
         line_rest=rest,
         next_lines=following,
+        line_before=before,
         healed=healed,
         skip_reason=skip,
     )

@@ -1,29 +1,34 @@
 """The running completion service: one engine, its loading, supersession per document.
 
-Model loads and generations run on one worker thread, never on the event loop.
-A newer request for the same document cancels the older one between tokens.
+Model loads and generations run on the engine worker (worker.py), never on the event
+loop. A newer request for the same document cancels the older one between tokens.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from lsp_server.completion.cache import SuggestionCache
-from lsp_server.completion.pipeline import CompletionRequest, Suggestion, complete
+from lsp_server.completion.pipeline import Suggestion, complete
+from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.stats import Record, Stats
-from lsp_server.completion.steps import FULL, NAIVE, Steps
+from lsp_server.completion.steps import FULL, NAIVE
+from lsp_server.completion.worker import EngineWorker, Priority
+from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
-from lsp_server.engines.base import CancelToken, Engine
+from lsp_server.context.windows import TokenCaches
+from lsp_server.engines.base import CancelToken, Engine, EngineError
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 EngineFactory = Callable[[ResolvedModel, Settings], Engine]
 
@@ -32,22 +37,37 @@ def _default_factory(model: ResolvedModel, settings: Settings) -> Engine:
     return load_engine(model, settings.engine)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """An engine and what belongs to it (dropped together when it is replaced)."""
+
+    engine: Engine
+    caches: TokenCaches
+
+
 class CompletionService:
     def __init__(
         self,
-        settings: Settings,
+        settings: LiveSettings | Settings | None = None,
         cli_model: str | None = None,
         factory: EngineFactory = _default_factory,
     ) -> None:
-        self.settings = settings
+        self.live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self.cli_model = cli_model
         self._factory = factory
-        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="slm-engine")
-        self._engine: concurrent.futures.Future[Engine] | None = None
+        self.worker = EngineWorker()
+        self._loaded: concurrent.futures.Future[Loaded] | None = None
+        # The engine in use, set and read only on the worker: a job always runs on the
+        # engine of the newest load before it, never on one that a load has closed.
+        self._active: Loaded | None = None
         self._loaded_key: tuple[object, ...] | None = None
         self._inflight: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
         self.stats = Stats()
+
+    @property
+    def settings(self) -> Settings:
+        return self.live.current
 
     def model(self) -> ResolvedModel:
         """The model the settings ask for (raises ModelError for an unknown name)."""
@@ -56,24 +76,34 @@ class CompletionService:
     def _engine_key(self) -> tuple[object, ...]:
         return (choose_spec(self.settings.model, self.cli_model), self.settings.engine)
 
-    def load(self) -> concurrent.futures.Future[Engine]:
+    def load(self) -> concurrent.futures.Future[Loaded]:
         """Start loading the engine for the current settings (a no-op when it is loaded)."""
         key = self._engine_key()
-        if self._engine is not None and key == self._loaded_key:
-            return self._engine
-        previous = self._engine
+        if self._loaded is not None and key == self._loaded_key:
+            return self._loaded
+        previous = self._loaded
         self._loaded_key = key
-        self._engine = self._worker.submit(self._load, previous)
-        return self._engine
+        self._loaded = self.worker.submit(lambda: self._load(previous), Priority.LOAD)
+        return self._loaded
 
-    def _load(self, previous: concurrent.futures.Future[Engine] | None) -> Engine:
-        if previous is not None and previous.done() and previous.exception() is None:
-            previous.result().close()
-        return self._factory(self.model(), self.settings)
+    def _load(self, previous: concurrent.futures.Future[Loaded] | None) -> Loaded:
+        # On the worker: no generation holds the previous engine while it is closed.
+        if self._active is not None:
+            self._active.engine.close()
+            self._active = None
+        engine = self._factory(self.model(), self.settings)
+        self._active = Loaded(engine, TokenCaches(engine.tokenize))
+        return self._active
+
+    def _run_on_active(self, work: Callable[[Loaded], T]) -> T:
+        """`work` on the engine in use (called on the worker)."""
+        if self._active is None:
+            raise EngineError("no model is loaded")
+        return work(self._active)
 
     async def engine(self) -> Engine:
         """The loaded engine; raises ModelError or EngineError when loading failed."""
-        return await asyncio.wrap_future(self.load())
+        return (await asyncio.wrap_future(self.load())).engine
 
     async def suggest(self, key: str, request: CompletionRequest) -> Suggestion:
         """The suggestion for `request`: from the cache when the user is typing
@@ -83,12 +113,10 @@ class CompletionService:
         full = self.settings.completion.mode == "full"
         hit = self.cache.lookup(key, request.text, request.offset) if full else None
         if hit is not None:
-            offset = min(max(request.offset, 0), len(request.text))
+            offset = request.offset
             self.stats.record(Record(time.perf_counter() - started, cache_hit=True))
             return Suggestion(hit.suggestion, offset, offset, hit.multiline, cached=True)
-        suggestion = await self._generate(
-            key, replace(request, session=key), FULL if full else NAIVE
-        )
+        suggestion = await self._generate(key, replace(request, session=key), full)
         if full:
             self.cache.store(
                 key, request.text, suggestion.start, suggestion.text, suggestion.multiline
@@ -96,16 +124,20 @@ class CompletionService:
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         return suggestion
 
-    async def _generate(self, key: str, request: CompletionRequest, steps: Steps) -> Suggestion:
-        engine = await self.engine()
+    async def _generate(self, key: str, request: CompletionRequest, full: bool) -> Suggestion:
+        await asyncio.wrap_future(self.load())
         token = CancelToken()
         if (older := self._inflight.get(key)) is not None:
             older.cancel()
         self._inflight[key] = token
-        loop = asyncio.get_running_loop()
-        call = functools.partial(complete, request, engine, self.settings.completion, token, steps)
+        settings, steps = self.settings.completion, FULL if full else NAIVE
+
+        def job(loaded: Loaded) -> Suggestion:
+            return complete(request, loaded.engine, settings, token, steps, loaded.caches)
+
+        submitted = self.worker.submit(lambda: self._run_on_active(job), Priority.COMPLETION)
         try:
-            return await loop.run_in_executor(self._worker, call)
+            return await asyncio.wrap_future(submitted)
         except asyncio.CancelledError:
             token.cancel()  # $/cancelRequest or shutdown: stop the generation too
             raise
@@ -118,10 +150,12 @@ class CompletionService:
         self.cache.forget(key)
 
     def close(self) -> None:
+        """Stop the work in flight and free the engine once no job uses it."""
         for token in self._inflight.values():
             token.cancel()
-        engine = self._engine
-        loaded = engine is not None and engine.done() and not engine.cancelled()
-        if engine is not None and loaded and engine.exception() is None:
-            engine.result().close()
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        self.worker.close(then=self._unload)
+
+    def _unload(self) -> None:
+        if self._active is not None:
+            self._active.engine.close()
+            self._active = None

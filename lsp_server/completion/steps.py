@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from lsp_server.prompt.builder import PromptOptions
+
 
 @dataclass(frozen=True)
 class Steps:
@@ -21,6 +23,10 @@ class Steps:
     kv_reuse: bool = True  # reuse the KV cache of the previous evaluation
     lead: bool = True  # PSM: the lines before the cursor go after <mid> (prompt/lead.py)
     first_line_only: bool = False  # with trimming off: still cut at the first newline
+
+    @property
+    def prompt_options(self) -> PromptOptions:
+        return PromptOptions(self.line_windows, self.context, self.lead)
 
     @classmethod
     def names(cls) -> list[str]:

@@ -1,8 +1,9 @@
 """One typed settings tree, camelCase on the wire.
 
 Settings arrive from `initializationOptions` and `workspace/didChangeConfiguration`.
-Each field is checked on its own: a bad value is reported (naming the field) and
-replaced by its default, so one typo never discards the rest, nor crashes the server.
+Each field is checked on its own: a bad value is reported (naming the field and
+the value kept) and the field keeps its previous value (the default at first), so
+one typo never discards the rest, nor crashes the server.
 """
 
 from __future__ import annotations
@@ -123,11 +124,11 @@ def _field_value(name: str, hint: Any, value: Any, old: Any, where: str, errors:
             raise TypeError("a boolean is not a number or text")
         parsed = _converter.structure(value, hint)
     except Exception as exc:
-        errors.append(f"{where}: invalid value {value!r} ({type(exc).__name__}); using the default")
+        errors.append(f"{where}: invalid value {value!r} ({type(exc).__name__}); keeping {old!r}")
         return old
     check = _CHECKS.get(name)
     if check is not None and parsed is not None and not check[0](parsed):
-        errors.append(f"{where}: {value!r} must be {check[1]}; using the default")
+        errors.append(f"{where}: {value!r} must be {check[1]}; keeping {old!r}")
         return old
     return parsed
 

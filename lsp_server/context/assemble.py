@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from tree_sitter import Tree
 
 from lsp_server.context import symbols
+from lsp_server.documents.snapshot import Snapshot
 
 LINE_COMMENT = {"python": "#", "ruby": "#", "shellscript": "#", "lua": "--"}
 
@@ -28,8 +29,7 @@ class OpenFile:
     """Another open document (plain values: the pipeline never sees LSP objects)."""
 
     path: str
-    text: str
-    tree: Tree | None
+    document: Snapshot
 
 
 @dataclass(frozen=True)
@@ -57,10 +57,8 @@ class _Budget:
 
 
 def build_context(
-    text: str,
+    document: Snapshot,
     offset: int,
-    tree: Tree | None,
-    language: str,
     window: tuple[int, int],
     others: list[OpenFile],
     budget_tokens: int,
@@ -71,22 +69,19 @@ def build_context(
     if budget_tokens <= 0:
         return Context()
     budget = _Budget(budget_tokens, tokenize)
+    text = document.text
     wanted = _Wanted(symbols.identifiers_near(text, offset), symbols.partial_at(text, offset))
-    header = _same_file(text, offset, tree, language, window, wanted, budget) if tree else ""
+    header = _same_file(document, offset, window, wanted, budget)
     snippets = _other_files(others, wanted, budget)
     return Context(header, snippets)
 
 
 def _same_file(
-    text: str,
-    offset: int,
-    tree: Tree,
-    language: str,
-    window: tuple[int, int],
-    wanted: _Wanted,
-    budget: _Budget,
+    document: Snapshot, offset: int, window: tuple[int, int], wanted: _Wanted, budget: _Budget
 ) -> str:
-    data = text.encode("utf-8", "surrogatepass")
+    text, tree, data, language = document.text, document.tree, document.data, document.language
+    if tree is None:
+        return ""
     start_byte = len(text[: window[0]].encode("utf-8", "surrogatepass"))
     end_byte = start_byte + len(text[window[0] : window[1]].encode("utf-8", "surrogatepass"))
     parts: list[tuple[int, str]] = []
@@ -108,9 +103,9 @@ def _same_file(
 def _other_files(others: list[OpenFile], wanted: _Wanted, budget: _Budget) -> list[tuple[str, str]]:
     found: list[tuple[str, symbols.Definition]] = []
     for other in others:
-        if other.tree is not None:
-            data = other.text.encode("utf-8", "surrogatepass")
-            found += [(other.path, d) for d in wanted.find(other.tree, data)]
+        doc = other.document
+        if doc.tree is not None:
+            found += [(other.path, d) for d in wanted.find(doc.tree, doc.data)]
     path_of = {id(d): path for path, d in found}
     chosen = [d for d in wanted.rank([d for _, d in found]) if budget.take(d.summary)]
     # Chosen by relevance, written in a fixed order: the prompt's start then stays the

@@ -1,25 +1,17 @@
-"""Open documents kept in sync with the editor, each with an incrementally updated tree."""
+"""Open documents kept in sync with the editor: one snapshot each, replaced on every
+edit (see snapshot.py)."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from lsp_server.documents.positions import (
-    Encoding,
-    offset_to_byte,
-    offset_to_point,
-    position_to_offset,
-)
-from lsp_server.syntax.languages import detect_language, new_parser
-
-if TYPE_CHECKING:
-    from tree_sitter import Parser, Tree
+from lsp_server.documents.positions import Encoding, position_to_offset
+from lsp_server.documents.snapshot import DEFAULT_MAX_BYTES, Snapshot
+from lsp_server.syntax.languages import detect_language
 
 log = logging.getLogger(__name__)
-
-DEFAULT_MAX_BYTES = 2_000_000
 
 
 class DocumentNotOpen(KeyError):
@@ -38,66 +30,30 @@ class Change:
 
 @dataclass
 class Document:
-    """An open buffer: its text, language and (when there is a grammar) syntax tree."""
+    """An open buffer: where it lives, its version and its current snapshot."""
 
     uri: str
-    text: str
-    language: str
+    snapshot: Snapshot
     version: int = 0
-    max_bytes: int = DEFAULT_MAX_BYTES
-    parser: Parser | None = field(default=None, repr=False)
-    tree: Tree | None = field(default=None, repr=False)
-    data: bytes = field(default=b"", repr=False)
 
     @property
-    def skipped_reason(self) -> str | None:
-        """Why this document gets no completions (binary or too large), or None."""
-        if "\x00" in self.text:
-            return "binary content"
-        if len(self.data) > self.max_bytes:
-            return f"larger than {self.max_bytes} bytes"
-        return None
+    def text(self) -> str:
+        return self.snapshot.text
 
-    def reparse(self, old_tree: Tree | None = None) -> None:
-        """Re-encode the text and update the tree (incrementally when `old_tree` was edited)."""
-        self.data = self.text.encode("utf-8", "surrogatepass")
-        if self.parser is None or self.skipped_reason is not None:
-            self.tree = None
-            return
-        self.tree = (
-            self.parser.parse(self.data, old_tree) if old_tree else self.parser.parse(self.data)
-        )
-
-    def replace(self, start: int, end: int, new_text: str) -> None:
-        """Replace text[start:end] (str offsets) and edit the tree to match."""
-        start, end = sorted((min(max(start, 0), len(self.text)), min(max(end, 0), len(self.text))))
-        # Edit a copy: snapshots handed to the completion worker keep their own tree.
-        old_tree = self.tree.copy() if self.tree is not None else None
-        if old_tree is not None:
-            new_end_point = _point_after(offset_to_point(self.text, start), new_text)
-            old_tree.edit(
-                start_byte=offset_to_byte(self.text, start),
-                old_end_byte=offset_to_byte(self.text, end),
-                new_end_byte=offset_to_byte(self.text, start) + len(new_text.encode("utf-8")),
-                start_point=offset_to_point(self.text, start),
-                old_end_point=offset_to_point(self.text, end),
-                new_end_point=new_end_point,
-            )
-        self.text = self.text[:start] + new_text + self.text[end:]
-        self.reparse(old_tree)
-
-
-def _point_after(start: tuple[int, int], inserted: str) -> tuple[int, int]:
-    lines = inserted.split("\n")
-    if len(lines) == 1:
-        return start[0], start[1] + len(inserted.encode("utf-8"))
-    return start[0] + len(lines) - 1, len(lines[-1].encode("utf-8"))
+    @property
+    def language(self) -> str:
+        return self.snapshot.language
 
 
 class DocumentStore:
-    """All open documents, by URI."""
+    """All open documents, by URI. `max_bytes` is read when a document is parsed
+    or asked about, so a changed setting applies to the documents already open."""
 
-    def __init__(self, encoding: Encoding = Encoding.UTF16, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        encoding: Encoding = Encoding.UTF16,
+        max_bytes: Callable[[], int] = lambda: DEFAULT_MAX_BYTES,
+    ) -> None:
         self.encoding = encoding
         self.max_bytes = max_bytes
         self._docs: dict[str, Document] = {}
@@ -105,26 +61,30 @@ class DocumentStore:
     def open(
         self, uri: str, text: str, language_id: str | None = None, version: int = 0
     ) -> Document:
-        language = detect_language(language_id, uri)
-        doc = Document(uri, text, language, version, self.max_bytes, parser=new_parser(language))
-        doc.reparse()
+        snapshot = Snapshot.parse(text, detect_language(language_id, uri), self.max_bytes())
+        doc = Document(uri, snapshot, version)
         self._docs[uri] = doc
-        if doc.skipped_reason:
-            log.info("document %s gets no completions: %s", uri, doc.skipped_reason)
+        if (reason := self.skipped_reason(doc)) is not None:
+            log.info("document %s gets no completions: %s", uri, reason)
         return doc
 
     def change(self, uri: str, version: int, changes: list[Change]) -> Document:
         doc = self.get(uri)
+        limit = self.max_bytes()
         for change in changes:
+            snap = doc.snapshot
             if change.start is None or change.end is None:
-                doc.text = change.text
-                doc.reparse()
+                doc.snapshot = snap.replaced(change.text, limit)
                 continue
-            start = position_to_offset(doc.text, *change.start, self.encoding)
-            end = position_to_offset(doc.text, *change.end, self.encoding)
-            doc.replace(start, end, change.text)
+            start = position_to_offset(snap.text, *change.start, self.encoding)
+            end = position_to_offset(snap.text, *change.end, self.encoding)
+            doc.snapshot = snap.edited(start, end, change.text, limit)
         doc.version = version
         return doc
+
+    def skipped_reason(self, doc: Document) -> str | None:
+        """Why `doc` gets no completions (binary, or larger than the setting), or None."""
+        return doc.snapshot.skipped_reason(self.max_bytes())
 
     def close(self, uri: str) -> None:
         self._docs.pop(uri, None)

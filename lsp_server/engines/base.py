@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from lsp_server.prompt.fim import FimTokens
-from lsp_server.prompt.fim_formats import PSM
+from lsp_server.models.families import PSM, FimTokens
 
 
 class EngineError(Exception):

@@ -28,8 +28,7 @@ from lsp_server.engines.base import (
     Generation,
     GenerationParams,
 )
-from lsp_server.prompt.fim import FimTokens
-from lsp_server.prompt.fim_formats import FimFormat, detect_family, format_for
+from lsp_server.models.families import FimFormat, FimTokens, detect_family, format_for
 
 log = logging.getLogger(__name__)
 PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point

@@ -11,7 +11,8 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from lsp_server.completion.pipeline import CompletionRequest, OpenFile, Suggestion
+from lsp_server.completion.pipeline import Suggestion
+from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
@@ -32,25 +33,18 @@ def _request(
         doc = ls.documents.get(uri)
     except DocumentNotOpen:
         raise JsonRpcInvalidParams(f"document is not open: {uri}") from None
-    if doc.skipped_reason is not None:
+    if ls.documents.skipped_reason(doc) is not None:
         return None
     offset = position_to_offset(doc.text, position.line, position.character, ls.documents.encoding)
     root = ls.workspace.root_path or ""
-    others = tuple(
-        OpenFile(_relative(other.uri, root), other.text, other.tree)
-        for other in ls.documents.others(uri)
-        if other.language == doc.language and other.skipped_reason is None
-    )
-    return CompletionRequest(
-        doc.text,
+    return build_request(
+        doc.snapshot,
         offset,
-        doc.language,
-        tree=doc.tree,
         invoked=invoked,
+        others=[(_relative(o.uri, root), o.snapshot) for o in ls.documents.others(uri)],
         path=_relative(uri, root),
-        others=others,
         repo_name=PurePath(root).name,
-        encoded=doc.data,
+        max_bytes=ls.documents.max_bytes(),
     )
 
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from lsp_server.config.settings import parse_settings
 from lsp_server.documents.positions import Encoding
 from lsp_server.engines.base import EngineError
 from lsp_server.logs import set_level
@@ -24,11 +23,8 @@ _tasks: set[asyncio.Task[None]] = set()
 
 def apply_settings(ls: SlmLanguageServer, raw: Any) -> list[str]:
     """Merge `raw` into the server's settings; returns the rejected fields' messages."""
-    settings, errors = parse_settings(raw, ls.settings)
-    ls.settings = settings
-    ls.service.settings = settings
-    ls.documents.max_bytes = settings.completion.max_document_bytes
-    set_level(settings.log_level)
+    errors = ls.live.update(raw)
+    set_level(ls.settings.log_level)
     return errors
 
 
@@ -47,13 +43,16 @@ async def load_model(ls: SlmLanguageServer) -> None:
             PROGRESS_TOKEN,
             types.WorkDoneProgressBegin(title="slm-ls", message="loading model", cancellable=False),
         )
-    message = "model ready"
+    message = "model not loaded"
     try:
         engine = await ls.service.engine()
         message = f"{engine.info.name} ready"
     except (ModelError, EngineError) as exc:
-        message = "model not loaded"
         ls.tell(types.MessageType.Error, str(exc))
+    except Exception as exc:  # a bug in loading must still end the progress and be told
+        log.exception("model load failed")
+        message = f"model not loaded: {type(exc).__name__}"
+        ls.tell(types.MessageType.Error, f"slm-ls could not load the model: {exc!r}")
     finally:
         if progress:
             ls.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=message))

@@ -28,7 +28,7 @@ class PypiMirror:
 @dataclass(frozen=True)
 class CatalogEntry:
     name: str
-    family: str  # key of prompt.fim_formats.FAMILIES, or "none" for prefix-only
+    family: str  # key of models.families.FAMILIES, or "none" for prefix-only
     fim: bool
     context_length: int
     hf_repo: str

@@ -82,26 +82,30 @@ class Checker:
         return self.errors(candidate) > self.base_errors
 
 
-def shorter_candidates(candidate: str) -> Iterator[str]:
-    """Prefixes of `candidate`, longest first: whole lines, then the first line cut
-    after each word."""
+def shorter_candidates(candidate: str, whole_lines: bool = False) -> Iterator[str]:
+    """Prefixes of `candidate`, longest first: whole lines, then (unless
+    `whole_lines`) the first line cut after each word."""
     lines = candidate.split("\n")
     for end in range(len(lines) - 1, 0, -1):
         yield "\n".join(lines[:end])
+    if whole_lines:
+        return
     first = lines[0]
     cuts = [i for i, ch in enumerate(first) if ch in " ,;)]}" and i > 0]
     for cut in reversed(cuts):
         yield first[: cut + 1 if first[cut] in ")]}" else cut].rstrip()
 
 
-def parse_check(candidate: str, checker: Checker) -> str:
+def parse_check(candidate: str, checker: Checker, ending: str = "") -> str:
     """`candidate` if it adds no syntax errors, else its longest prefix that adds
-    none (trying at most MAX_TRIES), else ""."""
-    if not candidate or not checker.adds_errors(candidate):
+    none (trying at most MAX_TRIES), else "". With an `ending` (what the caller
+    inserts after the candidate: a line break before an existing line) each candidate
+    is checked followed by it, and only whole lines are tried."""
+    if not candidate or not checker.adds_errors(candidate + ending):
         return candidate
-    for tries, shorter in enumerate(shorter_candidates(candidate)):
+    for tries, shorter in enumerate(shorter_candidates(candidate, bool(ending))):
         if tries >= MAX_TRIES:
             break
-        if shorter.strip() and not checker.adds_errors(shorter):
+        if shorter.strip() and not checker.adds_errors(shorter + ending):
             return shorter
     return ""

@@ -85,7 +85,9 @@ def block(completion: str, min_indent: int) -> str:
 
     The first line continues the cursor line; a later non-blank line indented
     less than `min_indent` ends the completion, and so does a line that closes a
-    bracket opened before the completion (the enclosing block's closing brace).
+    bracket opened before the completion (the enclosing block's closing brace). At
+    the top level (`min_indent` 0) a new statement after a blank line ends it too:
+    one suggestion is one definition or one group of statements.
     """
     lines = completion.split("\n")
     kept = [lines[0]]
@@ -93,11 +95,24 @@ def block(completion: str, min_indent: int) -> str:
     for line in lines[1:]:
         if line.strip() and indentation(line) < min_indent:
             break
+        if min_indent == 0 and starts_top_level(kept, line):
+            break
         if line.strip()[:1] in CLOSERS and depth + bracket_balance(line) < 0:
             break
         depth += bracket_balance(line)
         kept.append(line)
     return "\n".join(kept).rstrip()
+
+
+def starts_top_level(kept: list[str], line: str) -> bool:
+    """`line` starts a new top-level statement after a blank line that follows code."""
+    return (
+        bool(line.strip())
+        and indentation(line) == 0
+        and len(kept) > 1
+        and not kept[-1].strip()
+        and any(k.strip() for k in kept)
+    )
 
 
 def finish(completion: str) -> str:

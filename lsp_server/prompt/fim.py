@@ -8,30 +8,8 @@ control tokens enter the prompt only here, by id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from lsp_server.prompt.fim_formats import MID, PRE, PREFIX, SUF, SUFFIX
-
-
-@dataclass(frozen=True)
-class FimTokens:
-    """Token ids of a model's FIM control tokens (None where the model lacks one)."""
-
-    pre: int | None
-    suf: int | None
-    mid: int | None
-    pad: int | None = None
-    rep: int | None = None
-    sep: int | None = None
-
-    @property
-    def complete(self) -> bool:
-        """True when prefix, suffix and middle tokens all exist (FIM is possible)."""
-        return None not in (self.pre, self.suf, self.mid)
-
-    def stop_ids(self) -> frozenset[int]:
-        """Tokens that end a middle: pad, file separator, repository name."""
-        return frozenset(t for t in (self.pad, self.sep, self.rep) if t is not None)
+from lsp_server.models.families import MID, PRE, PREFIX, SUF, SUFFIX, FimTokens
 
 
 def build_prompt(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lsp_server.context.assemble import comment
-from lsp_server.prompt.fim import FimTokens
+from lsp_server.models.families import FimTokens
 
 
 def repo_head(

@@ -7,8 +7,7 @@ import time
 from collections.abc import Sequence
 
 from lsp_server.engines.base import CancelToken, EngineInfo, Generation, GenerationParams
-from lsp_server.prompt.fim import FimTokens
-from lsp_server.prompt.fim_formats import PSM
+from lsp_server.models.families import PSM, FimTokens
 
 PRE, SUF, MID, REP, SEP = -1, -2, -3, -4, -5
 

@@ -10,26 +10,59 @@ import pytest
 from lsp_server.bench import humaneval, metrics, runner
 from lsp_server.bench.repo_holes import KINDS, repo_tasks, tracked_sources
 from lsp_server.bench.sandbox import check_program, run_program
-from lsp_server.bench.tasks import load_tasks, write_tasks
-from lsp_server.completion.pipeline import FULL, NAIVE
+from lsp_server.bench.tasks import Task, in_layout, load_tasks, write_tasks
+from lsp_server.completion.steps import FULL, NAIVE
 from lsp_server.config.settings import Settings
 from tests.support.fake_engine import FakeEngine
 
 PROBLEMS = humaneval.load_problems()
 
 
-def test_single_line_task_masks_exactly_one_line() -> None:
+def test_single_line_task_masks_exactly_one_line_in_both_layouts() -> None:
     tasks = humaneval.single_line_tasks(PROBLEMS)
     assert len(tasks) == 1033  # as in Bavarian et al. 2022
-    for task in tasks[:200]:
-        program = PROBLEMS[int(task.task_id.split("/")[1])]
-        assert task.document == program["prompt"] + program["canonical_solution"]
-        assert "\n" not in task.middle and task.middle.strip()
-        assert task.prefix.endswith((" ", "\t", "\n")) and task.suffix.startswith("\n")
+    for official in tasks[:200]:
+        program = PROBLEMS[int(official.task_id.split("/")[1])]
+        assert official.document == program["prompt"] + program["canonical_solution"]
+        # Official layout: the whole line (indentation, line break) is masked and the
+        # cursor is at column 0 of the line after it.
+        assert official.prefix.endswith("\n") and official.middle.count("\n") <= 1
+        editor = in_layout(official, "editor")
+        assert editor.document == official.document
+        indent = official.middle[: len(official.middle) - len(official.middle.lstrip())]
+        # Editor layout: the cursor after the line's indentation, its break kept.
+        assert editor.prefix == official.prefix + indent
+        assert editor.middle == official.middle.strip("\n")[len(indent) :]
+        assert "\n" not in editor.middle and editor.middle.strip()
+        assert editor.suffix == ("\n" if official.middle.endswith("\n") else "") + official.suffix
+        assert in_layout(official, "official") == official
+
+
+@pytest.mark.parametrize(
+    ("prefix", "middle", "suffix", "editor"),
+    [
+        (
+            "def f():\n",
+            "    a = 1\n",
+            "    return a\n",
+            ("def f():\n    ", "a = 1", "\n    return a\n"),
+        ),
+        ("x = 1\n", "y = 2", "", ("x = 1\n", "y = 2", "")),  # last line, no break
+        ("x = f(", "1", ")\n", ("x = f(", "1", ")\n")),  # not a line hole: kept
+        ("if a:\n", "  b()\n  c()\n", "d\n", ("if a:\n  ", "b()\n  c()", "\nd\n")),
+    ],
+)
+def test_editor_layout_conversion(
+    prefix: str, middle: str, suffix: str, editor: tuple[str, str, str]
+) -> None:
+    task = Task("t", "python", prefix, suffix, middle)
+    moved = in_layout(task, "editor")
+    assert (moved.prefix, moved.middle, moved.suffix) == editor
+    assert moved.document == task.document
 
 
 def test_multi_line_tasks_span_several_lines_and_sampling_is_seeded() -> None:
-    tasks = humaneval.multi_line_tasks(PROBLEMS)
+    tasks = [in_layout(t, "editor") for t in humaneval.multi_line_tasks(PROBLEMS)]
     assert all(t.middle.count("\n") >= 1 and not t.middle.endswith("\n") for t in tasks)
     first = humaneval.sample(tasks, 50, seed=7)
     assert first == humaneval.sample(tasks, 50, seed=7)
@@ -37,7 +70,7 @@ def test_multi_line_tasks_span_several_lines_and_sampling_is_seeded() -> None:
 
 
 def test_canonical_solutions_pass_and_wrong_ones_fail() -> None:
-    task = humaneval.single_line_tasks(PROBLEMS[:1])[0]
+    task = in_layout(humaneval.single_line_tasks(PROBLEMS[:1])[0], "editor")
     assert check_program(task.prefix, task.middle, task.suffix, task.test, task.entry_point).passed
     assert not check_program(task.prefix, "pass\n", task.suffix, task.test, task.entry_point).passed
 
@@ -118,7 +151,7 @@ def test_modes_and_summary_with_a_fake_engine() -> None:
     assert not runner.steps_for("full-no-healing").healing
     with pytest.raises(ValueError):
         runner.steps_for("turbo")
-    tasks = humaneval.single_line_tasks(PROBLEMS[:1])[:2]
+    tasks = [in_layout(t, "editor") for t in humaneval.single_line_tasks(PROBLEMS[:1])[:2]]
     rows, peak = runner.run_bench(
         tasks, ["fake"], ["naive", "full"], Settings(), lambda _: FakeEngine("return 1\nx")
     )

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from lsp_server.completion.pipeline import CompletionRequest, OpenFile, complete
+from lsp_server.completion.pipeline import complete
+from lsp_server.completion.request import build_request, request_for
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.symbols import identifiers_near
-from lsp_server.syntax.languages import new_parser
+from lsp_server.documents.snapshot import Snapshot
 from tests.support.fake_engine import MID, PRE, REP, SEP, SUF, FakeEngine
 
 FILLER = "".join(f"value_{i} = {i}\n" for i in range(300))
@@ -18,12 +19,6 @@ SOURCE = (
 OTHER = 'def compute_total(items):\n    """Sum the items."""\n    return sum(items)\n'
 
 
-def _tree(text: str):  # type: ignore[no-untyped-def]
-    parser = new_parser("python")
-    assert parser is not None
-    return parser.parse(text.encode())
-
-
 def _prompt_text(engine: FakeEngine) -> str:
     return engine.detokenize(engine.prompts[-1])
 
@@ -33,7 +28,7 @@ SMALL = CompletionSettings(prefix_tokens=200, suffix_tokens=50, context_tokens=2
 
 def test_same_file_context_outside_the_window() -> None:
     engine = FakeEngine("1, 2)\n")
-    request = CompletionRequest(SOURCE, len(SOURCE), "python", tree=_tree(SOURCE))
+    request = request_for(SOURCE, len(SOURCE), "python")
     complete(request, engine, SMALL)
     prompt = engine.prompts[-1]
     prefix = engine.detokenize(prompt[prompt.index(PRE) + 1 : prompt.index(SUF)])
@@ -49,7 +44,7 @@ def test_same_file_context_outside_the_window() -> None:
 def test_nothing_in_the_window_is_repeated() -> None:
     engine = FakeEngine("1)\n")
     small = "import os\ndef helper(a):\n    return a\nx = helper("
-    complete(CompletionRequest(small, len(small), "python", tree=_tree(small)), engine, SMALL)
+    complete(request_for(small, len(small), "python"), engine, SMALL)
     assert _prompt_text(engine).count("import os") == 1
     assert _prompt_text(engine).count("def helper") == 1
 
@@ -57,15 +52,9 @@ def test_nothing_in_the_window_is_repeated() -> None:
 def test_other_open_files_in_the_repository_format() -> None:
     engine = FakeEngine("items)\n", repo=True)
     text = "def report(items):\n    return compute_total("
-    other = OpenFile("lib/util.py", OTHER, _tree(OTHER))
-    request = CompletionRequest(
-        text,
-        len(text),
-        "python",
-        tree=_tree(text),
-        path="app.py",
-        others=(other,),
-        repo_name="demo",
+    other = ("lib/util.py", Snapshot.parse(OTHER, "python"))
+    request = build_request(
+        Snapshot.parse(text, "python"), len(text), path="app.py", others=[other], repo_name="demo"
     )
     complete(request, engine, SMALL)
     prompt = engine.prompts[-1]
@@ -79,15 +68,15 @@ def test_other_open_files_in_the_repository_format() -> None:
 def test_other_open_files_as_comments_without_repo_tokens() -> None:
     engine = FakeEngine("items)\n")
     text = "def report(items):\n    return compute_total("
-    other = OpenFile("lib/util.py", OTHER, _tree(OTHER))
-    request = CompletionRequest(text, len(text), "python", tree=_tree(text), others=(other,))
+    other = ("lib/util.py", Snapshot.parse(OTHER, "python"))
+    request = build_request(Snapshot.parse(text, "python"), len(text), others=[other])
     complete(request, engine, SMALL)
     assert "# Path: lib/util.py\n# def compute_total(items):" in _prompt_text(engine)
 
 
 def test_context_budget_zero_adds_nothing() -> None:
     engine = FakeEngine("1)\n")
-    request = CompletionRequest(SOURCE, len(SOURCE), "python", tree=_tree(SOURCE))
+    request = request_for(SOURCE, len(SOURCE), "python")
     settings = CompletionSettings(prefix_tokens=200, suffix_tokens=50, context_tokens=0)
     complete(request, engine, settings)
     assert "import os" not in _prompt_text(engine)
@@ -106,8 +95,8 @@ def test_the_identifier_being_typed_finds_definitions_by_prefix() -> None:
         "def frobnicate_payload_checksum(payload):\n    return 1\n\ndef other():\n    pass\n"
     )
     text = "def verify(p):\n    return frobnicate_"
-    other = OpenFile("util.py", other_text, _tree(other_text))
-    request = CompletionRequest(text, len(text), "python", tree=_tree(text), others=(other,))
+    other = ("util.py", Snapshot.parse(other_text, "python"))
+    request = build_request(Snapshot.parse(text, "python"), len(text), others=[other])
     complete(request, engine, SMALL)
     head = engine.detokenize(engine.prompts[-1][: engine.prompts[-1].index(PRE)])
     assert "def frobnicate_payload_checksum(payload):" in head and "def other" not in head

@@ -26,8 +26,8 @@ def test_incremental_changes_update_text_and_tree() -> None:
     doc = store.change("file:///a.py", 2, [Change("who", (1, col), (1, col + 4))])
     assert doc.text == SOURCE.replace("+ name", "+ who")
     assert doc.version == 2
-    assert doc.tree is not None
-    assert str(doc.tree.root_node) == _sexp(doc.text)
+    assert doc.snapshot.tree is not None
+    assert str(doc.snapshot.tree.root_node) == _sexp(doc.text)
 
 
 def test_full_replacement_and_close() -> None:
@@ -44,14 +44,15 @@ def test_language_from_extension_and_plain_text() -> None:
     store = DocumentStore()
     assert store.open("file:///x.rs", "fn main() {}", None).language == "rust"
     notes = store.open("file:///notes.txt", "hello", "plaintext")
-    assert notes.tree is None and notes.skipped_reason is None
+    assert notes.snapshot.tree is None and store.skipped_reason(notes) is None
 
 
 def test_binary_and_huge_documents_are_skipped() -> None:
-    store = DocumentStore(max_bytes=100)
-    assert store.open("file:///b.py", "a\x00b", "python").skipped_reason == "binary content"
+    store = DocumentStore(max_bytes=lambda: 100)
+    binary = store.open("file:///b.py", "a\x00b", "python")
+    assert store.skipped_reason(binary) == "binary content"
     huge = store.open("file:///h.py", "x = 1\n" * 100, "python")
-    assert huge.skipped_reason is not None and huge.tree is None
+    assert store.skipped_reason(huge) is not None and huge.snapshot.tree is None
 
 
 edits = st.lists(
@@ -78,5 +79,5 @@ def test_random_incremental_edits_match_a_fresh_parse(steps: list[tuple[int, int
         store.change(doc.uri, 0, [Change(text, a, b)])
         expected = expected[:start] + text + expected[end:]
         assert doc.text == expected
-    assert doc.tree is not None
-    assert str(doc.tree.root_node) == _sexp(expected)
+    assert doc.snapshot.tree is not None
+    assert str(doc.snapshot.tree.root_node) == _sexp(expected)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.prompt.fim import FimTokens, build_prompt
-from lsp_server.prompt.fim_formats import FAMILIES, PSM, SPM, detect_family, format_for
+from lsp_server.models.families import FAMILIES, PSM, SPM, FimTokens, detect_family, format_for
+from lsp_server.prompt.fim import build_prompt
 
 TOKENS = FimTokens(pre=1, suf=2, mid=3, pad=4, rep=5, sep=6)
 PREFIX, SUFFIX = [10, 11], [20, 21]
@@ -60,14 +60,13 @@ def test_spm_orders_follow_training() -> None:
 
 
 def test_fim_order_setting_switches_the_layout() -> None:
-    from lsp_server.completion.pipeline import CompletionRequest, complete
+    from lsp_server.completion.pipeline import complete
+    from lsp_server.completion.request import request_for
     from lsp_server.config.settings import CompletionSettings
     from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
 
     engine = FakeEngine("x\n")
-    complete(
-        CompletionRequest("a = 1\nb = \nc = 3\n", 10), engine, CompletionSettings(fim_order="spm")
-    )
+    complete(request_for("a = 1\nb = \nc = 3\n", 10), engine, CompletionSettings(fim_order="spm"))
     prompt = engine.prompts[-1]
     assert prompt[:2] == [PRE, SUF] and prompt.index(MID) < len(prompt) - 1
     assert engine.detokenize(prompt[prompt.index(MID) + 1 :]) == "a = 1\nb ="

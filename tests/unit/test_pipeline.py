@@ -4,16 +4,16 @@ from dataclasses import replace
 
 import pytest
 
-from lsp_server.completion.pipeline import (
+from lsp_server.completion.pipeline import complete
+from lsp_server.completion.plan import plan_for
+from lsp_server.completion.request import request_for
+from lsp_server.completion.steps import (
     FULL,
     NAIVE,
-    CompletionRequest,
     Steps,
-    complete,
-    plan_for,
 )
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.context.windows import TokenMemo, Window
+from lsp_server.context.windows import TokenCaches, TokenMemo, Window
 from lsp_server.engines.base import CancelToken
 from lsp_server.prompt.lead import back_off, split_lead
 from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
@@ -26,7 +26,7 @@ CURSOR = FIB.index("return \n\n") + len("return ")
 
 def test_psm_prompt_holds_prefix_then_suffix() -> None:
     engine = FakeEngine(" fib(n - 1) + fib(n - 2)\n\nprint(1)")
-    suggestion = complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
+    suggestion = complete(request_for(FIB, CURSOR, "python"), engine, SETTINGS)
     assert suggestion.text == "fib(n - 1) + fib(n - 2)"
     assert not suggestion.multiline and suggestion.start == suggestion.end == CURSOR
     prompt = engine.prompts[0]
@@ -52,17 +52,17 @@ def test_typing_on_a_line_only_appends_to_the_prompt() -> None:
     engine = FakeEngine("x\n")
     text = FIB[:CURSOR] + "fib" + FIB[CURSOR:]
     for typed in (FIB, text):
-        complete(CompletionRequest(typed, CURSOR + len(typed) - len(FIB)), engine, SETTINGS)
+        complete(request_for(typed, CURSOR + len(typed) - len(FIB)), engine, SETTINGS)
     first, second = engine.prompts
     assert second[: len(first)] == first and engine.detokenize(second[len(first) :]) == "n fi"
     ablated = replace(FULL, lead=False)
-    complete(CompletionRequest(text, CURSOR + 3), engine, SETTINGS, steps=ablated)
+    complete(request_for(text, CURSOR + 3), engine, SETTINGS, steps=ablated)
     assert engine.prompts[-1][-1] == MID
 
 
 def test_prefix_only_model_gets_no_suffix() -> None:
     engine = FakeEngine(" n\n", fim=False)
-    suggestion = complete(CompletionRequest(FIB, CURSOR, "python"), engine, SETTINGS)
+    suggestion = complete(request_for(FIB, CURSOR, "python"), engine, SETTINGS)
     assert engine.detokenize(engine.prompts[0]) == FIB[: CURSOR - 1]
     assert suggestion.text == "n"
 
@@ -71,7 +71,7 @@ def test_windows_respect_budgets_and_line_boundaries() -> None:
     text = "".join(f"line_{i} = {i}\n" for i in range(200)) + "x = "
     engine = FakeEngine("1\n")
     settings = CompletionSettings(prefix_tokens=100, suffix_tokens=0)
-    complete(CompletionRequest(text, len(text), "python"), engine, settings)
+    complete(request_for(text, len(text), "python"), engine, settings)
     prompt = engine.prompts[0]
     prefix = engine.detokenize(prompt[1 : prompt.index(SUF)])
     lead = engine.detokenize(prompt[prompt.index(MID) + 1 :])
@@ -84,7 +84,7 @@ def test_context_length_caps_the_budgets() -> None:
     text = "a = 1\n" * 1000
     engine = FakeEngine("b\n", context_length=300)
     complete(
-        CompletionRequest(text, len(text), "python"),
+        request_for(text, len(text), "python"),
         engine,
         CompletionSettings(prefix_tokens=5000, suffix_tokens=5000, max_tokens=100),
     )
@@ -113,7 +113,7 @@ def test_context_length_caps_the_budgets() -> None:
 def test_postprocessing(text: str, answer: str, expected: str) -> None:
     cursor = text.index("|") if "|" in text else text.index("    \n") + 4
     text = text.replace("|", "")
-    suggestion = complete(CompletionRequest(text, cursor, "python"), FakeEngine(answer), SETTINGS)
+    suggestion = complete(request_for(text, cursor, "python"), FakeEngine(answer), SETTINGS)
     assert suggestion.text == expected
 
 
@@ -128,7 +128,7 @@ def test_postprocessing(text: str, answer: str, expected: str) -> None:
 )
 def test_trailing_whitespace_is_healed(line: str, answer: str, expected: str) -> None:
     engine = FakeEngine(answer)
-    suggestion = complete(CompletionRequest(line, len(line)), engine, SETTINGS)
+    suggestion = complete(request_for(line, len(line)), engine, SETTINGS)
     assert suggestion.text == expected and suggestion.start == len(line)
 
 
@@ -143,7 +143,7 @@ def test_plan() -> None:
 def test_cancelled_generation_yields_no_text() -> None:
     token = CancelToken()
     token.cancel()
-    suggestion = complete(CompletionRequest(FIB, CURSOR), FakeEngine("abc\n"), SETTINGS, token)
+    suggestion = complete(request_for(FIB, CURSOR), FakeEngine("abc\n"), SETTINGS, token)
     assert suggestion.text == ""
     assert suggestion.generation.stop_reason == "cancelled"  # type: ignore[union-attr]
 
@@ -162,7 +162,7 @@ def test_prompt_budget_applies_to_automatic_requests_that_reuse_the_cache(
 ) -> None:
     engine = FakeEngine("1\n")
     settings = replace(SETTINGS, prompt_budget_ms=budget_ms)
-    complete(CompletionRequest("x = ", 4, invoked=invoked), engine, settings, steps=steps)
+    complete(request_for("x = ", 4, invoked=invoked), engine, settings, steps=steps)
     params = engine.params[0]
     assert (params.prompt_deadline is not None) is budgeted
     if params.prompt_deadline is not None:
@@ -170,7 +170,7 @@ def test_prompt_budget_applies_to_automatic_requests_that_reuse_the_cache(
 
 
 def test_cursor_past_the_end_is_clamped() -> None:
-    suggestion = complete(CompletionRequest("x = ", 999), FakeEngine("1\n"), SETTINGS)
+    suggestion = complete(request_for("x = ", 999), FakeEngine("1\n"), SETTINGS)
     assert suggestion.text == "1" and suggestion.start == 4
 
 
@@ -244,10 +244,11 @@ def test_typing_below_the_anchor_tokenizes_only_the_lead_again() -> None:
         return tokenize(text)
 
     engine.tokenize = counting  # type: ignore[method-assign]
+    caches = TokenCaches(counting)  # the engine owner's memos, kept between keystrokes
     text = FIB[:CURSOR] + "fib" + FIB[CURSOR:]
-    complete(CompletionRequest(FIB, CURSOR), engine, SETTINGS)
+    complete(request_for(FIB, CURSOR), engine, SETTINGS, caches=caches)
     seen.clear()
-    complete(CompletionRequest(text, CURSOR + 3), engine, SETTINGS)
+    complete(request_for(text, CURSOR + 3), engine, SETTINGS, caches=caches)
     # Neither the part before the lead (from the memo) nor the whole window (which
     # starts with it) was tokenized again: only the lead and the suffix.
     assert seen and not any(t.startswith(HEADER) for t in seen)

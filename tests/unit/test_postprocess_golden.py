@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lsp_server.completion.pipeline import CompletionRequest, complete
+from lsp_server.completion.pipeline import complete
+from lsp_server.completion.request import request_for
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.syntax.languages import new_parser
 from tests.support.fake_engine import FakeEngine
 
 CASES = sorted((Path(__file__).parents[1] / "fixtures" / "postprocess").glob("*.case"))
@@ -43,10 +43,6 @@ def test_golden_case(path: Path) -> None:
     cursor = document.index("|")
     text = document[:cursor] + document[cursor + 1 :]
     language = headers.get("language", "python")
-    parser = new_parser(language)
-    tree = parser.parse(text.encode()) if parser else None
-    request = CompletionRequest(
-        text, cursor, language, tree=tree, invoked=headers.get("invoked", "true") == "true"
-    )
+    request = request_for(text, cursor, language, invoked=headers.get("invoked", "true") == "true")
     suggestion = complete(request, FakeEngine(sections["output"]), CompletionSettings())
     assert suggestion.text == sections["expected"]

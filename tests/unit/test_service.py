@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from lsp_server.completion.pipeline import CompletionRequest, complete
+from lsp_server.completion.pipeline import complete
+from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import CompletionSettings, Settings
 from tests.support.fake_engine import FakeEngine
@@ -21,10 +22,10 @@ def _service(engine: FakeEngine, mode: str = "full") -> CompletionService:
 async def test_a_newer_request_for_the_same_document_supersedes_the_older() -> None:
     engine = FakeEngine(" x * 2 + 1 if x else 0\n", seconds_per_token=0.02)
     service = _service(engine)
-    first = asyncio.create_task(service.suggest("a", CompletionRequest(DOC, CURSOR)))
+    first = asyncio.create_task(service.suggest("a", request_for(DOC, CURSOR)))
     await asyncio.sleep(0.1)
     typed = DOC[:CURSOR] + "y" + DOC[CURSOR:]
-    second = await service.suggest("a", CompletionRequest(typed, CURSOR + 1))
+    second = await service.suggest("a", request_for(typed, CURSOR + 1))
     older = await first
     assert older.generation is not None and older.generation.stop_reason == "cancelled"
     assert second.generation is not None and second.generation.stop_reason != "cancelled"
@@ -34,14 +35,14 @@ async def test_a_newer_request_for_the_same_document_supersedes_the_older() -> N
 async def test_cancelling_the_request_stops_the_generation() -> None:
     engine = FakeEngine(" x" * 200 + "\n", seconds_per_token=0.01)
     service = _service(engine)
-    task = asyncio.create_task(service.suggest("a", CompletionRequest(DOC, CURSOR)))
+    task = asyncio.create_task(service.suggest("a", request_for(DOC, CURSOR)))
     await asyncio.sleep(0.1)
     task.cancel()
     await asyncio.sleep(0.05)
     # The worker is free again quickly: the cancelled generation stopped between tokens.
     engine.seconds_per_token = 0
     engine.answer = " 1\n"
-    done = await asyncio.wait_for(service.suggest("b", CompletionRequest(DOC, CURSOR)), 1.0)
+    done = await asyncio.wait_for(service.suggest("b", request_for(DOC, CURSOR)), 1.0)
     assert done.text == "1"
     service.close()
 
@@ -49,15 +50,15 @@ async def test_cancelling_the_request_stops_the_generation() -> None:
 async def test_typing_through_answers_from_the_cache_without_a_model_call() -> None:
     engine = FakeEngine(" x * 2\n")
     service = _service(engine)
-    first = await service.suggest("a", CompletionRequest(DOC, CURSOR))
+    first = await service.suggest("a", request_for(DOC, CURSOR))
     assert first.text == "x * 2" and len(engine.prompts) == 1
     typed = DOC[:CURSOR] + "x *" + DOC[CURSOR:]
-    rest = await service.suggest("a", CompletionRequest(typed, CURSOR + 3))
+    rest = await service.suggest("a", request_for(typed, CURSOR + 3))
     assert rest.text == " 2" and rest.cached and len(engine.prompts) == 1
     records = list(service.stats.records)
     assert [r.cache_hit for r in records] == [False, True]
     service.forget("a")
-    await service.suggest("a", CompletionRequest(typed, CURSOR + 3))
+    await service.suggest("a", request_for(typed, CURSOR + 3))
     assert len(engine.prompts) == 2
     service.close()
 
@@ -65,8 +66,8 @@ async def test_typing_through_answers_from_the_cache_without_a_model_call() -> N
 async def test_naive_mode_never_uses_the_cache() -> None:
     engine = FakeEngine(" x * 2\n")
     service = _service(engine, mode="naive")
-    await service.suggest("a", CompletionRequest(DOC, CURSOR))
-    await service.suggest("a", CompletionRequest(DOC, CURSOR))
+    await service.suggest("a", request_for(DOC, CURSOR))
+    await service.suggest("a", request_for(DOC, CURSOR))
     assert len(engine.prompts) == 2 and not any(r.cache_hit for r in service.stats.records)
     service.close()
 
@@ -74,7 +75,7 @@ async def test_naive_mode_never_uses_the_cache() -> None:
 def test_deadline_keeps_only_finished_lines() -> None:
     text = "def f(x):\n    \n"
     engine = FakeEngine("a = 1\n    b = 2\n    c = 3", deadline_after=20)
-    suggestion = complete(CompletionRequest(text, 14), engine, CompletionSettings())
+    suggestion = complete(request_for(text, 14), engine, CompletionSettings())
     assert suggestion.text == "a = 1\n    b = 2"
     single = FakeEngine(" x * 2 + 1\n", deadline_after=4)
-    assert complete(CompletionRequest(DOC, CURSOR), single, CompletionSettings()).text == ""
+    assert complete(request_for(DOC, CURSOR), single, CompletionSettings()).text == ""

@@ -1,4 +1,7 @@
-"""Fill-in-the-middle formats by model family.
+"""What we know about each model family: FIM control tokens (texts, and the ids
+read from a loaded vocabulary), the order they are trained in, stop tokens, and
+how a family is recognised. The catalog, the prompt builder and the engines all
+read this one registry.
 
 The token strings are a fallback for models whose GGUF vocabulary does not
 mark its FIM tokens; the family also decides the order (PSM or SPM), which the
@@ -8,6 +11,28 @@ vocabulary cannot tell.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FimTokens:
+    """Token ids of a model's FIM control tokens (None where the model lacks one)."""
+
+    pre: int | None
+    suf: int | None
+    mid: int | None
+    pad: int | None = None
+    rep: int | None = None
+    sep: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when prefix, suffix and middle tokens all exist (FIM is possible)."""
+        return None not in (self.pre, self.suf, self.mid)
+
+    def stop_ids(self) -> frozenset[int]:
+        """Tokens that end a middle: pad, file separator, repository name."""
+        return frozenset(t for t in (self.pad, self.sep, self.rep) if t is not None)
+
 
 # Layout parts: FIM control tokens by role, and the two text slots.
 PRE, SUF, MID = "pre", "suf", "mid"

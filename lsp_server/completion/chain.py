@@ -1,4 +1,5 @@
-"""The post-processing chain: raw model text -> what the editor shows."""
+"""The post-processing chain: raw model text -> what the editor shows. The steps are
+pure functions in postprocess/; this module decides their order for a plan."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ def postprocess(
         text = trim.block(text, plan.min_indent) if plan.multiline else trim.first_line(text)
     elif steps.first_line_only:
         text = trim.first_line(text)
+    if plan.new_line and steps.trimming:
+        return _new_lines(text, plan, steps, checker)
     if steps.suffix_overlap:
         text = suffix.drop_repeated_rest(text, plan.line_rest)
         text = suffix.drop_repeated_lines(text, plan.next_lines)
@@ -29,3 +32,23 @@ def postprocess(
     if steps.parse_check and checker is not None:
         text = parse_check(text, checker)
     return trim.finish(text) if steps.trimming else text
+
+
+def _new_lines(text: str, plan: Plan, steps: Steps, checker: Checker | None) -> str:
+    """The cursor is at the start of a line that has code (after its indentation, if
+    any): the completion is whole lines inserted before it — their text, a line break,
+    and the indentation the existing line had before the cursor. Nothing when the
+    model wrote the existing line itself."""
+    indent = plan.line_before
+    lines = text.rstrip().split("\n")
+    if steps.suffix_overlap:
+        existing = indent + plan.line_rest
+        for index, line in enumerate(lines):
+            if suffix.same_line(indent + line if index == 0 else line, existing):
+                lines = lines[:index]
+                break
+    body = trim.finish("\n".join(lines))
+    ending = "\n" + indent
+    if body and steps.parse_check and checker is not None:
+        body = parse_check(body, checker, ending)
+    return body + ending if body.strip() else ""

@@ -1,0 +1,72 @@
+"""The one thread that runs model work, highest priority first.
+
+llama.cpp runs one call at a time; every feature that needs the model (loading,
+completions, later hover and code actions) submits its job here with a priority, so
+that a keystroke's completion never waits behind slower work that is queued.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import itertools
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from enum import IntEnum
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Priority(IntEnum):
+    """Lower runs first; equal priorities run in the order they were submitted."""
+
+    LOAD = 0
+    COMPLETION = 1
+    EXPLAIN = 2  # hover, code actions
+
+
+class EngineWorker:
+    def __init__(self, name: str = "slm-engine") -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], T], priority: Priority) -> concurrent.futures.Future[T]:
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+        if self._closed:
+            future.set_exception(RuntimeError("the engine worker is closed"))
+            return future
+        self._queue.put((int(priority), next(self._order), (job, future)))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            _, _, item = self._queue.get()
+            if item is None:
+                return
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # handed to whoever awaits the job
+                future.set_exception(exc)
+
+    def close(self, then: Callable[[], object] | None = None) -> None:
+        """Cancel the queued jobs, run `then` once the running one returns, and stop."""
+        self._closed = True
+        while True:
+            try:
+                _, _, item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                item[1].cancel()
+        if then is not None:
+            self._queue.put((-2, -2, (then, concurrent.futures.Future())))
+        self._queue.put((-1, -1, None))

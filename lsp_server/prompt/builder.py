@@ -1,0 +1,186 @@
+"""The FIM prompt for a cursor: windows, context, lead, layout — as token ids.
+
+Everything the completion pipeline sends to a model is built here, from plain values
+(a document snapshot, the cursor, where the document lives); nothing here knows about
+requests, plans or LSP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lsp_server.config.settings import CompletionSettings
+from lsp_server.context.assemble import OpenFile, build_context
+from lsp_server.context.windows import TokenCaches, Window, prefix_window, suffix_window
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.engines.base import Engine
+from lsp_server.models.families import PSM, SPM
+from lsp_server.prompt.fim import build_prompt
+from lsp_server.prompt.lead import back_off, split_lead, tokenize_in_parts
+from lsp_server.prompt.repo import comment_blocks, repo_head
+
+# Room kept free in the context for the FIM control tokens and BOS.
+CONTROL_TOKENS = 8
+# Room for the repository format's own tokens (names, paths) around the snippets.
+REPO_OVERHEAD_TOKENS = 32
+# What a simple plugin sends: fixed character windows around the cursor.
+NAIVE_PREFIX_CHARS = 4000
+NAIVE_SUFFIX_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class PromptOptions:
+    """The prompt's switchable parts (the benchmark's naive mode and ablations)."""
+
+    line_windows: bool = True  # token-budget windows cut at lines; off: fixed char windows
+    context: bool = True  # imports, enclosing signatures, definitions, other open files
+    lead: bool = True  # PSM: the lines before the cursor go after <mid> (lead.py)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the prompt is for: a document, the cursor in it, and its neighbours."""
+
+    document: Snapshot
+    offset: int
+    path: str = ""  # workspace-relative, for repository context
+    repo_name: str = ""
+    others: Sequence[OpenFile] = ()
+
+
+@dataclass(frozen=True)
+class Prompt:
+    ids: list[int]
+    forced: str = ""  # text the generation must begin with (token healing)
+
+
+def fim_prompt(
+    cursor: Cursor,
+    engine: Engine,
+    caches: TokenCaches,
+    settings: CompletionSettings,
+    options: PromptOptions = PromptOptions(),
+    healed: str = "",
+) -> Prompt:
+    """The token-id prompt for `cursor`; `healed` is the whitespace before the cursor
+    left to the model's own tokens (it is kept out of the prefix)."""
+    line = lead_line(cursor, engine, settings, options) if options.line_windows else None
+    head: list[int] = []
+    header: list[int] = []
+    if options.line_windows:
+        shown = windows(cursor, engine, caches, settings, healed, line)
+        if options.context:
+            head, header = context_ids(cursor, engine, settings, shown, cursor.offset - len(healed))
+    else:
+        shown = char_windows(cursor, engine, settings)
+    return assemble(engine, caches, settings, shown, (head, header), line)
+
+
+def windows(
+    cursor: Cursor,
+    engine: Engine,
+    caches: TokenCaches,
+    settings: CompletionSettings,
+    healed: str = "",
+    lead_line: int | None = None,
+) -> tuple[Window, Window]:
+    """Prefix and suffix windows within the budgets and the model's context;
+    the prefix ends before the `healed` whitespace. With `lead_line` (the cursor's
+    line, when the prompt will have a lead) the prefix is tokenized as the prompt
+    will hold it: the part before the lead, then the lead."""
+    room = engine.info.context_length - settings.max_tokens - CONTROL_TOKENS
+    prefix_budget = max(0, min(settings.prefix_tokens, room))
+    suffix_budget = max(0, min(settings.suffix_tokens, room - prefix_budget))
+    if engine.info.fim is None:
+        suffix_budget = 0
+    text = cursor.document.text
+    prefix_end = cursor.offset - len(healed)
+    memo = caches.texts
+    tokenize = memo if lead_line is None else tokenize_in_parts(memo, lead_line)
+    prefix = prefix_window(text, prefix_end, prefix_budget, tokenize, count=caches.lines)
+    suffix = suffix_window(text, cursor.offset, suffix_budget, engine.tokenize, caches.lines)
+    return prefix, suffix
+
+
+def char_windows(
+    cursor: Cursor, engine: Engine, settings: CompletionSettings
+) -> tuple[Window, Window]:
+    """The naive windows: fixed character spans, cut only to fit the context."""
+    room = engine.info.context_length - settings.max_tokens - CONTROL_TOKENS
+    text, offset = cursor.document.text, cursor.offset
+    before = text[max(0, offset - NAIVE_PREFIX_CHARS) : offset]
+    after = text[offset : offset + NAIVE_SUFFIX_CHARS]
+    suffix_ids = engine.tokenize(after) if engine.info.fim is not None else []
+    suffix_ids = suffix_ids[: max(0, room // 4)]
+    prefix_ids = engine.tokenize(before)
+    prefix_ids = prefix_ids[max(0, len(prefix_ids) - (room - len(suffix_ids))) :]
+    return Window(before, prefix_ids), Window(after, suffix_ids)
+
+
+def context_ids(
+    cursor: Cursor,
+    engine: Engine,
+    settings: CompletionSettings,
+    windows_shown: tuple[Window, Window],
+    prefix_end: int,
+) -> tuple[list[int], list[int]]:
+    """(head, header): repository context before the FIM part, and same-file context
+    before the prefix window, within what the budget and the model's context allow."""
+    prefix, suffix = windows_shown
+    info = engine.info
+    room = info.context_length - settings.max_tokens - CONTROL_TOKENS - REPO_OVERHEAD_TOKENS
+    budget = min(settings.context_tokens, room - len(prefix.tokens) - len(suffix.tokens))
+    shown = (prefix_end - len(prefix.text), cursor.offset + len(suffix.text))
+    found = build_context(
+        cursor.document, cursor.offset, shown, list(cursor.others), budget, engine.tokenize
+    )
+    head = repo_head(
+        found.snippets, cursor.path, cursor.repo_name or "workspace", info.fim, engine.tokenize
+    )
+    language = cursor.document.language
+    header = found.header + ("" if head else comment_blocks(found.snippets, language))
+    return head, engine.tokenize(header) if header else []
+
+
+def lead_line(
+    cursor: Cursor, engine: Engine, settings: CompletionSettings, options: PromptOptions
+) -> int | None:
+    """The cursor's line when the prompt gets a lead (PSM with FIM), else None."""
+    layout = layout_for(engine.info.layout, settings.fim_order)
+    if not (options.lead and layout == PSM and engine.info.fim is not None):
+        return None
+    return cursor.document.text.count("\n", 0, cursor.offset)
+
+
+def assemble(
+    engine: Engine,
+    caches: TokenCaches,
+    settings: CompletionSettings,
+    shown: tuple[Window, Window],
+    context: tuple[list[int], list[int]],
+    line: int | None,
+) -> Prompt:
+    """The token-id prompt, and the text forced on the generation (token healing).
+    `context` is (head, header): repository context, then same-file context; `line`
+    is the `lead_line`."""
+    (prefix, suffix), (head, header) = shown, context
+    info = engine.info
+    lead: list[int] = []
+    forced = ""
+    if line is not None:
+        prefix, lead = split_lead(prefix, line, caches.texts)
+        lead, forced = back_off(lead, engine.detokenize)
+    layout = layout_for(info.layout, settings.fim_order)
+    ids = build_prompt(
+        layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
+    )
+    return Prompt(ids, forced)
+
+
+def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
+    """The FIM layout for the `fimOrder` setting: the family's own ("auto"), or PSM/SPM
+    for families whose tokens allow both (Codestral's layout is SPM only)."""
+    if order == "auto" or trained not in (PSM, SPM):
+        return trained
+    return SPM if order == "spm" else PSM
