@@ -8,4 +8,5 @@ bash scripts/setup.sh
 .venv/bin/ruff check lsp_server tests
 .venv/bin/ruff format --check lsp_server tests
 .venv/bin/mypy
+.venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -q "$@"

@@ -13,7 +13,7 @@ from typing import Any
 from tqdm import tqdm
 
 from lsp_server.bench import humaneval, report, runner
-from lsp_server.bench.repo_holes import repo_tasks
+from lsp_server.bench.repo_holes import replay_holes, repo_tasks
 from lsp_server.bench.tasks import LAYOUTS, Task, in_layout, load_tasks
 from lsp_server.config.settings import (
     CompletionSettings,
@@ -206,12 +206,11 @@ def run_replay(args: argparse.Namespace) -> int:
         print("slm-ls bench replay: give FILE... and --mode among full, naive", file=sys.stderr)
         return 2
     models = args.model or [None]
+    documents = [(path, replay_holes(path, args.holes, args.seed)) for path in args.path]
     plan = ReplayPlan(
-        list(args.path),
+        documents,
         models[0],
-        args.holes,
         args.max_steps,
-        args.seed,
         (args.time_budget or 3600.0) / len(modes),
         args.open_files,
     )

@@ -19,7 +19,7 @@ from lsp_server.context.windows import TokenCaches
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
 from lsp_server.prompt.builder import Cursor, fim_prompt
-from lsp_server.syntax.languages import EXTENSIONS
+from lsp_server.syntax.languages import language_of_path
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ def run(path: Path | None, engine: Engine, samples: int, seed: int) -> dict[str,
         text, language = synthetic_file(), "python"
     else:
         text = path.read_text(encoding="utf-8")
-        language = EXTENSIONS.get(path.suffix.lower(), "plaintext")
+        language = language_of_path(path.name)
     summary = measure(text, language, engine, samples, seed).summary()
     summary["lines"] = text.count("\n")
     return summary

@@ -9,7 +9,6 @@ next (all of it, or its first line). One server per mode; the same script for ea
 from __future__ import annotations
 
 import asyncio
-import random
 import re
 import sys
 import time
@@ -20,13 +19,10 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
-from lsp_server.bench.repo_holes import candidates
-from lsp_server.documents.positions import byte_to_offset
 from lsp_server.features.completion import STATS_METHOD
-from lsp_server.syntax.languages import EXTENSIONS, new_parser
+from lsp_server.syntax.languages import language_of_path
 
 WORD = re.compile(r"\s*(\w+|[^\w\s]+)|\s+")
-MIN_HOLE, MAX_HOLE = 40, 400
 
 
 @dataclass
@@ -45,31 +41,6 @@ class ModeRun:
     hole_chars: int = 0
     rss_mb: float | None = None
     open_files: int = 0
-
-
-def holes(path: Path, count: int, seed: int) -> list[tuple[int, int]]:
-    """Up to `count` str spans of function bodies and blocks of a reasonable size."""
-    text = path.read_text(encoding="utf-8")
-    parser = new_parser(EXTENSIONS.get(path.suffix.lower(), ""))
-    if parser is None:
-        return []
-    data = text.encode("utf-8")
-    tree = parser.parse(data)
-    spans = set()
-    for kind in ("function-body", "block"):
-        for start, end in candidates(tree.root_node, kind):
-            a, b = byte_to_offset(data, start), byte_to_offset(data, end)
-            if MIN_HOLE <= b - a <= MAX_HOLE and text[a:b].strip():
-                spans.add((a, b))
-    chosen = sorted(spans)
-    random.Random(seed).shuffle(chosen)
-    picked: list[tuple[int, int]] = []
-    for span in chosen:  # no overlapping holes
-        if all(span[1] <= p[0] or span[0] >= p[1] for p in picked):
-            picked.append(span)
-        if len(picked) == count:
-            break
-    return picked
 
 
 def next_chunk(remaining: str) -> str:
@@ -167,11 +138,10 @@ def _server_rss_mb(client: LanguageClient) -> float | None:
 
 @dataclass(frozen=True)
 class ReplayPlan:
-    files: list[Path]
+    # Each file and the str spans cut out of it and typed back (bench/repo_holes.py).
+    documents: list[tuple[Path, list[tuple[int, int]]]]
     model: str | None = None
-    holes_per_file: int = 2
     max_steps: int = 60  # completion requests per mode
-    seed: int = 0
     budget_s: float = 3600.0  # per mode
     open_files: int = 20
 
@@ -190,10 +160,10 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     client.initialized(types.InitializedParams())
     session, run = _Session(client), ModeRun(mode)
     deadline = time.monotonic() + plan.budget_s
-    for path in plan.files:
+    for path, spans in plan.documents:
         source = path.read_text(encoding="utf-8")
-        language = EXTENSIONS.get(path.suffix.lower(), "")
-        for index, (start, end) in enumerate(holes(path, plan.holes_per_file, plan.seed)):
+        language = language_of_path(path.name)
+        for index, (start, end) in enumerate(spans):
             uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
             text = source[:start] + source[end:]
             session.open(uri, language, text)
@@ -201,7 +171,8 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
             await _retype(
                 session, run, uri, text, start, source[start:end], deadline, plan.max_steps
             )
-    run.open_files = await _open_many(session, plan.files, plan.open_files)
+    files = [path for path, _ in plan.documents]
+    run.open_files = await _open_many(session, files, plan.open_files)
     run.rss_mb = _server_rss_mb(client)
     stats = await client.protocol.send_request_async(STATS_METHOD, {})
     run.server = [dict(r) for r in _records(stats)]
@@ -226,7 +197,7 @@ async def _open_many(session: _Session, files: list[Path], count: int) -> int:
         path = files[index % len(files)]
         text = path.read_text(encoding="utf-8")
         uri = path.resolve().with_name(f"{path.stem}.open{index}{path.suffix}").as_uri()
-        session.open(uri, EXTENSIONS.get(path.suffix.lower(), ""), text)
+        session.open(uri, language_of_path(path.name), text)
         await session.complete(uri, text, len(text) // 2)
     return count
 

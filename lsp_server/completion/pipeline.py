@@ -116,6 +116,7 @@ def plan_of(request: CompletionRequest, steps: Steps) -> Plan:
         use_tree=steps.syntax_plan,
         data=request.data,
         cursor_byte=request.cursor_byte,
+        language=request.language,
     )
     return plan if steps.healing else replace(plan, healed="")
 

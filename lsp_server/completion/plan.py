@@ -9,6 +9,7 @@ from tree_sitter import Tree
 
 from lsp_server.postprocess.trim import indentation
 from lsp_server.syntax.cursor import analyse
+from lsp_server.syntax.languages import spec_for
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def plan_for(
     use_tree: bool = True,
     data: bytes | None = None,
     cursor_byte: int | None = None,
+    language: str = "plaintext",
 ) -> Plan:
     """A block on a blank line or (with the tree) right after a block opener; one
     line in the middle of code; at the start of a line that has code, a new line
@@ -68,6 +70,7 @@ def plan_for(
             cursor_byte
             if cursor_byte is not None
             else len(text[:offset].encode("utf-8", "surrogatepass")),
+            spec_for(language).block_openers,
         )
         if (use_tree and tree is not None)
         else None

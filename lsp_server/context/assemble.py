@@ -16,12 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tree_sitter import Tree
-
 from lsp_server.context import symbols
 from lsp_server.documents.snapshot import Snapshot
-
-LINE_COMMENT = {"python": "#", "ruby": "#", "shellscript": "#", "lua": "--"}
+from lsp_server.syntax.languages import spec_for
 
 
 @dataclass(frozen=True)
@@ -39,7 +36,7 @@ class Context:
 
 
 def comment(language: str, text: str) -> str:
-    mark = LINE_COMMENT.get(language, "//")
+    mark = spec_for(language).line_comment
     return "\n".join(f"{mark} {line}" if line.strip() else mark for line in text.split("\n"))
 
 
@@ -85,14 +82,15 @@ def _same_file(
     start_byte = len(text[: window[0]].encode("utf-8", "surrogatepass"))
     end_byte = start_byte + len(text[window[0] : window[1]].encode("utf-8", "surrogatepass"))
     parts: list[tuple[int, str]] = []
-    for begin, end in symbols.imports(tree, data):
+    spec = spec_for(language)
+    for begin, end in symbols.imports(tree, spec.imports):
         if end <= start_byte and budget.take(piece := data[begin:end].decode()):
             parts.append((begin, piece))
     byte = len(text[:offset].encode("utf-8", "surrogatepass"))
-    for node in symbols.enclosing(tree, byte):
+    for node in symbols.enclosing(tree, byte, spec.definitions):
         if node.start_byte < start_byte and budget.take(piece := symbols.signature(node, data)):
             parts.append((node.start_byte, " " * node.start_point[1] + piece))
-    outside = [d for d in wanted.find(tree, data) if d.end <= start_byte or d.start >= end_byte]
+    outside = [d for d in wanted.find(document) if d.end <= start_byte or d.start >= end_byte]
     for found in wanted.rank(outside):
         if budget.take(found.summary):
             parts.append((found.start, comment(language, found.summary)))
@@ -105,7 +103,7 @@ def _other_files(others: list[OpenFile], wanted: _Wanted, budget: _Budget) -> li
     for other in others:
         doc = other.document
         if doc.tree is not None:
-            found += [(other.path, d) for d in wanted.find(doc.tree, doc.data)]
+            found += [(other.path, d) for d in wanted.find(doc)]
     path_of = {id(d): path for path, d in found}
     chosen = [d for d in wanted.rank([d for _, d in found]) if budget.take(d.summary)]
     # Chosen by relevance, written in a fixed order: the prompt's start then stays the
@@ -122,8 +120,13 @@ class _Wanted:
         self.names = names
         self.partial = partial if len(partial) >= 3 else ""
 
-    def find(self, tree: Tree, data: bytes) -> list[symbols.Definition]:
-        return symbols.find_definitions(tree, data, self.names, self.partial)
+    def find(self, document: Snapshot) -> list[symbols.Definition]:
+        """Definitions of the wanted names in `document` (which has a tree)."""
+        assert document.tree is not None
+        kinds = spec_for(document.language).definitions
+        return symbols.find_definitions(
+            document.tree, document.data, self.names, self.partial, kinds=kinds
+        )
 
     def rank(self, definitions: list[symbols.Definition]) -> list[symbols.Definition]:
         order = {name: i for i, name in enumerate(self.names)}

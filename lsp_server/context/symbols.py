@@ -7,39 +7,6 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
-IMPORT_TYPES = {
-    "import_statement",
-    "import_from_statement",
-    "future_import_statement",
-    "import_declaration",
-    "use_declaration",
-    "preproc_include",
-    "using_declaration",
-}
-DEFINITION_TYPES = {
-    "function_definition",
-    "class_definition",
-    "function_declaration",
-    "method_definition",
-    "class_declaration",
-    "method_declaration",
-    "function_item",
-    "struct_item",
-    "trait_item",
-    "enum_item",
-    "impl_item",
-    "interface_declaration",
-    "type_declaration",
-    "method",
-    "class",
-    "module",
-    "singleton_method",
-    "local_function",
-    "function_definition_statement",
-    "generator_function_declaration",
-    "struct_specifier",
-    "class_specifier",
-}
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
 
 
@@ -93,11 +60,17 @@ def summary(node: Node, data: bytes) -> str:
 
 
 def find_definitions(
-    tree: Tree, data: bytes, names: list[str], partial: str = "", per_name: int = 64
+    tree: Tree,
+    data: bytes,
+    names: list[str],
+    partial: str = "",
+    per_name: int = 64,
+    kinds: frozenset[str] = frozenset(),
 ) -> list[Definition]:
     """Definitions of `names` (and of names starting with `partial`), found by searching
     the text for each name and asking the tree whether that spot names a definition:
-    the cost follows the names' occurrences, not the size of the file."""
+    the cost follows the names' occurrences, not the size of the file. `kinds` are the
+    language's definition node types."""
     found: dict[int, Definition] = {}
     for needle in ([partial] if partial else []) + names:
         raw = needle.encode("utf-8")
@@ -105,7 +78,9 @@ def find_definitions(
         for _ in range(per_name):
             if position < 0:
                 break
-            definition = _definition_named_at(tree, data, position, len(raw), needle == partial)
+            definition = _definition_named_at(
+                tree, data, position, len(raw), needle == partial, kinds
+            )
             if definition is not None:
                 found.setdefault(definition.start, definition)
             position = data.find(raw, position + 1)
@@ -113,7 +88,7 @@ def find_definitions(
 
 
 def _definition_named_at(
-    tree: Tree, data: bytes, start: int, length: int, prefix_ok: bool
+    tree: Tree, data: bytes, start: int, length: int, prefix_ok: bool, kinds: frozenset[str]
 ) -> Definition | None:
     node = tree.root_node.descendant_for_byte_range(start, start + length)
     if node is None or node.start_byte != start or node.child_count:
@@ -121,7 +96,7 @@ def _definition_named_at(
     if not prefix_ok and node.end_byte != start + length:
         return None
     parent = node.parent
-    if parent is None or parent.type not in DEFINITION_TYPES:
+    if parent is None or parent.type not in kinds:
         return None
     name = parent.child_by_field_name("name")
     if name is None or name.start_byte != node.start_byte:
@@ -135,20 +110,18 @@ def _definition_named_at(
     )
 
 
-def imports(tree: Tree, data: bytes) -> list[tuple[int, int]]:
-    """Byte spans of the top-level import statements."""
-    return [
-        (n.start_byte, n.end_byte) for n in tree.root_node.named_children if n.type in IMPORT_TYPES
-    ]
+def imports(tree: Tree, kinds: frozenset[str]) -> list[tuple[int, int]]:
+    """Byte spans of the top-level import statements (`kinds`: the language's)."""
+    return [(n.start_byte, n.end_byte) for n in tree.root_node.named_children if n.type in kinds]
 
 
-def enclosing(tree: Tree, byte: int) -> list[Node]:
-    """Definitions that contain `byte`, outermost first."""
+def enclosing(tree: Tree, byte: int, kinds: frozenset[str]) -> list[Node]:
+    """Definitions (node types in `kinds`) that contain `byte`, outermost first."""
     probe = max(byte - 1, 0)  # the character before the cursor: at EOF there is none after
     node: Node | None = tree.root_node.descendant_for_byte_range(probe, probe)
     chain = []
     while node is not None and node.parent is not None:  # the root is never one
-        if node.type in DEFINITION_TYPES:
+        if node.type in kinds:
             chain.append(node)
         node = node.parent
     return list(reversed(chain))

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 from tree_sitter import Node, Tree
 
-# Tokens that open a block when they end the text before the cursor.
-OPENER_TOKENS = {":", "{", "do", "then", "=>", "->"}
 # ":" opens a block only as part of a definition, statement or clause (Python);
 # in dicts, slices, annotations or lambdas it does not.
 COLON_OPENER_PARENTS = ("_definition", "_statement", "_clause")
@@ -47,7 +45,7 @@ def _inside(tree: Tree, byte: int, data: bytes, kind: str) -> bool:
     return False
 
 
-def _after_opener(tree: Tree, data: bytes, byte: int) -> bool:
+def _after_opener(tree: Tree, data: bytes, byte: int, openers: frozenset[str]) -> bool:
     line_start = data.rfind(b"\n", 0, byte) + 1
     line_end = data.find(b"\n", byte)
     rest = data[byte : len(data) if line_end < 0 else line_end].strip()
@@ -55,19 +53,22 @@ def _after_opener(tree: Tree, data: bytes, byte: int) -> bool:
     if not before or rest not in (b"", b"}", b")", b"]", b"end"):
         return False
     token = _node_at(tree, line_start + len(before) - 1)
-    if token is None or token.is_named or token.type not in OPENER_TOKENS:
+    if token is None or token.is_named or token.type not in openers:
         return False
     if token.type != ":":
         return True
     return token.parent is not None and token.parent.type.endswith(COLON_OPENER_PARENTS)
 
 
-def analyse(tree: Tree | None, data: bytes, byte: int) -> CursorSyntax:
-    """The cursor's syntactic situation; all False without a tree."""
+def analyse(
+    tree: Tree | None, data: bytes, byte: int, openers: frozenset[str] = frozenset()
+) -> CursorSyntax:
+    """The cursor's syntactic situation; all False without a tree. `openers` are the
+    language's block-opening tokens (syntax/languages.py)."""
     if tree is None:
         return CursorSyntax()
     return CursorSyntax(
         in_comment=_inside(tree, byte, data, "comment"),
         in_string=_inside(tree, byte, data, "string") or _inside(tree, byte, data, "char"),
-        after_opener=_after_opener(tree, data, byte),
+        after_opener=_after_opener(tree, data, byte, openers),
     )

@@ -1,8 +1,11 @@
-"""Which grammar parses which document.
+"""What we know about each language, in one table: its grammar (from the official
+per-language wheels, see docs/decisions.md), the names editors give it, its file
+extensions, its line comment, and the syntax-tree node types that the context,
+the cursor analysis and the benchmark look for.
 
-Grammars come from the official per-language wheels (see docs/decisions.md);
-they are imported lazily so that a server that only edits Python never loads
-the C++ grammar.
+Grammars are imported lazily, so that a server that only edits Python never loads
+the C++ grammar. tests/unit/test_languages.py checks every node type named here
+against its grammar.
 """
 
 from __future__ import annotations
@@ -26,62 +29,181 @@ class Grammar:
     function: str = "language"
 
 
-GRAMMARS: dict[str, Grammar] = {
-    "python": Grammar("tree_sitter_python"),
-    "javascript": Grammar("tree_sitter_javascript"),
-    "javascriptreact": Grammar("tree_sitter_javascript"),
-    "typescript": Grammar("tree_sitter_typescript", "language_typescript"),
-    "typescriptreact": Grammar("tree_sitter_typescript", "language_tsx"),
-    "go": Grammar("tree_sitter_go"),
-    "rust": Grammar("tree_sitter_rust"),
-    "c": Grammar("tree_sitter_c"),
-    "cpp": Grammar("tree_sitter_cpp"),
-    "java": Grammar("tree_sitter_java"),
-    "ruby": Grammar("tree_sitter_ruby"),
-    "shellscript": Grammar("tree_sitter_bash"),
-    "lua": Grammar("tree_sitter_lua"),
-}
+@dataclass(frozen=True)
+class LanguageSpec:
+    name: str  # the LSP languageId we normalise to
+    grammar: Grammar | None
+    extensions: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # other ids editors send (Neovim filetypes, Helix names)
+    line_comment: str = "//"
+    imports: frozenset[str] = frozenset()  # top-level import statements
+    definitions: frozenset[str] = frozenset()  # nodes whose `name` field names a definition
+    # Anonymous tokens that open a block when they end the text before the cursor.
+    block_openers: frozenset[str] = frozenset({"{"})
+    blocks: frozenset[str] = frozenset()  # statement blocks (benchmark holes)
+    call_arguments: frozenset[str] = frozenset()  # argument lists (benchmark holes)
 
-# languageId aliases that editors send (Neovim filetypes, Helix names).
-ALIASES: dict[str, str] = {
-    "py": "python",
-    "js": "javascript",
-    "jsx": "javascriptreact",
-    "ts": "typescript",
-    "tsx": "typescriptreact",
-    "bash": "shellscript",
-    "sh": "shellscript",
-    "zsh": "shellscript",
-    "c++": "cpp",
-    "golang": "go",
-}
 
-EXTENSIONS: dict[str, str] = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascriptreact",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "typescriptreact",
-    ".go": "go",
-    ".rs": "rust",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hpp": "cpp",
-    ".hh": "cpp",
-    ".java": "java",
-    ".rb": "ruby",
-    ".sh": "shellscript",
-    ".bash": "shellscript",
-    ".lua": "lua",
-}
+def _set(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_JS_DEFINITIONS = _set(
+    "class",
+    "class_declaration",
+    "function_declaration",
+    "generator_function_declaration",
+    "method_definition",
+)
+_TS_DEFINITIONS = _JS_DEFINITIONS | _set("interface_declaration", "module")
+_C_OPENERS = _set("{", ":", "do", "->")
+
+
+def _javascript(name: str, extensions: tuple[str, ...], aliases: tuple[str, ...]) -> LanguageSpec:
+    return LanguageSpec(
+        name,
+        Grammar("tree_sitter_javascript"),
+        extensions,
+        aliases,
+        imports=_set("import_statement", "using_declaration"),
+        definitions=_JS_DEFINITIONS,
+        block_openers=_set("{", ":", "=>", "do"),
+        blocks=_set("statement_block"),
+        call_arguments=_set("arguments"),
+    )
+
+
+def _typescript(name: str, function: str, extensions: tuple[str, ...], alias: str) -> LanguageSpec:
+    return LanguageSpec(
+        name,
+        Grammar("tree_sitter_typescript", function),
+        extensions,
+        (alias,),
+        imports=_set("import_statement"),
+        definitions=_TS_DEFINITIONS,
+        block_openers=_set("{", ":", "=>", "do"),
+        blocks=_set("statement_block"),
+        call_arguments=_set("arguments"),
+    )
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec(
+        "python",
+        Grammar("tree_sitter_python"),
+        (".py", ".pyi"),
+        ("py",),
+        line_comment="#",
+        imports=_set("import_statement", "import_from_statement", "future_import_statement"),
+        definitions=_set("function_definition", "class_definition"),
+        block_openers=_set(":", "{"),
+        blocks=_set("block"),
+        call_arguments=_set("argument_list"),
+    ),
+    _javascript("javascript", (".js", ".mjs", ".cjs"), ("js",)),
+    _javascript("javascriptreact", (".jsx",), ("jsx",)),
+    _typescript("typescript", "language_typescript", (".ts", ".mts", ".cts"), "ts"),
+    _typescript("typescriptreact", "language_tsx", (".tsx",), "tsx"),
+    LanguageSpec(
+        "go",
+        Grammar("tree_sitter_go"),
+        (".go",),
+        ("golang",),
+        imports=_set("import_declaration"),
+        definitions=_set("function_declaration", "method_declaration", "type_declaration"),
+        block_openers=_set("{", ":"),
+        blocks=_set("block"),
+        call_arguments=_set("argument_list"),
+    ),
+    LanguageSpec(
+        "rust",
+        Grammar("tree_sitter_rust"),
+        (".rs",),
+        imports=_set("use_declaration"),
+        definitions=_set("function_item", "struct_item", "trait_item", "enum_item", "impl_item"),
+        block_openers=_set("{", ":", "=>", "->"),
+        blocks=_set("block"),
+        call_arguments=_set("arguments"),
+    ),
+    LanguageSpec(
+        "c",
+        Grammar("tree_sitter_c"),
+        (".c", ".h"),
+        imports=_set("preproc_include"),
+        definitions=_set("function_definition", "struct_specifier"),
+        block_openers=_C_OPENERS,
+        blocks=_set("compound_statement"),
+        call_arguments=_set("argument_list"),
+    ),
+    LanguageSpec(
+        "cpp",
+        Grammar("tree_sitter_cpp"),
+        (".cc", ".cpp", ".cxx", ".hpp", ".hh"),
+        ("c++",),
+        imports=_set("preproc_include", "using_declaration"),
+        definitions=_set("function_definition", "struct_specifier", "class_specifier"),
+        block_openers=_C_OPENERS,
+        blocks=_set("compound_statement"),
+        call_arguments=_set("argument_list"),
+    ),
+    LanguageSpec(
+        "java",
+        Grammar("tree_sitter_java"),
+        (".java",),
+        imports=_set("import_declaration"),
+        definitions=_set("class_declaration", "interface_declaration", "method_declaration"),
+        block_openers=_C_OPENERS,
+        blocks=_set("block"),
+        call_arguments=_set("argument_list"),
+    ),
+    LanguageSpec(
+        "ruby",
+        Grammar("tree_sitter_ruby"),
+        (".rb",),
+        line_comment="#",
+        definitions=_set("class", "method", "module", "singleton_method"),
+        block_openers=_set("{", ":", "do", "then", "=>", "->"),
+        blocks=_set("block", "body_statement", "do_block"),
+        call_arguments=_set("argument_list"),
+    ),
+    LanguageSpec(
+        "shellscript",
+        Grammar("tree_sitter_bash"),
+        (".sh", ".bash"),
+        ("bash", "sh", "zsh"),
+        line_comment="#",
+        definitions=_set("function_definition"),
+        block_openers=_set("{", ":", "do", "then"),
+        blocks=_set("compound_statement"),
+    ),
+    LanguageSpec(
+        "lua",
+        Grammar("tree_sitter_lua"),
+        (".lua",),
+        line_comment="--",
+        definitions=_set("function_declaration", "function_definition"),
+        block_openers=_set("{", ":", "do", "then"),
+        blocks=_set("block"),
+        call_arguments=_set("arguments"),
+    ),
+)
+
+PLAIN = LanguageSpec("plaintext", None)
+_BY_NAME: dict[str, LanguageSpec] = {spec.name: spec for spec in LANGUAGES}
+# Derived views of the table, for the callers that need one fact.
+GRAMMARS: dict[str, Grammar] = {s.name: s.grammar for s in LANGUAGES if s.grammar is not None}
+ALIASES: dict[str, str] = {alias: s.name for s in LANGUAGES for alias in s.aliases}
+EXTENSIONS: dict[str, str] = {ext: s.name for s in LANGUAGES for ext in s.extensions}
+
+
+def spec_for(name: str) -> LanguageSpec:
+    """The language's record (plain text, without a grammar, for unknown names)."""
+    return _BY_NAME.get(name, PLAIN)
+
+
+def language_of_path(path: str) -> str:
+    """The language for a file name by its extension ("plaintext" when unknown)."""
+    return EXTENSIONS.get(PurePosixPath(path).suffix.lower(), "plaintext")
 
 
 def detect_language(language_id: str | None, path: str) -> str:

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.syntax.languages import GRAMMARS, detect_language, new_parser
+from lsp_server.syntax.languages import (
+    GRAMMARS,
+    LANGUAGES,
+    LanguageSpec,
+    detect_language,
+    language_of_path,
+    load_language,
+    new_parser,
+    spec_for,
+)
 
 SNIPPETS = {
     "python": "def f(x):\n    return x\n",
@@ -43,3 +52,23 @@ def test_every_grammar_parses_its_language(language: str) -> None:
 )
 def test_detect_language(language_id: str | None, path: str, expected: str) -> None:
     assert detect_language(language_id, path) == expected
+
+
+@pytest.mark.parametrize("spec", LANGUAGES, ids=[s.name for s in LANGUAGES])
+def test_every_node_type_in_the_registry_exists_in_its_grammar(spec: LanguageSpec) -> None:
+    language = load_language(spec.name)
+    assert language is not None
+    named = spec.imports | spec.definitions | spec.blocks | spec.call_arguments
+    for kind in named:
+        assert language.id_for_node_kind(kind, True) is not None, kind
+    for token in spec.block_openers:
+        assert language.id_for_node_kind(token, False) is not None, token
+
+
+def test_names_and_extensions_are_unique() -> None:
+    names = [s.name for s in LANGUAGES]
+    extensions = [e for s in LANGUAGES for e in s.extensions]
+    aliases = [a for s in LANGUAGES for a in s.aliases]
+    assert len(set(names)) == len(names) and len(set(extensions)) == len(extensions)
+    assert len(set(aliases)) == len(aliases) and not set(aliases) & set(names)
+    assert spec_for("elixir").grammar is None and language_of_path("a/b.PY") == "python"

@@ -3,7 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from lsp_server.bench.replay_report import markdown, summarise
-from lsp_server.client.replay import _accepted, holes, next_chunk
+from lsp_server.bench.repo_holes import replay_holes
+from lsp_server.client.replay import _accepted, next_chunk
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,8 +28,8 @@ def test_a_suggestion_is_accepted_whole_or_by_its_first_line() -> None:
 
 def test_holes_are_function_bodies_or_blocks_and_do_not_overlap() -> None:
     path = ROOT / "lsp_server" / "postprocess" / "suffix.py"
-    spans = holes(path, 3, seed=1)
-    assert spans == holes(path, 3, seed=1) and 1 <= len(spans) <= 3
+    spans = replay_holes(path, 3, seed=1)
+    assert spans == replay_holes(path, 3, seed=1) and 1 <= len(spans) <= 3
     for a, b in spans:
         assert 40 <= b - a <= 400
         assert all(b <= c or a >= d for c, d in spans if (c, d) != (a, b))
