@@ -66,10 +66,13 @@ def test_forced_prefix_heals_a_backed_off_token(qwen: Engine) -> None:
 def test_prefix_only_model_loads_without_fim() -> None:
     engine = load_engine(resolve("smollm2-135m"), EngineSettings(context_length=1024))
     assert engine.info.fim is None
-    gen = engine.generate(
-        engine.tokenize("def hello():\n    print("), GenerationParams(max_tokens=8), CancelToken()
-    )
-    assert gen.prompt_tokens > 0
+    prompt = engine.tokenize("def hello():\n    print(")
+    params = GenerationParams(max_tokens=8, reuse_cache=False)
+    gen = engine.generate(prompt, params, CancelToken())
+    assert gen.prompt_tokens == len(prompt) and len(gen.tokens) >= 1
+    assert gen.text.strip() and gen.text == engine.detokenize(gen.tokens)
+    # Greedy decoding: the same prompt gives the same text.
+    assert engine.generate(prompt, params, CancelToken()).text == gen.text
     engine.close()
 
 

@@ -109,9 +109,33 @@ async def test_closed_document_is_an_invalid_params_error(client: LanguageClient
 
 async def test_position_past_the_end_is_clamped(client: LanguageClient) -> None:
     uri = "file:///tmp/end.py"
-    _open(client, uri, "python", "x = 1\ny = ")
-    items = await _inline(client, uri, 99, 99)
-    assert isinstance(items, list)
+    text = "def double(x):\n    return x * 2\n\n\nfour = "
+    _open(client, uri, "python", text)
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(99, 99),
+        )
+    )
+    assert isinstance(result, types.InlineCompletionList) and len(result.items) == 1
+    item = result.items[0]
+    # Answered at the end of the document, where the position was clamped to.
+    end = types.Position(4, len("four = "))
+    assert item.range == types.Range(end, end)
+    assert isinstance(item.insert_text, str) and item.insert_text.strip()
+
+
+async def test_start_of_a_line_with_code_gets_a_whole_new_line(client: LanguageClient) -> None:
+    uri = "file:///tmp/newline.py"
+    text = "def area(width, height):\n    return result\n"
+    _open(client, uri, "python", text)
+    items = await _inline(client, uri, 1, 0)
+    (item,) = items
+    # A line of its own before `    return result`: its text, then a line break.
+    assert item.endswith("\n") and item.count("\n") == 1 and item.startswith("    ")
+    assert "return" not in item
+    assert not _has_errors("python", _insert(text, 1, 0, item))
 
 
 async def test_model_load_reports_progress(client: LanguageClient) -> None:

@@ -12,6 +12,7 @@ from lsp_server.documents.positions import (
     offset_to_position,
     position_to_offset,
 )
+from lsp_server.syntax.languages import new_parser
 
 TEXT = "a😋b\nxé😋y\n\nlast"
 
@@ -46,10 +47,23 @@ def test_positions_past_the_end_are_clamped(line: int, column: int, offset: int)
 
 
 def test_byte_and_point_conversions_with_astral_characters() -> None:
-    offset = TEXT.index("y")
-    assert offset_to_byte(TEXT, offset) == len(TEXT[:offset].encode())
-    assert offset_to_point(TEXT, offset) == (1, len("xé😋".encode()))
-    assert byte_to_offset(TEXT.encode(), offset_to_byte(TEXT, offset)) == offset
+    # "y" is the 8th character; before it a, 😋 (4 bytes), b, \n, x, é (2), 😋 (4).
+    assert offset_to_byte(TEXT, 7) == 14
+    assert offset_to_point(TEXT, 7) == (1, 7)
+    assert byte_to_offset(TEXT.encode(), 14) == 7
+
+
+def test_byte_positions_agree_with_tree_sitter() -> None:
+    source = 's = "😋é"\nt = "中"; name = s\n'
+    parser = new_parser("python")
+    assert parser is not None
+    tree = parser.parse(source.encode())
+    node = tree.root_node.descendant_for_byte_range(
+        offset_to_byte(source, source.index("name")), offset_to_byte(source, source.index("name"))
+    )
+    assert node is not None and node.type == "identifier" and node.text == b"name"
+    assert node.start_point == offset_to_point(source, source.index("name"))
+    assert byte_to_offset(source.encode(), node.end_byte) == source.index("name") + 4
 
 
 @given(st.text(alphabet=st.sampled_from(["a", "\n", "é", "😋", "中", " "]), max_size=40), st.data())

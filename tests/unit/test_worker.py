@@ -1,0 +1,91 @@
+"""The engine thread: jobs by priority, and engine lifetime across reloads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from lsp_server.completion.request import request_for
+from lsp_server.completion.service import CompletionService
+from lsp_server.completion.worker import EngineWorker, Priority
+from lsp_server.config.live import LiveSettings
+from lsp_server.config.settings import Settings
+from tests.support.fake_engine import FakeEngine
+
+
+def test_jobs_run_by_priority_then_in_order() -> None:
+    worker = EngineWorker()
+    gate = threading.Event()
+    ran: list[str] = []
+    first = worker.submit(gate.wait, Priority.COMPLETION)  # holds the thread
+    jobs = [
+        worker.submit(lambda: ran.append("explain"), Priority.EXPLAIN),
+        worker.submit(lambda: ran.append("complete-1"), Priority.COMPLETION),
+        worker.submit(lambda: ran.append("load"), Priority.LOAD),
+        worker.submit(lambda: ran.append("complete-2"), Priority.COMPLETION),
+    ]
+    gate.set()
+    for job in [first, *jobs]:
+        job.result(timeout=5)
+    assert ran == ["load", "complete-1", "complete-2", "explain"]
+    worker.close()
+
+
+def test_close_cancels_queued_jobs_and_runs_the_final_one() -> None:
+    worker = EngineWorker()
+    gate, started = threading.Event(), threading.Event()
+
+    def hold() -> bool:
+        started.set()
+        return gate.wait()
+
+    running = worker.submit(hold, Priority.COMPLETION)
+    assert started.wait(5)
+    queued = worker.submit(lambda: "never", Priority.COMPLETION)
+    done = threading.Event()
+    worker.close(then=done.set)
+    gate.set()
+    assert running.result(timeout=5) is True
+    assert queued.cancelled() and done.wait(5)
+
+
+class ClosingEngine(FakeEngine):
+    """A fake engine that refuses work once closed (as a freed llama.cpp model
+    would crash)."""
+
+    def __init__(self, answer: str, name: str) -> None:
+        super().__init__(answer)
+        self.name = name
+        self.closed = False
+
+    def generate(self, prompt, params, cancel):  # type: ignore[no-untyped-def]
+        assert not self.closed, f"{self.name} used after close"
+        return super().generate(prompt, params, cancel)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+async def test_a_request_queued_before_a_reload_runs_on_the_new_engine() -> None:
+    engines: list[ClosingEngine] = []
+
+    def factory(model, settings):  # type: ignore[no-untyped-def]
+        engine = ClosingEngine(" 1\n" if not engines else " 2\n", f"engine{len(engines)}")
+        engines.append(engine)
+        return engine
+
+    live = LiveSettings(Settings())
+    service = CompletionService(live, factory=factory)
+    await service.engine()
+    text = "def f(x):\n    return \n"
+    gate = threading.Event()
+    service.worker.submit(gate.wait, Priority.COMPLETION)  # the engine is busy
+    request = asyncio.create_task(service.suggest("a", request_for(text, 21)))
+    await asyncio.sleep(0.05)
+    live.update({"engine": {"batchSize": 256}})
+    service.load()  # the reload is queued while the completion waits
+    gate.set()
+    suggestion = await asyncio.wait_for(request, 5)
+    assert engines[0].closed and not engines[1].closed
+    assert suggestion.text == "2"  # answered by the engine in use when it ran
+    service.close()
