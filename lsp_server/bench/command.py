@@ -88,6 +88,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-steps", type=int, default=60, help="replay: most completion requests per mode"
     )
     parser.add_argument(
+        "--pauses",
+        choices=("none", "human"),
+        default="none",
+        help="replay: 'human' waits 150 ms after a word, 400 ms after a line and 2 s "
+        "after opening a document; 'none' types on as soon as the answer is in",
+    )
+    parser.add_argument(
         "--open-files",
         type=int,
         default=20,
@@ -199,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     from lsp_server.bench.replay_report import markdown, summarise, write
-    from lsp_server.client.replay import ReplayPlan, replay
+    from lsp_server.client.replay import HUMAN_PAUSES, NO_PAUSES, ReplayPlan, replay
 
     modes = [m.strip() for m in args.mode.split(",") if m.strip()]
     if not args.path or any(m not in ("full", "naive") for m in modes):
@@ -213,6 +220,7 @@ def run_replay(args: argparse.Namespace) -> int:
         args.max_steps,
         (args.time_budget or 3600.0) / len(modes),
         args.open_files,
+        HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
     )
     runs = replay(modes, plan)
     summary, raw = {}, {}
@@ -229,6 +237,7 @@ def run_replay(args: argparse.Namespace) -> int:
             "modes": modes,
             "files": [str(p) for p in args.path],
             "model": models[0],
+            "pauses": args.pauses,
         }
         written = write(args.out, config, summary, raw)
         print("\nwrote " + ", ".join(str(p) for p in written))

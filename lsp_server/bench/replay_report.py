@@ -46,11 +46,40 @@ def summarise(
         )
         if calls
         else 0,
+        "nonempty_share": _share([bool(s["suggestion"]) for s in steps]),
+        "latency_nonempty_p50_ms": percentile(
+            [s["latency_ms"] for s in steps if s["suggestion"]], 50
+        ),
+        **_first_accepted(steps),
         "accepted_chars": sum(s["accepted"] for s in steps),
         "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
         "hole_chars": hole_chars,
         "rss_mb": rss_mb,
         "open_files": open_files,
+    }
+
+
+def _share(values: list[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _first_accepted(steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """Seconds from opening a document to its first accepted suggestion (median over
+    the documents that got one), and how many documents got one."""
+    documents = sorted({s.get("document", 0) for s in steps})
+    firsts = []
+    for document in documents:
+        accepted = [
+            s["since_open_s"]
+            for s in steps
+            if s.get("document", 0) == document and s["accepted"] and "since_open_s" in s
+        ]
+        if accepted:
+            firsts.append(min(accepted))
+    return {
+        "first_accepted_p50_s": statistics.median(firsts) if firsts else None,
+        "documents": len(documents),
+        "documents_with_accepted": len(firsts),
     }
 
 
@@ -63,7 +92,10 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("hit p95 ms (server)", "cache_hit_server_p95_ms", "{:.2f}"),
         ("tokens/request p50", "tokens_processed_p50", "{:.0f}"),
         ("tokens/model call p50", "tokens_processed_p50_per_model_call", "{:.0f}"),
-        ("accepted", "accepted_share", "{:.1%}"),
+        ("non-empty answers", "nonempty_share", "{:.1%}"),
+        ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
+        ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
+        ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
     ]
     modes = list(summary)

@@ -31,6 +31,26 @@ class Step:
     suggestion: str
     accepted: int  # characters accepted from the suggestion
     typed: int  # characters typed by the "user" after it
+    document: int = 0  # which re-typed document (in order)
+    since_open_s: float = 0.0  # when the answer arrived, seconds after the document opened
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """How long the simulated person waits before typing on (seconds): after a word,
+    after finishing a line, and after opening a document before the first keystroke.
+    All zero: typing without pauses (the next word as soon as the answer is in)."""
+
+    word: float = 0.0
+    line: float = 0.0
+    open: float = 0.0
+
+    def after(self, chunk: str) -> float:
+        return self.line if chunk.endswith("\n") or "\n" in chunk else self.word
+
+
+NO_PAUSES = Pauses()
+HUMAN_PAUSES = Pauses(word=0.15, line=0.4, open=2.0)
 
 
 @dataclass
@@ -99,28 +119,37 @@ def _accepted(suggestion: str, remaining: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Hole:
+    uri: str
+    text: str  # the document without the hole
+    start: int  # where the hole was
+    middle: str  # what the person types back
+    document: int = 0
+
+
 async def _retype(
-    session: _Session,
-    run: ModeRun,
-    uri: str,
-    text: str,
-    start: int,
-    middle: str,
-    deadline: float,
-    max_steps: int,
+    session: _Session, run: ModeRun, hole: Hole, plan: ReplayPlan, deadline: float
 ) -> str:
-    offset, remaining = start, middle
-    while remaining and len(run.steps) < max_steps and time.monotonic() < deadline:
-        suggestion, latency = await session.complete(uri, text, offset)
+    """Type `hole.middle` back word by word, asking for a suggestion after each word
+    and accepting it (whole, or its first line) when it is what comes next."""
+    text, offset, remaining = hole.text, hole.start, hole.middle
+    opened = time.monotonic()
+    await asyncio.sleep(plan.pauses.open)
+    while remaining and len(run.steps) < plan.max_steps and time.monotonic() < deadline:
+        suggestion, latency = await session.complete(hole.uri, text, offset)
+        since_open = time.monotonic() - opened
         chunk = _accepted(suggestion, remaining)
         accepted = len(chunk)
         if not chunk:
             chunk = next_chunk(remaining)
-        session.insert(uri, text, offset, chunk)
+        session.insert(hole.uri, text, offset, chunk)
         text = text[:offset] + chunk + text[offset:]
         offset += len(chunk)
         remaining = remaining[len(chunk) :]
-        run.steps.append(Step(latency, suggestion, accepted, len(chunk) - accepted))
+        step = Step(latency, suggestion, accepted, len(chunk) - accepted, hole.document, since_open)
+        run.steps.append(step)
+        await asyncio.sleep(plan.pauses.after(chunk))
     return text
 
 
@@ -144,6 +173,7 @@ class ReplayPlan:
     max_steps: int = 60  # completion requests per mode
     budget_s: float = 3600.0  # per mode
     open_files: int = 20
+    pauses: Pauses = NO_PAUSES
 
 
 async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
@@ -160,17 +190,17 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     client.initialized(types.InitializedParams())
     session, run = _Session(client), ModeRun(mode)
     deadline = time.monotonic() + plan.budget_s
+    documents = 0
     for path, spans in plan.documents:
         source = path.read_text(encoding="utf-8")
         language = language_of_path(path.name)
         for index, (start, end) in enumerate(spans):
             uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
-            text = source[:start] + source[end:]
-            session.open(uri, language, text)
+            hole = Hole(uri, source[:start] + source[end:], start, source[start:end], documents)
+            session.open(uri, language, hole.text)
             run.hole_chars += end - start
-            await _retype(
-                session, run, uri, text, start, source[start:end], deadline, plan.max_steps
-            )
+            documents += 1
+            await _retype(session, run, hole, plan, deadline)
     files = [path for path, _ in plan.documents]
     run.open_files = await _open_many(session, files, plan.open_files)
     run.rss_mb = _server_rss_mb(client)

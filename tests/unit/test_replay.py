@@ -76,3 +76,32 @@ def test_summary_pairs_client_steps_with_server_records() -> None:
     assert summary["tokens_processed_p50_per_model_call"] == 68
     assert summary["accepted_share"] == 0.25
     assert "| cache hits | 33.3% |" in markdown({"full": summary})
+
+
+def test_summary_reports_what_a_person_gets() -> None:
+    def step(document: int, at: float, suggestion: str, accepted: int) -> dict[str, object]:
+        return {
+            "latency_ms": 100.0 if suggestion else 5.0,
+            "suggestion": suggestion,
+            "accepted": accepted,
+            "typed": 0 if accepted else 4,
+            "document": document,
+            "since_open_s": at,
+        }
+
+    steps = [
+        step(0, 2.5, "", 0),
+        step(0, 3.0, "x + 1", 0),
+        step(0, 3.4, "y", 1),
+        step(0, 3.9, "z", 1),
+        step(1, 2.2, "", 0),
+        step(1, 2.6, "", 0),
+    ]
+    record = {"seconds": 0.1, "cache_hit": False, "skipped": ""}
+    server = [{**record, "evaluated_tokens": 3, "generated_tokens": 4}] * 6
+    summary = summarise("full", steps, server, hole_chars=10, rss_mb=None, open_files=0)
+    assert summary["nonempty_share"] == 0.5 and summary["latency_nonempty_p50_ms"] == 100.0
+    assert summary["documents"] == 2 and summary["documents_with_accepted"] == 1
+    assert summary["first_accepted_p50_s"] == 3.4
+    assert summary["accepted_share"] == 0.2
+    assert "non-empty answers | 50.0%" in markdown({"full": summary})
