@@ -15,10 +15,9 @@ from lsp_server.completion.pipeline import checker_for, plan_of
 from lsp_server.completion.request import build_request
 from lsp_server.completion.steps import FULL
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.context.windows import TokenCaches
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
-from lsp_server.prompt.builder import Cursor, fim_prompt
+from lsp_server.prompt.builder import Cursor, PromptCaches, fim_prompt
 from lsp_server.syntax.languages import language_of_path
 
 
@@ -74,7 +73,7 @@ def synthetic_file(lines: int = 10_000) -> str:
 def measure(text: str, language: str, engine: Engine, samples: int, seed: int) -> Timing:
     settings = CompletionSettings()
     document = Snapshot.parse(text, language)
-    caches = TokenCaches(engine.tokenize)
+    caches = PromptCaches(engine.tokenize)
     rng = random.Random(seed)
     line_starts = [0, *[i + 1 for i, ch in enumerate(text) if ch == "\n"][:-1]]
     context_ms, post_ms = [], []

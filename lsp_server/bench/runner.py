@@ -16,8 +16,8 @@ from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import CompletionRequest, request_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
-from lsp_server.context.windows import TokenCaches
 from lsp_server.engines.base import Engine, Generation
+from lsp_server.prompt.builder import PromptCaches
 
 
 def steps_for(mode: str) -> Steps:
@@ -80,7 +80,7 @@ def task_request(task: Task) -> CompletionRequest:
 
 
 def run_task(
-    task: Task, engine: Engine, caches: TokenCaches, settings: Settings, model: str, mode: str
+    task: Task, engine: Engine, caches: PromptCaches, settings: Settings, model: str, mode: str
 ) -> Row:
     request = task_request(task)
     # Tasks are independent: every completion starts from a cold KV cache, so no mode
@@ -189,7 +189,7 @@ def run_bench(
     for model in models:
         started = time.monotonic()
         engine = load(model)
-        caches = TokenCaches(engine.tokenize)
+        caches = PromptCaches(engine.tokenize)
         peak[model] = current_rss_mb()
         for task in tasks:
             if share is not None and time.monotonic() - started > share:

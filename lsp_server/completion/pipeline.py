@@ -17,13 +17,16 @@ from lsp_server.completion.plan import Plan, plan_for
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL, Steps
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.context.windows import TokenCaches
 from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.parse_check import Checker
 from lsp_server.postprocess.suffix import same_line
-from lsp_server.prompt.builder import Cursor, fim_prompt
+from lsp_server.prompt.builder import Cursor, PromptCaches, fim_prompt
 from lsp_server.syntax.languages import new_parser
+
+# A line of prose (a comment, a docstring line) needs few tokens; generating no more
+# keeps these suggestions as quick as code ones.
+PROSE_MAX_TOKENS = 40
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,9 @@ def generation_params(
     if stop is None and steps.first_line_only:
         stop = first_line_done  # naive-line: the plugin knows only one line is wanted
     return GenerationParams(
-        max_tokens=settings.max_tokens,
+        max_tokens=min(settings.max_tokens, PROSE_MAX_TOKENS)
+        if plan.prose
+        else settings.max_tokens,
         deadline=started + settings.deadline_ms / 1000,
         prompt_deadline=started + budget / 1000 if budgeted else None,
         stop_when=after_forced(stop, forced) if stop is not None else None,
@@ -127,7 +132,7 @@ def complete(
     settings: CompletionSettings,
     cancel: CancelToken | None = None,
     steps: Steps = FULL,
-    caches: TokenCaches | None = None,
+    caches: PromptCaches | None = None,
 ) -> Suggestion:
     """The suggestion for the cursor in `request` (empty text when there is none).
     `caches` are the engine's tokenizer memos (fresh ones when not given)."""
@@ -138,11 +143,18 @@ def complete(
     plan = plan_of(request, steps)
     if plan.skip_reason:
         return Suggestion("", offset, offset, plan.multiline, skipped=plan.skip_reason)
-    cursor = Cursor(request.document, offset, request.path, request.repo_name, request.others)
+    cursor = Cursor(
+        request.document,
+        offset,
+        request.path,
+        request.repo_name,
+        request.others,
+        request.session,
+    )
     prompt = fim_prompt(
         cursor,
         engine,
-        caches or TokenCaches(engine.tokenize),
+        caches or PromptCaches(engine.tokenize),
         settings,
         steps.prompt_options,
         plan.healed,

@@ -26,6 +26,9 @@ class Plan:
     # The cursor is at the start of a line that has code (only indentation before it):
     # the completion is whole new lines inserted before that line (completion/chain.py).
     new_line: bool = False
+    # Natural language (a comment, a docstring) typed by the person: one line, a
+    # short generation.
+    prose: bool = False
 
 
 def _line(text: str, offset: int) -> tuple[str, str, int]:
@@ -52,7 +55,8 @@ def plan_for(
     before it (a block only when `multiline` asks for one). A block ends where a line
     is dedented below the cursor, or where the model reconnects to the code after the
     cursor. Automatic
-    requests in comments, strings or the middle of an identifier are skipped. `data`
+    requests in the middle of an identifier or in a string literal are skipped; in a
+    comment or a docstring they get one line of prose. `data`
     and `cursor_byte` (the text in UTF-8 and the cursor in it) spare re-encoding when
     the caller has them."""
     offset = min(max(offset, 0), len(text))
@@ -77,11 +81,13 @@ def plan_for(
     )
     opener = bool(syntax and syntax.after_opener)
     skip = ""
+    # Typing prose: automatic requests in comments and docstrings get one line of it.
+    prose = bool(syntax and (syntax.in_comment or syntax.in_docstring)) and not invoked
     if use_tree and not invoked:
         if rest[:1].isalnum() or rest[:1] == "_":
             skip = "middle of an identifier"
-        elif syntax is not None and (syntax.in_comment or syntax.in_string):
-            skip = "comment" if syntax.in_comment else "string"
+        elif syntax is not None and syntax.in_string and not syntax.in_docstring:
+            skip = "string"
     if new_line:
         return Plan(
             multiline=bool(multiline),
@@ -92,12 +98,15 @@ def plan_for(
             skip_reason=skip,
             new_line=True,
         )
+    if multiline is None:
+        multiline = (blank or opener) and not prose
     return Plan(
-        multiline=(blank or opener) if multiline is None else multiline,
+        multiline=multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
         line_rest=rest,
         next_lines=following,
         line_before=before,
         healed=healed,
         skip_reason=skip,
+        prose=prose,
     )

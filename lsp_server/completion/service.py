@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from lsp_server.completion.cache import SuggestionCache
+from lsp_server.completion.idle import IdleWork
 from lsp_server.completion.pipeline import Suggestion, complete
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.stats import Record, Stats
@@ -22,10 +23,10 @@ from lsp_server.completion.steps import FULL, NAIVE
 from lsp_server.completion.worker import EngineWorker, Priority
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
-from lsp_server.context.windows import TokenCaches
 from lsp_server.engines.base import CancelToken, Engine, EngineError
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
+from lsp_server.prompt.builder import PromptCaches
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,7 +43,7 @@ class Loaded:
     """An engine and what belongs to it (dropped together when it is replaced)."""
 
     engine: Engine
-    caches: TokenCaches
+    caches: PromptCaches
 
 
 class CompletionService:
@@ -64,6 +65,7 @@ class CompletionService:
         self._inflight: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
         self.stats = Stats()
+        self.idle = IdleWork(self)
 
     @property
     def settings(self) -> Settings:
@@ -92,7 +94,7 @@ class CompletionService:
             self._active.engine.close()
             self._active = None
         engine = self._factory(self.model(), self.settings)
-        self._active = Loaded(engine, TokenCaches(engine.tokenize))
+        self._active = Loaded(engine, PromptCaches(engine.tokenize))
         return self._active
 
     def _run_on_active(self, work: Callable[[Loaded], T]) -> T:
@@ -107,21 +109,31 @@ class CompletionService:
 
     async def suggest(self, key: str, request: CompletionRequest) -> Suggestion:
         """The suggestion for `request`: from the cache when the user is typing
-        through an earlier one, else from the model (superseding the generation in
-        flight for the same document `key`)."""
+        through an earlier one (or accepted one that was followed up while idle), else
+        from the model (superseding the generation in flight for the same document
+        `key`)."""
         started = time.perf_counter()
         full = self.settings.completion.mode == "full"
-        hit = self.cache.lookup(key, request.text, request.offset) if full else None
+        if not full:
+            suggestion = await self._generate(key, replace(request, session=key), full)
+            self.stats.record(Record.of(time.perf_counter() - started, suggestion))
+            return suggestion
+        self.idle.latest[key] = request.text
+        ahead = await self.idle.ahead(key, request)
+        hit = self.cache.lookup(key, request.text, request.offset) if ahead is None else None
         if hit is not None:
             offset = request.offset
             self.stats.record(Record(time.perf_counter() - started, cache_hit=True))
+            self.idle.after(key, request, hit.suggestion, hit.multiline, None)
             return Suggestion(hit.suggestion, offset, offset, hit.multiline, cached=True)
-        suggestion = await self._generate(key, replace(request, session=key), full)
-        if full:
-            self.cache.store(
-                key, request.text, suggestion.start, suggestion.text, suggestion.multiline
-            )
+        if ahead is not None:
+            suggestion = ahead  # computed while the person paused
+        else:
+            suggestion = await self._generate(key, replace(request, session=key), full)
+        self.cache.store(key, request.text, suggestion.start, suggestion.text, suggestion.multiline)
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
+        generation = suggestion.generation
+        self.idle.after(key, request, suggestion.text, suggestion.multiline, generation)
         return suggestion
 
     async def _generate(self, key: str, request: CompletionRequest, full: bool) -> Suggestion:
@@ -145,12 +157,18 @@ class CompletionService:
             if self._inflight.get(key) is token:
                 del self._inflight[key]
 
+    def run_idle(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the engine in use, after every other kind of work."""
+        return self.worker.submit(lambda: self._run_on_active(job), Priority.IDLE)
+
     def forget(self, key: str) -> None:
-        """The document closed: drop its cached suggestions."""
+        """The document closed: drop its cached suggestions and idle work."""
         self.cache.forget(key)
+        self.idle.forget(key)
 
     def close(self) -> None:
         """Stop the work in flight and free the engine once no job uses it."""
+        self.idle.stop()
         for token in self._inflight.values():
             token.cancel()
         self.worker.close(then=self._unload)

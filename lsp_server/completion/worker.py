@@ -26,6 +26,7 @@ class Priority(IntEnum):
     LOAD = 0
     COMPLETION = 1
     EXPLAIN = 2  # hover, code actions
+    IDLE = 3  # work for the time between keystrokes (completion/idle.py)
 
 
 class EngineWorker:

@@ -41,6 +41,9 @@ class CompletionSettings:
     prompt_budget_ms: int = 500
     max_document_bytes: int = 2_000_000
     fim_order: str = "auto"  # auto (the family's trained order), psm or spm
+    # Use the time between keystrokes: carry on with a prompt a keystroke's budget cut,
+    # and compute the suggestion that follows the one shown (completion/idle.py).
+    idle_work: bool = True
     mode: str = "full"  # full, or naive (benchmarks: no cache, the naive prompt)
 
 

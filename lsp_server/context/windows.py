@@ -119,12 +119,3 @@ def suffix_window(
     window = "".join(_fit(lines, budget, count or (lambda line: len(tokenize(line)))))
     tokens = tokenize(window)
     return Window(window, tokens[:budget])
-
-
-class TokenCaches:
-    """The tokenizer memos of one loaded model: owned by whoever holds the engine
-    (the completion service, a benchmark run), and dropped with it."""
-
-    def __init__(self, tokenize: Tokenize) -> None:
-        self.lines = LineCounter(tokenize)
-        self.texts = TokenMemo(tokenize)

@@ -7,17 +7,25 @@ requests, plans or LSP.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.assemble import OpenFile, build_context
-from lsp_server.context.windows import TokenCaches, Window, prefix_window, suffix_window
+from lsp_server.context.windows import (
+    LineCounter,
+    Tokenize,
+    TokenMemo,
+    Window,
+    prefix_window,
+    suffix_window,
+)
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
 from lsp_server.models.families import PSM, SPM
 from lsp_server.prompt.fim import build_prompt
-from lsp_server.prompt.lead import back_off, split_lead, tokenize_in_parts
+from lsp_server.prompt.lead import LEAD_LINES, back_off, split_lead, tokenize_in_parts
 from lsp_server.prompt.repo import comment_blocks, repo_head
 
 # Room kept free in the context for the FIM control tokens and BOS.
@@ -27,6 +35,44 @@ REPO_OVERHEAD_TOKENS = 32
 # What a simple plugin sends: fixed character windows around the cursor.
 NAIVE_PREFIX_CHARS = 4000
 NAIVE_SUFFIX_CHARS = 1000
+
+
+# Sessions (documents) whose chosen context is remembered.
+CONTEXT_SESSIONS = 64
+
+
+class PromptCaches:
+    """What the prompt builder remembers between requests, for one loaded model:
+    token counts of lines, recently tokenized window texts, and per document the
+    context chosen for the scope the cursor is in. Owned by whoever holds the engine
+    (the completion service, a benchmark run) and dropped with it."""
+
+    def __init__(self, tokenize: Tokenize) -> None:
+        self.lines = LineCounter(tokenize)
+        self.texts = TokenMemo(tokenize)
+        self._context: OrderedDict[str, tuple[tuple[int, ...], Context]] = OrderedDict()
+
+    def context(self, session: str, scope: tuple[int, ...]) -> Context | None:
+        found = self._context.get(session)
+        if found is None or found[0] != scope:
+            return None
+        self._context.move_to_end(session)
+        return found[1]
+
+    def keep_context(self, session: str, scope: tuple[int, ...], context: Context) -> None:
+        self._context[session] = (scope, context)
+        self._context.move_to_end(session)
+        while len(self._context) > CONTEXT_SESSIONS:
+            self._context.popitem(last=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Token ids placed before the prefix window: repository context before the FIM
+    part (`head`), same-file context right before the prefix (`header`)."""
+
+    head: list[int]
+    header: list[int]
 
 
 @dataclass(frozen=True)
@@ -47,6 +93,7 @@ class Cursor:
     path: str = ""  # workspace-relative, for repository context
     repo_name: str = ""
     others: Sequence[OpenFile] = ()
+    session: str = ""  # the document, across requests ("" for a one-off request)
 
 
 @dataclass(frozen=True)
@@ -58,7 +105,7 @@ class Prompt:
 def fim_prompt(
     cursor: Cursor,
     engine: Engine,
-    caches: TokenCaches,
+    caches: PromptCaches,
     settings: CompletionSettings,
     options: PromptOptions = PromptOptions(),
     healed: str = "",
@@ -66,21 +113,46 @@ def fim_prompt(
     """The token-id prompt for `cursor`; `healed` is the whitespace before the cursor
     left to the model's own tokens (it is kept out of the prefix)."""
     line = lead_line(cursor, engine, settings, options) if options.line_windows else None
-    head: list[int] = []
-    header: list[int] = []
+    context = Context([], [])
     if options.line_windows:
         shown = windows(cursor, engine, caches, settings, healed, line)
         if options.context:
-            head, header = context_ids(cursor, engine, settings, shown, cursor.offset - len(healed))
+            context = scoped_context(cursor, engine, caches, settings, shown, healed)
     else:
         shown = char_windows(cursor, engine, settings)
-    return assemble(engine, caches, settings, shown, (head, header), line)
+    return assemble(engine, caches, settings, shown, (context.head, context.header), line)
+
+
+def scoped_context(
+    cursor: Cursor,
+    engine: Engine,
+    caches: PromptCaches,
+    settings: CompletionSettings,
+    shown: tuple[Window, Window],
+    healed: str,
+) -> Context:
+    """The context for the cursor's scope: chosen by the first request in it and kept
+    while the cursor stays there (the prefix window starts on the same line, the lead
+    on the same anchor), so that the prompt's start — and the KV cache built on it —
+    does not change with every keystroke. One-off requests (no session) choose anew."""
+    prefix_end = cursor.offset - len(healed)
+    text = cursor.document.text
+    window_line = text.count("\n", 0, prefix_end - len(shown[0].text))
+    cursor_line = text.count("\n", 0, cursor.offset)
+    scope = (window_line, cursor_line - cursor_line % LEAD_LINES, settings.context_tokens)
+    if cursor.session and (kept := caches.context(cursor.session, scope)) is not None:
+        return kept
+    head, header = context_ids(cursor, engine, settings, shown, prefix_end)
+    chosen = Context(head, header)
+    if cursor.session:
+        caches.keep_context(cursor.session, scope, chosen)
+    return chosen
 
 
 def windows(
     cursor: Cursor,
     engine: Engine,
-    caches: TokenCaches,
+    caches: PromptCaches,
     settings: CompletionSettings,
     healed: str = "",
     lead_line: int | None = None,
@@ -155,7 +227,7 @@ def lead_line(
 
 def assemble(
     engine: Engine,
-    caches: TokenCaches,
+    caches: PromptCaches,
     settings: CompletionSettings,
     shown: tuple[Window, Window],
     context: tuple[list[int], list[int]],

@@ -16,6 +16,7 @@ COLON_OPENER_PARENTS = ("_definition", "_statement", "_clause")
 class CursorSyntax:
     in_comment: bool = False
     in_string: bool = False
+    in_docstring: bool = False  # a string that documents its definition or module
     after_opener: bool = False  # the text before the cursor ends a block opener line
 
 
@@ -60,6 +61,21 @@ def _after_opener(tree: Tree, data: bytes, byte: int, openers: frozenset[str]) -
     return token.parent is not None and token.parent.type.endswith(COLON_OPENER_PARENTS)
 
 
+def _in_docstring(tree: Tree, byte: int) -> bool:
+    """Is `byte` inside a string that is the first statement of a body (Python's
+    docstrings: a module's, a class's or a function's)?"""
+    for probe in (byte, byte - 1):
+        for node in _ancestors(_node_at(tree, probe)):
+            if node.type != "string" or not node.start_byte < byte:
+                continue
+            statement = node.parent
+            if statement is None or statement.type != "expression_statement":
+                return False
+            body = statement.parent
+            return body is not None and body.named_children[:1] == [statement]
+    return False
+
+
 def analyse(
     tree: Tree | None, data: bytes, byte: int, openers: frozenset[str] = frozenset()
 ) -> CursorSyntax:
@@ -67,8 +83,10 @@ def analyse(
     language's block-opening tokens (syntax/languages.py)."""
     if tree is None:
         return CursorSyntax()
+    in_string = _inside(tree, byte, data, "string") or _inside(tree, byte, data, "char")
     return CursorSyntax(
         in_comment=_inside(tree, byte, data, "comment"),
-        in_string=_inside(tree, byte, data, "string") or _inside(tree, byte, data, "char"),
+        in_string=in_string,
+        in_docstring=in_string and _in_docstring(tree, byte),
         after_opener=_after_opener(tree, data, byte, openers),
     )

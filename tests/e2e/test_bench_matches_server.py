@@ -14,11 +14,11 @@ from pytest_lsp import LanguageClient
 from lsp_server.bench import humaneval, runner
 from lsp_server.bench.tasks import Task, in_layout
 from lsp_server.config.settings import CompletionSettings, EngineSettings, Settings
-from lsp_server.context.windows import TokenCaches
 from lsp_server.documents.positions import Encoding, offset_to_position
 from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
+from lsp_server.prompt.builder import PromptCaches
 from tests.e2e.conftest import init_params
 
 DEADLINE_MS = 30_000  # the benchmark's: no answer is cut by the clock
@@ -59,7 +59,7 @@ async def test_bench_records_what_the_server_returns(
     options = {"model": MODEL, "completion": {"deadlineMs": DEADLINE_MS}}
     await bare_client.initialize_session(init_params(options))
     settings = Settings(completion=replace(CompletionSettings(), deadline_ms=DEADLINE_MS))
-    caches = TokenCaches(engine.tokenize)
+    caches = PromptCaches(engine.tokenize)
     tasks = _tasks()
     assert len(tasks) >= 10
     kinds = set()

@@ -27,6 +27,7 @@ class FakeEngine:
         self.deadline_after = deadline_after  # pretend the deadline hits after N tokens
         self.prompts: list[list[int]] = []
         self.params: list[GenerationParams] = []
+        self.results: list[Generation] = []
         self.info = EngineInfo(
             name="fake",
             family="qwen2.5-coder" if fim else None,
@@ -49,6 +50,7 @@ class FakeEngine:
         self.prompts.append(list(prompt))
         self.params.append(params)
         result = Generation("", prompt_tokens=len(prompt), stop_reason="eog")
+        self.results.append(result)
         # Like the real engine, it first writes the healed text the prompt left out.
         answer = params.forced_prefix + self.answer
         for index, ch in enumerate(answer[: params.max_tokens]):

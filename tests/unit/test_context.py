@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import build_request, request_for
 from lsp_server.config.settings import CompletionSettings
 from lsp_server.context.symbols import identifiers_near
 from lsp_server.documents.snapshot import Snapshot
+from lsp_server.prompt.builder import PromptCaches
 from tests.support.fake_engine import MID, PRE, REP, SEP, SUF, FakeEngine
 
 FILLER = "".join(f"value_{i} = {i}\n" for i in range(300))
@@ -24,6 +27,7 @@ def _prompt_text(engine: FakeEngine) -> str:
 
 
 SMALL = CompletionSettings(prefix_tokens=200, suffix_tokens=50, context_tokens=200)
+WIDE = CompletionSettings(prefix_tokens=1000, suffix_tokens=50, context_tokens=200)
 
 
 def test_same_file_context_outside_the_window() -> None:
@@ -100,3 +104,33 @@ def test_the_identifier_being_typed_finds_definitions_by_prefix() -> None:
     complete(request, engine, SMALL)
     head = engine.detokenize(engine.prompts[-1][: engine.prompts[-1].index(PRE)])
     assert "def frobnicate_payload_checksum(payload):" in head and "def other" not in head
+
+
+def test_the_context_stays_byte_identical_while_typing_in_one_scope() -> None:
+    source = (
+        "def helper_alpha(a):\n    return a * 2\n\n"
+        + FILLER
+        + "def report(rows):\n    total = 0\n    "
+    )
+    typed = ["", "x", "x = ", "x = helper_al", "x = helper_alpha(total"]
+
+    def prompts(session: str) -> list[list[int]]:
+        engine = FakeEngine("1\n")
+        caches = PromptCaches(engine.tokenize)
+        for text in typed:
+            request = replace(request_for(source + text, len(source + text), "python"))
+            complete(replace(request, session=session), engine, WIDE, caches=caches)
+        return engine.prompts
+
+    def up_to_mid(prompt: list[int]) -> list[int]:
+        return prompt[: prompt.index(MID) + 1]
+
+    kept = prompts("doc")
+    # Everything before <mid> (repository and same-file context, prefix and suffix
+    # windows) is the same on every keystroke: only the lead after <mid> grows.
+    assert all(up_to_mid(p) == up_to_mid(kept[0]) for p in kept)
+    assert all(p[: len(kept[0])] == kept[0] for p in kept[1:3])
+    # Chosen afresh (a one-off request), the context follows the identifier typed.
+    fresh = prompts("")
+    assert up_to_mid(fresh[-1]) != up_to_mid(fresh[0])
+    assert "helper_alpha" in FakeEngine("").detokenize(up_to_mid(fresh[-1]))

@@ -13,8 +13,9 @@ from lsp_server.completion.steps import (
     Steps,
 )
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.context.windows import TokenCaches, TokenMemo, Window
+from lsp_server.context.windows import TokenMemo, Window
 from lsp_server.engines.base import CancelToken
+from lsp_server.prompt.builder import PromptCaches
 from lsp_server.prompt.lead import back_off, split_lead
 from tests.support.fake_engine import MID, PRE, SUF, FakeEngine
 
@@ -244,7 +245,7 @@ def test_typing_below_the_anchor_tokenizes_only_the_lead_again() -> None:
         return tokenize(text)
 
     engine.tokenize = counting  # type: ignore[method-assign]
-    caches = TokenCaches(counting)  # the engine owner's memos, kept between keystrokes
+    caches = PromptCaches(counting)  # the engine owner's memos, kept between keystrokes
     text = FIB[:CURSOR] + "fib" + FIB[CURSOR:]
     complete(request_for(FIB, CURSOR), engine, SETTINGS, caches=caches)
     seen.clear()

@@ -14,8 +14,8 @@ DOC = "def f(x):\n    return \n"
 CURSOR = DOC.index("return ") + len("return ")
 
 
-def _service(engine: FakeEngine, mode: str = "full") -> CompletionService:
-    settings = Settings(completion=CompletionSettings(mode=mode))
+def _service(engine: FakeEngine, mode: str = "full", idle: bool = False) -> CompletionService:
+    settings = Settings(completion=CompletionSettings(mode=mode, idle_work=idle))
     return CompletionService(settings, factory=lambda model, s: engine)
 
 
@@ -79,3 +79,39 @@ def test_deadline_keeps_only_finished_lines() -> None:
     assert suggestion.text == "a = 1\n    b = 2"
     single = FakeEngine(" x * 2 + 1\n", deadline_after=4)
     assert complete(request_for(DOC, CURSOR), single, CompletionSettings()).text == ""
+
+
+async def _idle_done(service: CompletionService) -> None:
+    done, loop = asyncio.Event(), asyncio.get_running_loop()
+    service.run_idle(lambda loaded: None).add_done_callback(
+        lambda _: loop.call_soon_threadsafe(done.set)
+    )
+    await asyncio.wait_for(done.wait(), 5)
+    await asyncio.sleep(0.01)  # the idle result is stored on the event loop
+
+
+async def test_the_suggestion_after_an_accepted_one_is_ready_when_it_is_accepted() -> None:
+    engine = FakeEngine(" x * 2\n")
+    service = _service(engine, idle=True)
+    first = await service.suggest("a", request_for(DOC, CURSOR))
+    await _idle_done(service)  # the person pauses: the follow-up is computed
+    assert first.text == "x * 2" and len(engine.prompts) == 2
+    accepted = DOC[:CURSOR] + first.text + DOC[CURSOR:]
+    engine.answer = " + 1\n"
+    after = await service.suggest("a", request_for(accepted, CURSOR + len(first.text)))
+    assert after.cached and after.text == " x * 2"  # what the idle job's model said
+    assert len(engine.prompts) == 2  # no model call while the person waited
+
+
+async def test_a_new_keystroke_stops_idle_work() -> None:
+    engine = FakeEngine(" x" * 100 + "\n", seconds_per_token=0.01)
+    service = _service(engine, idle=True)
+    await service.suggest("a", request_for(DOC, CURSOR))  # ~1 s of generation
+    await asyncio.sleep(0.1)  # the follow-up is being generated now
+    engine.answer, engine.seconds_per_token = " y\n", 0
+    typed = DOC[:CURSOR] + "z" + DOC[CURSOR:]
+    second = await service.suggest("a", request_for(typed, CURSOR + 1))
+    assert second.text == " y"
+    # The follow-up of the first answer stopped between tokens, unfinished.
+    assert [r.stop_reason for r in engine.results] == ["eog", "cancelled", "stop_when"]
+    service.close()

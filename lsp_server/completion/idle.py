@@ -1,0 +1,134 @@
+"""Work for the time between keystrokes.
+
+A person pauses between words; the engine would sit idle. Two jobs use that time, at
+the lowest priority and in slices of IDLE_SLICE_MS, so that a keystroke's request is
+never kept waiting for long:
+
+- a prompt that a keystroke's budget cut short (a document opened cold) is processed
+  on, so the next keystroke finds it in the KV cache;
+- after a suggestion is shown, the suggestion that follows its acceptance is computed
+  (llama.vim's speculative next): accepted, it is answered from the cache.
+
+Any new request stops the idle work, except the one computing exactly what it asks
+for, which it then waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from lsp_server.completion.pipeline import Suggestion, complete
+from lsp_server.completion.request import CompletionRequest
+from lsp_server.completion.steps import FULL
+from lsp_server.engines.base import CancelToken, Generation
+
+if TYPE_CHECKING:
+    from lsp_server.completion.service import CompletionService, Loaded
+
+log = logging.getLogger(__name__)
+
+IDLE_SLICE_MS = 150  # prompt processing per idle job, before the next one is queued
+UNFINISHED = ("prompt_budget", "cancelled", "deadline")
+
+
+@dataclass
+class Ahead:
+    """Idle work for one document: the state it computes a suggestion for."""
+
+    text: str
+    offset: int
+    future: asyncio.Future[Suggestion | None]
+    token: CancelToken
+
+
+class IdleWork:
+    def __init__(self, service: CompletionService) -> None:
+        self.service = service
+        self.latest: dict[str, str] = {}  # each document's text at its newest request
+        self._ahead: dict[str, Ahead] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def ahead(self, key: str, request: CompletionRequest) -> Suggestion | None:
+        """Stop the idle work, except a job computing the suggestion for exactly this
+        request's state: wait for that one and return its finished suggestion."""
+        found = self._ahead.get(key)
+        same = found is not None and (found.text, found.offset) == (request.text, request.offset)
+        self.stop(keep=found if same else None)
+        if found is None or not same:
+            return None
+        try:
+            result = await asyncio.shield(found.future)
+        except (asyncio.CancelledError, Exception):
+            return None
+        if result is None or result.generation is None:
+            return None
+        if result.generation.stop_reason in UNFINISHED or (request.invoked and not result.text):
+            return None
+        return result
+
+    def after(
+        self,
+        key: str,
+        request: CompletionRequest,
+        text: str,
+        multiline: bool,
+        generation: Generation | None,
+    ) -> None:
+        """Queue the idle work that follows an answer."""
+        if not self.service.settings.completion.idle_work:
+            return
+        if generation is not None and generation.stop_reason == "prompt_budget":
+            self._spawn(key, request, request.text)  # carry on with the cut prompt
+        elif text:
+            limit = self.service.settings.completion.max_document_bytes
+            document = request.document.edited(request.offset, request.offset, text, limit)
+            accepted = replace(request, document=document, offset=request.offset + len(text))
+            self._spawn(key, accepted, request.text)
+
+    def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
+        """Compute `request` in the idle time, while the document is still `base`."""
+        token = CancelToken()
+        settings = replace(self.service.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
+        automatic = replace(request, invoked=False, session=key)
+
+        def job(loaded: Loaded) -> Suggestion | None:
+            if token.cancelled or self.latest.get(key) != base:
+                return None
+            return complete(automatic, loaded.engine, settings, token, FULL, loaded.caches)
+
+        future = asyncio.wrap_future(self.service.run_idle(job))
+        found = Ahead(request.text, request.offset, future, token)
+        self._ahead[key] = found
+        task = asyncio.ensure_future(self._finish(key, found, request, base))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _finish(self, key: str, found: Ahead, request: CompletionRequest, base: str) -> None:
+        try:
+            result = await found.future
+        except (asyncio.CancelledError, Exception):
+            log.debug("idle work for %s stopped", key, exc_info=True)
+            result = None
+        if self._ahead.get(key) is found:
+            del self._ahead[key]
+        if result is None or found.token.cancelled or self.latest.get(key) != base:
+            return
+        if result.text:
+            self.service.cache.store(key, found.text, found.offset, result.text, result.multiline)
+        elif result.generation is not None and result.generation.stop_reason == "prompt_budget":
+            self._spawn(key, request, base)  # more of the prompt to process
+
+    def stop(self, keep: Ahead | None = None) -> None:
+        """Cancel every idle job but `keep` (they stop between tokens)."""
+        for found in list(self._ahead.values()):
+            if found is not keep:
+                found.token.cancel()
+
+    def forget(self, key: str) -> None:
+        found = self._ahead.pop(key, None)
+        if found is not None:
+            found.token.cancel()
+        self.latest.pop(key, None)
