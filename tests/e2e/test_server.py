@@ -191,7 +191,19 @@ async def test_definitions_from_other_open_files(client: LanguageClient) -> None
     assert items and items[0].startswith("payload_checksum")
 
 
-async def test_block_after_an_opener_and_no_automatic_request_in_comments(
+async def _automatic(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, character),
+        )
+    )
+    assert isinstance(result, types.InlineCompletionList)
+    return [item.insert_text for item in result.items]  # type: ignore[misc]
+
+
+async def test_block_after_an_opener_and_prose_in_comments_and_docstrings(
     client: LanguageClient,
 ) -> None:
     uri = "file:///tmp/pal.py"
@@ -200,16 +212,15 @@ async def test_block_after_an_opener_and_no_automatic_request_in_comments(
     items = await _inline(client, uri, 0, len(text) - 1)
     assert items and "\n" in items[0] and "return" in items[0]
     assert not _has_errors("python", text[:-1] + items[0] + "\n")
-    comment = "x = 1  # the answer is "
-    _open(client, "file:///tmp/c.py", "python", comment + "\n")
-    automatic = await client.text_document_inline_completion_async(
-        types.InlineCompletionParams(
-            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
-            text_document=types.TextDocumentIdentifier("file:///tmp/c.py"),
-            position=types.Position(0, len(comment)),
-        )
-    )
-    assert isinstance(automatic, types.InlineCompletionList) and not automatic.items
+    # Typing a docstring gets one line of prose, as typing code gets code.
+    doc = 'def mean(values: list[float]) -> float:\n    """Return the '
+    _open(client, "file:///tmp/doc.py", "python", doc + "\n    return sum(values) / len(values)\n")
+    (line,) = await _automatic(client, "file:///tmp/doc.py", 1, len('    """Return the '))
+    assert line.strip() and "\n" not in line
+    # A string literal in code gets no automatic suggestion.
+    literal = 'label = "total: '
+    _open(client, "file:///tmp/s.py", "python", literal + '"\n')
+    assert await _automatic(client, "file:///tmp/s.py", 0, len(literal)) == []
 
 
 async def test_typing_through_a_suggestion_is_served_from_the_cache(
@@ -239,22 +250,27 @@ async def test_typing_through_a_suggestion_is_served_from_the_cache(
 
 async def test_a_keystroke_below_the_anchor_costs_only_its_tokens(client: LanguageClient) -> None:
     uri = "file:///tmp/lead.py"
-    header = "".join(f"# note {i}\n" for i in range(8))  # the function starts on line 8
+    # Imports and a definition far above: context before the prefix window, chosen
+    # once for the scope and kept while the person types in it.
+    far = "import math\n\n\ndef fibonacci_reference(n):\n    return n\n\n\n"
+    far += "".join(f"VALUE_{i} = {i}\n" for i in range(150))
+    header = far + "".join(f"# note {i}\n" for i in range(5))  # fib starts on line 160
     text = header + "def fib(n):\n    if n < 2:\n        return n\n    ret\n\n\nprint(fib(10))\n"
     _open(client, uri, "python", text)
-    (first,) = await _inline(client, uri, 11, 7)
+    line = text.split("\n").index("    ret")
+    (first,) = await _inline(client, uri, line, 7)
     assert first.startswith("urn"), first  # token healing: ` ret` is not a finished word
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             types.VersionedTextDocumentIdentifier(version=2, uri=uri),
             [
                 types.TextDocumentContentChangePartial(
-                    types.Range(types.Position(11, 7), types.Position(11, 7)), "urn n"
+                    types.Range(types.Position(line, 7), types.Position(line, 7)), "urn fibonacci_"
                 )
             ],
         )
     )
-    await _inline(client, uri, 11, 12)
+    await _inline(client, uri, line, 21)
     stats = await client.protocol.send_request_async("slmls/stats", {})
     records = stats["records"] if isinstance(stats, dict) else stats.records
     last = records[-1]
@@ -263,5 +279,6 @@ async def test_a_keystroke_below_the_anchor_costs_only_its_tokens(client: Langua
         return int(last[name] if isinstance(last, dict) else getattr(last, name))
 
     assert not field("cache_hit") and field("prompt_tokens") > 40
-    # The prompt up to <mid> is unchanged: only the lead's new tokens are evaluated.
-    assert field("evaluated_tokens") <= 6, last
+    # The prompt up to <mid> is unchanged — the context too, though `fibonacci_` now
+    # names a definition: only the lead's new tokens (about 5) are evaluated.
+    assert field("evaluated_tokens") <= 8, last
