@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-IDLE_SLICE_MS = 150  # prompt processing per idle job, before the next one is queued
+IDLE_SLICE_MS = 100  # prompt processing per idle job, before the next one is queued
 UNFINISHED = ("prompt_budget", "cancelled", "deadline")
 
 
