@@ -10,6 +10,7 @@ import logging
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from lsp_server import __version__
 from lsp_server.completion.service import CompletionService
@@ -20,12 +21,33 @@ from lsp_server.documents.store import DocumentStore
 log = logging.getLogger(__name__)
 
 
+# pygls's own handlers for these keep a second copy of every document (split with
+# str.splitlines, which breaks lines where LSP does not, and they rewrite the
+# positions in the params our store then reads) and leak a Future per notification.
+# Our store is the only copy; features/documents.py owns synchronisation.
+OWN_SYNC = {
+    types.TEXT_DOCUMENT_DID_OPEN,
+    types.TEXT_DOCUMENT_DID_CHANGE,
+    types.TEXT_DOCUMENT_DID_CLOSE,
+}
+
+
+class SlmProtocol(LanguageServerProtocol):
+    def _register_builtin_features(self) -> None:
+        super()._register_builtin_features()
+        for method in OWN_SYNC:
+            self.fm.builtin_features.pop(method, None)
+
+
 class SlmLanguageServer(LanguageServer):
     """pygls server holding the core objects that the features share."""
 
     def __init__(self, settings: Settings | None = None, cli_model: str | None = None) -> None:
         super().__init__(
-            "slm-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            "slm-ls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=SlmProtocol,
         )
         self.live = LiveSettings(settings)
         self.documents = DocumentStore(

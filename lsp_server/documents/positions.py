@@ -3,11 +3,13 @@
 LSP positions are (line, character) in a negotiated encoding (UTF-16 by default,
 UTF-8 or UTF-32 when the client offers them); Python works in str offsets (code
 points); tree-sitter works in UTF-8 bytes and (row, byte-column) points.
-Lines are separated by "\\n"; a "\\r" before it belongs to the line's text.
+LSP positions count lines as LSP does ("\\r\\n", "\\r" or "\\n" end a line);
+tree-sitter points count rows at "\\n", as tree-sitter does.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 
@@ -30,15 +32,46 @@ def _units(ch: str, encoding: Encoding) -> int:
     return 3 if code < 0x10000 else 4
 
 
+# LSP's line breaks: "\r\n", "\r" and "\n" — and nothing else (not form feed, vertical
+# tab, U+0085 or U+2028, which str.splitlines also breaks at).
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def line_start(text: str, line: int) -> int:
     """Offset where `line` starts; len(text) when the text has fewer lines."""
-    start = 0
-    for _ in range(line):
-        nl = text.find("\n", start)
-        if nl < 0:
-            return len(text)
-        start = nl + 1
-    return start
+    if line <= 0:
+        return 0
+    if "\r" not in text:  # the common case, without a regular expression
+        start = 0
+        for _ in range(line):
+            nl = text.find("\n", start)
+            if nl < 0:
+                return len(text)
+            start = nl + 1
+        return start
+    for count, match in enumerate(_BREAK.finditer(text), start=1):
+        if count == line:
+            return match.end()
+    return len(text)
+
+
+def _line_end(text: str, start: int) -> int:
+    """Where the line that starts at `start` ends (before its line break)."""
+    match = _BREAK.search(text, start)
+    return match.start() if match else len(text)
+
+
+def _line_of(text: str, offset: int) -> tuple[int, int]:
+    """(line, start of that line) of a str offset. An offset inside a "\r\n" belongs
+    to the line the break ends."""
+    if "\r" not in text:
+        return text.count("\n", 0, offset), text.rfind("\n", 0, offset) + 1
+    line, start = 0, 0
+    for match in _BREAK.finditer(text):
+        if match.end() > offset:
+            break
+        line, start = line + 1, match.end()
+    return line, start
 
 
 def column_to_chars(line_text: str, column: int, encoding: Encoding) -> int:
@@ -57,19 +90,18 @@ def position_to_offset(text: str, line: int, column: int, encoding: Encoding) ->
     """str offset of an LSP position; positions past a line or the text are clamped."""
     line = max(line, 0)
     start = line_start(text, line)
-    if start >= len(text) and line > text.count("\n"):
+    if start >= len(text):
         return len(text)
-    end = text.find("\n", start)
-    end = len(text) if end < 0 else end
+    end = _line_end(text, start)
     return start + column_to_chars(text[start:end], max(column, 0), encoding)
 
 
 def offset_to_position(text: str, offset: int, encoding: Encoding) -> tuple[int, int]:
     """LSP (line, column) of a str offset (clamped to the text)."""
     offset = min(max(offset, 0), len(text))
-    line = text.count("\n", 0, offset)
-    start = text.rfind("\n", 0, offset) + 1
-    column = sum(_units(ch, encoding) for ch in text[start:offset])
+    line, start = _line_of(text, offset)
+    end = min(offset, _line_end(text, start))
+    column = sum(_units(ch, encoding) for ch in text[start:end])
     return line, column
 
 

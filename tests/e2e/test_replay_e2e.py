@@ -22,6 +22,8 @@ def test_replay_writes_both_modes(tmp_path: Path) -> None:
         "3",
         "--open-files",
         "2",
+        "--pauses",
+        "human",
         "--out",
         str(out),
         timeout=600,
@@ -32,5 +34,10 @@ def test_replay_writes_both_modes(tmp_path: Path) -> None:
         summary = data["summary"][mode]
         assert summary["requests"] == 3 and summary["latency_p50_ms"] > 0
         assert summary["rss_mb"] and summary["open_files"] == 2
+        assert 0 <= summary["nonempty_share"] <= 1 and summary["documents"] == 1
+        steps = data["runs"][mode]["steps"]
+        # The person waited 2 s after opening the document before typing.
+        assert steps[0]["since_open_s"] >= 2.0
     assert data["summary"]["naive"]["cache_hits"] == 0
+    assert data["config"]["pauses"] == "human"
     assert (out / "latency.png").stat().st_size > 0

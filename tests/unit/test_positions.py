@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -72,3 +74,36 @@ def test_roundtrip_every_offset(text: str, data: st.DataObject) -> None:
     for encoding in Encoding:
         line, column = offset_to_position(text, offset, encoding)
         assert position_to_offset(text, line, column, encoding) == offset
+
+
+# Characters some libraries treat as line breaks; only the first three are LSP's.
+BREAKS = ["\n", "\r\n", "\r", "\f", "\v", "\x85", "\u2028", "\u2029", "\x1c"]
+
+
+def _oracle_lines(text: str) -> list[str]:
+    """The text's lines by LSP's rule, each without its break."""
+    return re.split(r"\r\n|\r|\n", text)
+
+
+@given(
+    st.lists(st.sampled_from(["a", "é", "😋", " ", *BREAKS]), max_size=30).map("".join),
+    st.data(),
+)
+def test_positions_follow_lsp_line_breaks_only(text: str, data: st.DataObject) -> None:
+    lines = _oracle_lines(text)
+    line = data.draw(st.integers(0, len(lines) - 1))
+    column = data.draw(st.integers(0, len(lines[line])))
+    # The oracle: the offset of `column` characters into line `line`.
+    starts = [0] + [match.end() for match in re.finditer(r"\r\n|\r|\n", text)]
+    expected = starts[line] + column
+    assert position_to_offset(text, line, column, Encoding.UTF32) == expected
+    assert offset_to_position(text, expected, Encoding.UTF32) == (line, column)
+
+
+def test_a_form_feed_does_not_end_a_line() -> None:
+    text = "# a\fb\nx = 1\r\ny = 2\rz"
+    assert position_to_offset(text, 1, 4, Encoding.UTF16) == text.index("1")
+    assert position_to_offset(text, 3, 0, Encoding.UTF16) == text.index("z")
+    assert offset_to_position(text, text.index("z"), Encoding.UTF16) == (3, 0)
+    # Inside "\r\n": the end of the line it ends.
+    assert offset_to_position(text, text.index("\r\n") + 1, Encoding.UTF16) == (1, 5)
