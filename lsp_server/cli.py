@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", type=_parse_tcp, metavar="HOST:PORT", help="listen on TCP")
+    serve.add_argument(
+        "--stdio",
+        action="store_true",
+        help="talk over stdin/stdout (the default; for clients that pass it, as VS Code's does)",
+    )
     _common(serve)
 
     complete = sub.add_parser("complete", help="print the suggestion at PATH:LINE:COL (1-based)")
@@ -85,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from lsp_server.server import serve
 
-        serve(_settings(args), args.model, args.tcp)
-        return 0
+        return serve(_settings(args), args.model, args.tcp)
     if args.command == "bench":
         from lsp_server.bench.command import run
 

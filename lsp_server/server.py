@@ -7,8 +7,10 @@ calls the core, and converts the answer back.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -32,11 +34,42 @@ OWN_SYNC = {
 }
 
 
+# A request whose params could not be read, already answered with an error.
+ANSWERED = object()
+
+
 class SlmProtocol(LanguageServerProtocol):
+    """pygls's protocol, with every request answered: a request whose params do not
+    fit its method gets InvalidParams (pygls logs it and never answers), and a
+    request after `shutdown` gets InvalidRequest (pygls drops it)."""
+
     def _register_builtin_features(self) -> None:
         super()._register_builtin_features()
         for method in OWN_SYNC:
             self.fm.builtin_features.pop(method, None)
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException:
+            if "id" not in data or "method" not in data:
+                raise
+            method = str(data.get("method"))
+            log.warning("invalid params for %s: answered with an error", method)
+            error = JsonRpcInvalidParams(f"invalid params for {method}")
+            self._send_response(data["id"], error=error.to_response_error())
+            return ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is ANSWERED:
+            return
+        method = getattr(message, "method", None)
+        if self._shutdown and method is not None and method != types.EXIT:
+            if hasattr(message, "id"):
+                error = JsonRpcInvalidRequest("the server is shutting down")
+                self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
 
 
 class SlmLanguageServer(LanguageServer):
@@ -56,6 +89,7 @@ class SlmLanguageServer(LanguageServer):
         self.service = CompletionService(self.live, cli_model)
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
+        self.shutdown_requested = False
 
     @property
     def settings(self) -> Settings:
@@ -79,9 +113,12 @@ def build_server(
     return server
 
 
-def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> None:
+def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> int:
+    """Serve until the client leaves; the exit code is 0 after `shutdown`, else 1 (as
+    LSP asks of `exit` without `shutdown`, and of a client that vanished)."""
     server = build_server(settings, cli_model)
     if tcp is None:
         server.start_io()
     else:
         server.start_tcp(*tcp)
+    return 0 if server.shutdown_requested else 1

@@ -88,4 +88,5 @@ def register(server: SlmLanguageServer) -> None:
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
+        ls.shutdown_requested = True
         ls.service.close()

@@ -1,0 +1,102 @@
+"""The real server over raw JSON-RPC on stdio, as a careless or hostile client talks:
+every request gets an answer (a result or an error), and the server stays up. No
+model is needed (a missing one): these are protocol tests."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import MISSING_MODEL, ROOT
+
+
+class RawClient:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "lsp_server", "serve", "--model", MISSING_MODEL],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+
+    def read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        length = 0
+        while (line := self.process.stdout.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return dict(json.loads(self.process.stdout.read(length)))
+
+    def answer(self, request_id: int) -> dict[str, Any]:
+        """The response to `request_id` (notifications in between are skipped)."""
+        while True:
+            message = self.read()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+
+    def close(self) -> int:
+        if self.process.poll() is None:
+            self.process.kill()
+        return self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def raw() -> Iterator[RawClient]:
+    client = RawClient()
+    client.send({"id": 1, "method": "initialize", "params": {"capabilities": {}}})
+    assert "result" in client.answer(1)
+    client.send({"method": "initialized", "params": {}})
+    yield client
+    client.close()
+
+
+DOC = {"uri": "file:///tmp/raw.py", "languageId": "python", "version": 1, "text": "x = 1\n"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"textDocument": {"uri": DOC["uri"]}, "position": "1:4", "context": {"triggerKind": 1}},
+        {"textDocument": {"uri": DOC["uri"]}, "position": {"line": -1, "character": -5}},
+        {"position": {"line": 0, "character": 0}, "context": {"triggerKind": 1}},
+        None,
+    ],
+)
+def test_malformed_params_get_an_error_and_the_server_goes_on(raw: RawClient, params: Any) -> None:
+    raw.send({"method": "textDocument/didOpen", "params": {"textDocument": DOC}})
+    raw.send({"id": 7, "method": "textDocument/inlineCompletion", "params": params})
+    answer = raw.answer(7)
+    assert answer["error"]["code"] == -32602
+    good = {
+        "textDocument": {"uri": DOC["uri"]},
+        "position": {"line": 0, "character": 4},
+        "context": {"triggerKind": 1},
+    }
+    raw.send({"id": 8, "method": "textDocument/inlineCompletion", "params": good})
+    assert raw.answer(8)["result"] == {"items": []}  # no model: no suggestion, no error
+
+
+def test_requests_after_shutdown_are_refused_and_exit_ends_the_process(raw: RawClient) -> None:
+    raw.send({"id": 2, "method": "shutdown"})
+    assert "result" in raw.answer(2)
+    raw.send({"id": 3, "method": "slmls/stats", "params": {}})
+    assert raw.answer(3)["error"]["code"] == -32600
+    raw.send({"method": "exit"})
+    assert raw.process.wait(timeout=10) == 0
+
+
+def test_exit_without_shutdown_exits_with_1(raw: RawClient) -> None:
+    raw.send({"method": "exit"})
+    assert raw.process.wait(timeout=10) == 1
