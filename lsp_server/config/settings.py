@@ -58,7 +58,7 @@ class Settings:
 _CHECKS: dict[str, tuple[Any, str]] = {
     "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
     "threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
-    "context_length": (lambda v: 256 <= v <= 1_048_576, "between 256 and 1048576"),
+    "context_length": (lambda v: 256 <= v <= 131_072, "between 256 and 131072"),
     "batch_size": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
     "prefix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "suffix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
@@ -121,19 +121,36 @@ def _merge(current: Any, raw: Any, path: str, errors: list[str]) -> Any:
     return dataclasses.replace(current, **updates)
 
 
+# JSON types a field accepts, by its Python type: no silent conversions ("5" is not 5,
+# 64.9 is not 64, an object is not a model name).
+_JSON_TYPES: dict[Any, tuple[type, ...]] = {
+    int: (int,),
+    str: (str,),
+    bool: (bool,),
+    str | None: (str, type(None)),
+}
+
+
 def _field_value(name: str, hint: Any, value: Any, old: Any, where: str, errors: list[str]) -> Any:
     try:
-        if isinstance(value, bool) and hint is not bool:
-            raise TypeError("a boolean is not a number or text")
+        accepted = _JSON_TYPES.get(hint)
+        wrong_bool = isinstance(value, bool) and hint is not bool
+        if wrong_bool or (accepted is not None and not isinstance(value, accepted)):
+            raise TypeError(f"expected {_type_name(hint)}, got {type(value).__name__}")
         parsed = _converter.structure(value, hint)
     except Exception as exc:
-        errors.append(f"{where}: invalid value {value!r} ({type(exc).__name__}); keeping {old!r}")
+        why = str(exc) if isinstance(exc, TypeError) else type(exc).__name__
+        errors.append(f"{where}: invalid value {value!r} ({why}); keeping {old!r}")
         return old
     check = _CHECKS.get(name)
     if check is not None and parsed is not None and not check[0](parsed):
         errors.append(f"{where}: {value!r} must be {check[1]}; keeping {old!r}")
         return old
     return parsed
+
+
+def _type_name(hint: Any) -> str:
+    return {int: "a whole number", str: "text", bool: "true or false"}.get(hint, "text or null")
 
 
 def to_wire(settings: Settings) -> dict[str, Any]:

@@ -59,16 +59,11 @@ class LlamaCppEngine:
             raise EngineError(f"model file not found: {path}")
         self._lib = llama_cpp
         self._lock = threading.Lock()
-        try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=n_ctx,
-                n_batch=n_batch,
-                n_threads=n_threads or default_threads(),
-                verbose=False,
-            )
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise EngineError(f"cannot load {path}: {exc}") from exc
+        self._llm = _load(llama_cpp, path, n_ctx, n_batch, n_threads or default_threads())
+        trained = _trained_context(self._llm.metadata or {})
+        if n_ctx > trained:  # a larger context costs memory and gives nothing
+            self._llm.close()
+            self._llm = _load(llama_cpp, path, trained, n_batch, n_threads or default_threads())
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._n_vocab = self._llm.n_vocab()
         self.info = self._read_info(path, family)
@@ -347,6 +342,30 @@ class SessionStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+
+def _load(llama_cpp: Any, path: Path, n_ctx: int, n_batch: int, threads: int) -> Any:
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_batch=n_batch,
+            n_threads=threads,
+            n_threads_batch=threads,  # prompt processing too (its default is every CPU)
+            verbose=False,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise EngineError(f"cannot load {path}: {exc}") from exc
+
+
+def _trained_context(metadata: dict[str, Any]) -> int:
+    """The context length the model was trained with, from its GGUF metadata."""
+    architecture = metadata.get("general.architecture", "")
+    try:
+        trained = int(metadata.get(f"{architecture}.context_length", 0))
+    except ValueError:
+        trained = 0
+    return trained if trained > 0 else 1 << 30
 
 
 def _why_stopped(params: GenerationParams, cancel: CancelToken) -> str:

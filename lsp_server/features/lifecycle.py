@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
     from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
-PROGRESS_TOKEN = "slm-ls/load-model"
+PROGRESS_PREFIX = "slm-ls/load-model/"
 _tasks: set[asyncio.Task[None]] = set()
 
 
@@ -37,10 +38,18 @@ async def load_model(ls: SlmLanguageServer) -> None:
     """Load (or reload) the engine, with $/progress when the client supports it."""
     caps = ls.client_capabilities.window
     progress = bool(caps and caps.work_done_progress)
+    # A token per load: one that is never released (a failed load, a client that did
+    # not answer) must not block the progress of the next load.
+    token = f"{PROGRESS_PREFIX}{uuid.uuid4()}"
     if progress:
-        await ls.work_done_progress.create_async(PROGRESS_TOKEN)
+        try:
+            await ls.work_done_progress.create_async(token)
+        except Exception as exc:  # the client refused: go on without progress
+            log.warning("no progress for this load: %s", exc)
+            progress = False
+    if progress:
         ls.work_done_progress.begin(
-            PROGRESS_TOKEN,
+            token,
             types.WorkDoneProgressBegin(title="slm-ls", message="loading model", cancellable=False),
         )
     message = "model not loaded"
@@ -55,7 +64,7 @@ async def load_model(ls: SlmLanguageServer) -> None:
         ls.tell(types.MessageType.Error, f"slm-ls could not load the model: {exc!r}")
     finally:
         if progress:
-            ls.work_done_progress.end(PROGRESS_TOKEN, types.WorkDoneProgressEnd(message=message))
+            ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
 
 def _spawn(ls: SlmLanguageServer) -> None:

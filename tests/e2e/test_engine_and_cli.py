@@ -64,8 +64,10 @@ def test_forced_prefix_heals_a_backed_off_token(qwen: Engine) -> None:
 
 
 def test_prefix_only_model_loads_without_fim() -> None:
-    engine = load_engine(resolve("smollm2-135m"), EngineSettings(context_length=1024))
-    assert engine.info.fim is None
+    path = resolve("smollm2-135m").path
+    # Given by path (no catalog entry), the context is capped at the model's own 8192.
+    engine = load_engine(resolve(str(path)), EngineSettings(context_length=131_072))
+    assert engine.info.fim is None and engine.info.context_length == 8192
     prompt = engine.tokenize("def hello():\n    print(")
     params = GenerationParams(max_tokens=8, reuse_cache=False)
     gen = engine.generate(prompt, params, CancelToken())

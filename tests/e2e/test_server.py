@@ -282,3 +282,40 @@ async def test_a_keystroke_below_the_anchor_costs_only_its_tokens(client: Langua
     # The prompt up to <mid> is unchanged — the context too, though `fibonacci_` now
     # names a definition: only the lead's new tokens (about 5) are evaluated.
     assert field("evaluated_tokens") <= 8, last
+
+
+async def test_a_failed_reload_is_reported_to_a_progress_capable_client(
+    client: LanguageClient,
+) -> None:
+    _open(client, "file:///tmp/r.py", "python", PY)
+    assert await _inline(client, "file:///tmp/r.py", 3, 11)  # the first load is done
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"model": MISSING_MODEL})
+    )
+    await client.wait_for_notification(types.WINDOW_SHOW_MESSAGE)
+    assert any(MISSING_MODEL in m.message for m in client.messages)
+    ends = [
+        r
+        for values in client.progress_reports.values()
+        for r in values
+        if isinstance(r, types.WorkDoneProgressEnd)
+    ]
+    assert len(client.progress_reports) == 2 and ends[-1].message == "model not loaded"
+    # The server keeps serving: back to the working model.
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"model": "qwen2.5-coder-0.5b"})
+    )
+    assert await _inline(client, "file:///tmp/r.py", 3, 11)
+
+
+async def test_a_reload_while_a_request_waits_does_not_crash(client: LanguageClient) -> None:
+    """Issue 9 ("9 · Hardened"), defect 1: back to back, a completion and a setting
+    that reloads the engine; the request ran on the engine the reload freed."""
+    uri = "file:///tmp/reload.py"
+    _open(client, uri, "python", "import os\n\ndef add(a, b):\n    \n")
+    pending = asyncio.ensure_future(_inline(client, uri, 3, 4))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"engine": {"batchSize": 256}})
+    )
+    await pending
+    assert await _inline(client, uri, 3, 4) is not None  # still serving

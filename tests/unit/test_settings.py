@@ -47,3 +47,21 @@ def test_good_values_merge_and_wrapping_key() -> None:
     assert errors == []
     assert settings.model == "smollm2-135m" and settings.completion.max_tokens == 16
     assert parse_settings(None, base) == (base, [])
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "kept"),
+    [
+        ({"completion": {"maxTokens": "5"}}, "completion.maxTokens", "128"),
+        ({"completion": {"deadlineMs": 64.9}}, "completion.deadlineMs", "4000"),
+        ({"completion": {"idleWork": 1}}, "completion.idleWork", "True"),
+        ({"model": {"name": "x"}}, "model", "None"),
+        ({"engine": {"contextLength": 1_048_576}}, "engine.contextLength", "4096"),
+    ],
+)
+def test_values_are_not_converted_silently(raw: dict[str, Any], field: str, kept: str) -> None:
+    settings, errors = parse_settings(raw)
+    assert settings == Settings()
+    assert (
+        len(errors) == 1 and errors[0].startswith(field) and errors[0].endswith(f"keeping {kept}")
+    )
