@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import logging
 import sys
 from pathlib import Path
 
 from lsp_server import __version__
 from lsp_server.config.settings import CompletionSettings, EngineSettings, Settings
 from lsp_server.logs import setup
+
+log = logging.getLogger(__name__)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _parse_tcp(value: str) -> tuple[str, int]:
@@ -25,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", type=_parse_tcp, metavar="HOST:PORT", help="listen on TCP")
+    serve.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="with --tcp: allow a host other than loopback (your code then crosses the "
+        "network unencrypted)",
+    )
     serve.add_argument(
         "--stdio",
         action="store_true",
@@ -90,6 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         from lsp_server.server import serve
 
+        if args.tcp is not None and not (args.allow_remote or _loopback(args.tcp[0])):
+            print(
+                f"slm-ls: refusing to listen on {args.tcp[0]}: not a loopback address "
+                "(use 127.0.0.1, or --allow-remote)",
+                file=sys.stderr,
+            )
+            return 2
+        if args.tcp is not None and not _loopback(args.tcp[0]):
+            log.warning("listening on %s: source code will cross the network", args.tcp[0])
         return serve(_settings(args), args.model, args.tcp)
     if args.command == "bench":
         from lsp_server.bench.command import run

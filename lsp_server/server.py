@@ -6,11 +6,15 @@ calls the core, and converts the answer back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import threading
 from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.io_ import run_async
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -94,6 +98,32 @@ class SlmLanguageServer(LanguageServer):
     @property
     def settings(self) -> Settings:
         return self.live.current
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """Serve one client over TCP. pygls serves every connection with the one
+        protocol (a second client would read the first one's documents and answers),
+        so a connection made while another is open is closed at once."""
+        self._stop_event = stop_event = threading.Event()
+        busy = False
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            nonlocal busy
+            if busy:
+                log.warning("refused a second TCP connection: one client at a time")
+                writer.close()
+                return
+            busy = True
+            self.protocol.set_writer(writer)  # type: ignore[arg-type]
+            await run_async(stop_event, reader, self.protocol, log, self.report_server_error)
+            self.shutdown()
+
+        async def serve_forever() -> None:
+            self._server = await asyncio.start_server(connection, host, port)
+            async with self._server:
+                await self._server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            asyncio.run(serve_forever())
 
     def tell(self, kind: types.MessageType, message: str) -> None:
         """window/showMessage, plus one log line."""

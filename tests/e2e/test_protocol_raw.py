@@ -5,8 +5,10 @@ model is needed (a missing one): these are protocol tests."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,3 +102,51 @@ def test_requests_after_shutdown_are_refused_and_exit_ends_the_process(raw: RawC
 def test_exit_without_shutdown_exits_with_1(raw: RawClient) -> None:
     raw.send({"method": "exit"})
     assert raw.process.wait(timeout=10) == 1
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_tcp_listens_on_loopback_only_unless_allowed() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "lsp_server", "serve", "--tcp", f"0.0.0.0:{_free_port()}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "not a loopback address" in result.stderr
+
+
+def test_tcp_serves_one_client_at_a_time() -> None:
+    port = _free_port()
+    command = [sys.executable, "-m", "lsp_server", "serve", "--model", MISSING_MODEL]
+    server = subprocess.Popen(
+        [*command, "--tcp", f"127.0.0.1:{port}"], cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    try:
+        first = _connect(port)
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+        ).encode()
+        first.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        assert b"capabilities" in first.recv(65536)
+        second = _connect(port)
+        second.settimeout(10)
+        assert second.recv(1024) == b""  # closed by the server at once
+        first.close()
+    finally:
+        server.kill()
+        server.wait(timeout=10)
+
+
+def _connect(port: int) -> socket.socket:
+    for _ in range(100):
+        try:
+            return socket.create_connection(("127.0.0.1", port), timeout=10)
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not listen")
