@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import sys
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
-from pygls.io_ import run_async
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
+from pygls.io_ import StdinAsyncReader, StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -23,6 +31,7 @@ from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
+from lsp_server.transport import FramingError, read_messages
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +108,51 @@ class SlmLanguageServer(LanguageServer):
     def settings(self) -> Settings:
         return self.live.current
 
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdin/stdout with our own framing (transport.py)."""
+        self._stop_event = threading.Event()
+        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(self.serve_stream(reader.readline, reader.readexactly))
+        except BrokenPipeError:
+            log.error("the client is gone")
+        finally:
+            self.shutdown()
+
+    async def serve_stream(
+        self,
+        readline: Callable[[], Awaitable[bytes]],
+        read: Callable[[int], Awaitable[bytes]],
+    ) -> None:
+        """Hand each message body to pygls; a body that is not JSON is answered with a
+        parse error and skipped; a frame that cannot be read ends the session loudly."""
+        try:
+            async for body in read_messages(readline, read):
+                if self._stop_event is not None and self._stop_event.is_set():
+                    return
+                self._handle_body(body)
+        except FramingError as exc:
+            log.error("stopping: %s", exc)
+
+    def _handle_body(self, body: bytes) -> None:
+        try:
+            message = json.loads(body, object_hook=self.protocol.structure_message)
+        except ValueError:
+            log.warning("skipped a message that is not JSON (%d bytes)", len(body))
+            error = JsonRpcParseError("the message is not JSON").to_response_error()
+            self.protocol._send_response(None, error=error)  # type: ignore[arg-type]
+            return
+        except Exception:
+            log.exception("skipped a message that could not be read")
+            return
+        self.protocol.handle_message(message)
+
     def start_tcp(self, host: str, port: int) -> None:
         """Serve one client over TCP. pygls serves every connection with the one
         protocol (a second client would read the first one's documents and answers),
         so a connection made while another is open is closed at once."""
-        self._stop_event = stop_event = threading.Event()
+        self._stop_event = threading.Event()
         busy = False
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -114,7 +163,7 @@ class SlmLanguageServer(LanguageServer):
                 return
             busy = True
             self.protocol.set_writer(writer)  # type: ignore[arg-type]
-            await run_async(stop_event, reader, self.protocol, log, self.report_server_error)
+            await self.serve_stream(reader.readline, reader.readexactly)
             self.shutdown()
 
         async def serve_forever() -> None:

@@ -27,10 +27,13 @@ class RawClient:
             stderr=subprocess.DEVNULL,
         )
 
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
+    def send(self, message: dict[str, Any], header: bytes = b"Content-Length: %d\r\n\r\n") -> None:
+        self.send_raw(header % len(body := json.dumps({"jsonrpc": "2.0", **message}).encode()))
+        self.send_raw(body)
+
+    def send_raw(self, data: bytes) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.write(data)
         self.process.stdin.flush()
 
     def read(self) -> dict[str, Any]:
@@ -150,3 +153,24 @@ def _connect(port: int) -> socket.socket:
         except ConnectionRefusedError:
             time.sleep(0.1)
     raise AssertionError("the server did not listen")
+
+
+@pytest.mark.parametrize(
+    "header",
+    [b"content-length: %d\r\n\r\n", b"Content-Length: %d\n\n", b"Content-Length:  %d\r\n\r\n"],
+)
+def test_framing_variants_are_understood(raw: RawClient, header: bytes) -> None:
+    raw.send({"id": 4, "method": "slmls/stats", "params": {}}, header)
+    assert raw.answer(4)["result"]["openDocuments"] == 0
+
+
+def test_a_bad_frame_is_skipped_and_the_server_hears_the_next(raw: RawClient) -> None:
+    raw.send_raw(b"Content-Length: 9\r\n\r\nnot json!")
+    assert raw.read()["error"]["code"] == -32700
+    raw.send({"id": 5, "method": "slmls/stats", "params": {}})
+    assert "result" in raw.answer(5)
+
+
+def test_a_huge_length_stops_the_server_loudly(raw: RawClient) -> None:
+    raw.send_raw(b"Content-Length: 1000000000000\r\n\r\n{}")
+    assert raw.process.wait(timeout=20) == 1  # no shutdown: exit code 1, memory untouched
