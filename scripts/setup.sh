@@ -13,6 +13,16 @@ if sys.version_info < (3, 11):
     sys.exit(f"slm-ls needs Python >= 3.11, found {sys.version.split()[0]} (set PYTHON=...)")
 PY
 
+# The benchmark runs model output in a bubblewrap sandbox (docs/reliability.md).
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q bubblewrap >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null; }
+  else
+    echo "note: install bubblewrap (bwrap) for the benchmark's pass@1 sandbox" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi

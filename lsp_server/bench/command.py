@@ -14,6 +14,7 @@ from tqdm import tqdm
 
 from lsp_server.bench import humaneval, report, runner
 from lsp_server.bench.repo_holes import replay_holes, repo_tasks
+from lsp_server.bench.sandbox import SandboxUnavailable, bubblewrap
 from lsp_server.bench.tasks import LAYOUTS, Task, in_layout, load_tasks
 from lsp_server.config.settings import (
     CompletionSettings,
@@ -179,6 +180,12 @@ def run(args: argparse.Namespace) -> int:
     def load(model: str) -> Engine:
         return load_engine(resolve(model), settings.engine)
 
+    if any(task.has_tests for task in tasks):
+        try:
+            bubblewrap()  # before any model runs: pass@1 needs the sandbox
+        except SandboxUnavailable as exc:
+            print(f"slm-ls bench: {exc}", file=sys.stderr)
+            return 2
     bar = tqdm(total=len(tasks) * len(modes) * len(models), unit="task", file=sys.stderr)
     rows, peak = runner.run_bench(
         tasks, models, modes, settings, load, args.time_budget, on_row=lambda row: bar.update()

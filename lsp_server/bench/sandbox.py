@@ -1,12 +1,24 @@
-"""Run a task's tests against a completed program: a subprocess per task, in a
-temporary directory, with a timeout, memory and CPU limits, and no network.
+"""Run a task's tests against a completed program — model output, so untrusted code —
+in a sandbox (docs/reliability.md says what it guarantees):
 
-Never `exec` in process: model output is untrusted code.
+- bubblewrap: new PID, network, IPC and UTS namespaces (no network at all) — and a
+  user namespace when not started by root —
+  the file system read-only and reduced to what Python needs (no /etc, no home, no
+  model cache), a private temporary directory as the only writable place, a scrubbed
+  environment, a new session, and death with its parent;
+- when started by root, the program runs as `nobody`, so that the process limit holds;
+- rlimits on memory, CPU time, file size, open files and processes;
+- a timeout, after which the sandbox (its whole PID namespace) is killed;
+- inside, an audit hook refuses sockets too.
+
+Where bubblewrap is missing, nothing is run: `SandboxUnavailable` says how to get it.
+Never `exec` in process.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -23,6 +35,14 @@ def _no_network(event, args):
 sys.addaudithook(_no_network)
 del _no_network
 """
+NOBODY = 65534
+MAX_PROCESSES = 32
+MAX_OPEN_FILES = 64
+MAX_FILE_BYTES = 16 << 20
+
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot run untrusted code safely (no bubblewrap)."""
 
 
 @dataclass(frozen=True)
@@ -32,33 +52,94 @@ class Outcome:
     detail: str = ""
 
 
+def bubblewrap() -> str:
+    """The bwrap binary, or SandboxUnavailable with the way to install it."""
+    found = shutil.which("bwrap")
+    if found is None:
+        raise SandboxUnavailable(
+            "pass@1 runs model output as code and needs the bubblewrap sandbox: "
+            "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install "
+            "bubblewrap) — scripts/setup.sh does when run as root"
+        )
+    return found
+
+
+def _interpreter() -> Path:
+    """The base Python (not the virtual environment: the program needs the standard
+    library only)."""
+    return Path(sys.base_prefix) / "bin" / Path(os.path.realpath(sys.executable)).name
+
+
+def sandbox_command(workdir: Path, script: str) -> list[str]:
+    """bubblewrap's command line running `script` (a file in `workdir`)."""
+    python = _interpreter()
+    root = os.geteuid() == 0
+    # Unprivileged, bubblewrap needs a user namespace; root runs the program as
+    # `nobody` instead (in a user namespace that uid would not exist).
+    namespaces = (
+        ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        if root
+        else ["--unshare-all"]
+    )
+    command = [
+        bubblewrap(),
+        *namespaces,
+        "--die-with-parent",
+        "--new-session",
+        "--clearenv",
+        "--setenv", "PATH", "/usr/bin:/bin",
+        "--setenv", "HOME", "/work",
+        "--setenv", "TMPDIR", "/work",
+        "--setenv", "PYTHONHASHSEED", "0",
+        "--ro-bind", "/usr", "/usr",
+        "--symlink", "usr/bin", "/bin",
+        "--symlink", "usr/lib", "/lib",
+        "--symlink", "usr/lib64", "/lib64",
+        "--ro-bind", sys.base_prefix, sys.base_prefix,
+        "--proc", "/proc",
+        "--dev", "/dev",
+        "--perms", "1777", "--tmpfs", "/tmp",
+        "--bind", str(workdir), "/work",
+        "--chdir", "/work",
+        "--",
+    ]  # fmt: skip
+    if root:  # root ignores the process limit: run as nobody
+        command += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return [*command, str(python), "-I", "-B", script]
+
+
 def _limits(memory_bytes: int, cpu_seconds: int) -> None:
     import resource
 
     os.setsid()
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 24, 1 << 24))
+    for limit, value in (
+        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_CPU, cpu_seconds),
+        (resource.RLIMIT_FSIZE, MAX_FILE_BYTES),
+        (resource.RLIMIT_NOFILE, MAX_OPEN_FILES),
+        (resource.RLIMIT_NPROC, MAX_PROCESSES),
+    ):
+        resource.setrlimit(limit, (value, value))
 
 
 def run_program(source: str, timeout: float = 10.0, memory_mb: int = 1024) -> Outcome:
-    """Execute `source` (the program followed by its tests) in a sandboxed subprocess."""
+    """Execute `source` (the program followed by its tests) in the sandbox."""
     with tempfile.TemporaryDirectory(prefix="slm-bench-") as tmp:
-        script = Path(tmp) / "task.py"
-        script.write_text(GUARD + source, encoding="utf-8")
+        workdir = Path(tmp)
+        (workdir / "task.py").write_text(GUARD + source, encoding="utf-8")
+        os.chmod(workdir, 0o777)  # writable by `nobody` too
         process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(script)],
-            cwd=tmp,
+            sandbox_command(workdir, "task.py"),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env={"PATH": os.environ.get("PATH", ""), "PYTHONHASHSEED": "0"},
+            env={},
             preexec_fn=lambda: _limits(memory_mb << 20, int(timeout) + 1),
         )
         try:
             _, err = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)  # bwrap: its PID namespace dies too
             process.communicate()
             return Outcome(False, "timeout")
     if process.returncode == 0:
