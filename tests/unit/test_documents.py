@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,3 +83,57 @@ def test_random_incremental_edits_match_a_fresh_parse(steps: list[tuple[int, int
         assert doc.text == expected
     assert doc.snapshot.tree is not None
     assert str(doc.snapshot.tree.root_node) == _sexp(expected)
+
+
+SYNC_ALPHABET = [*"ab(): =1é😋", "\n", "\r\n", "\r", "\f", "\v", "\x85", "\u2028", "\t"]
+
+
+def _oracle_offset(text: str, line: int, column_units: int, encoding: Encoding) -> int:
+    """LSP's rule, written apart from documents/positions.py: lines end at \\r\\n, \\r
+    or \\n; columns count UTF-8 bytes, UTF-16 units or code points."""
+    starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    start = starts[line]
+    end = re.compile(r"\r\n|\r|\n").search(text, start)
+    stop = end.start() if end else len(text)
+    units, offset = 0, start
+    while offset < stop and units < column_units:
+        ch = text[offset]
+        units += {"utf-8": len(ch.encode()), "utf-16": len(ch.encode("utf-16-le")) // 2}.get(
+            encoding.value, 1
+        )
+        offset += 1
+    return offset
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(list(Encoding)),
+    st.lists(
+        st.tuples(
+            st.integers(0, 60),
+            st.integers(0, 6),
+            st.lists(st.sampled_from(SYNC_ALPHABET), max_size=6).map("".join),
+        ),
+        max_size=15,
+    ),
+)
+def test_sync_fuzz_matches_an_oracle_in_every_encoding(
+    encoding: Encoding, steps: list[tuple[int, int, str]]
+) -> None:
+    store = DocumentStore(encoding)
+    text = "a\r\nb\fc\rd\u2028e😋\n"
+    doc = store.open("file:///f.py", text, "python")
+    for start, length, inserted in steps:
+        start = min(start, len(text))
+        end = min(start + length, len(text))
+        if text[start - 1 : start + 1] == "\r\n" or text[end - 1 : end + 1] == "\r\n":
+            continue  # a position inside a line break does not exist in LSP
+        a = offset_to_position(text, start, encoding)
+        b = offset_to_position(text, end, encoding)
+        assert _oracle_offset(text, *a, encoding) == start
+        assert _oracle_offset(text, *b, encoding) == end
+        store.change(doc.uri, 0, [Change(inserted, a, b)])
+        text = text[:start] + inserted + text[end:]
+        assert doc.text == text
+    assert doc.snapshot.tree is not None
+    assert str(doc.snapshot.tree.root_node) == _sexp(text)
