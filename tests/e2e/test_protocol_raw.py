@@ -5,6 +5,7 @@ model is needed (a missing one): these are protocol tests."""
 from __future__ import annotations
 
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -174,3 +175,69 @@ def test_a_bad_frame_is_skipped_and_the_server_hears_the_next(raw: RawClient) ->
 def test_a_huge_length_stops_the_server_loudly(raw: RawClient) -> None:
     raw.send_raw(b"Content-Length: 1000000000000\r\n\r\n{}")
     assert raw.process.wait(timeout=20) == 1  # no shutdown: exit code 1, memory untouched
+
+
+METHODS = [
+    "textDocument/inlineCompletion",
+    "textDocument/completion",
+    "slmls/stats",
+    "textDocument/hover",
+    "no/such/method",
+]
+NOTIFICATIONS = [
+    "textDocument/didOpen",
+    "textDocument/didChange",
+    "textDocument/didClose",
+    "workspace/didChangeConfiguration",
+    "$/cancelRequest",
+]
+
+
+def _junk(rng: random.Random, depth: int = 0) -> Any:
+    """A random JSON value, sometimes shaped like LSP params."""
+    roll = rng.random()
+    if depth < 3 and roll < 0.35:
+        keys = ["textDocument", "position", "context", "uri", "line", "character", "text",
+                "contentChanges", "settings", "version", "range", "id", "x"]  # fmt: skip
+        return {rng.choice(keys): _junk(rng, depth + 1) for _ in range(rng.randint(0, 4))}
+    if depth < 3 and roll < 0.5:
+        return [_junk(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+    return rng.choice(
+        [
+            None,
+            True,
+            -1,
+            0,
+            3,
+            2**40,
+            -(2**31),
+            1.5,
+            "",
+            "x",
+            "file:///tmp/raw.py",
+            "1:4",
+            "\ud800",
+            "😋" * 3,
+        ]
+    )
+
+
+def test_protocol_fuzz_every_request_is_answered(raw: RawClient) -> None:
+    rng = random.Random(20261129)
+    outcomes: set[object] = set()
+    raw.send({"method": "textDocument/didOpen", "params": {"textDocument": DOC}})
+    for request_id in range(100, 400):
+        if rng.random() < 0.4:
+            raw.send({"method": rng.choice(NOTIFICATIONS), "params": _junk(rng)})
+        method = rng.choice(METHODS)
+        message: dict[str, Any] = {"id": request_id, "method": method}
+        if rng.random() < 0.9:
+            message["params"] = _junk(rng)
+        raw.send(message)
+        answer = raw.answer(request_id)
+        assert ("result" in answer) != ("error" in answer), answer
+        outcomes.add("result" if "result" in answer else answer["error"]["code"])
+    assert {"result", -32602, -32601} <= outcomes  # answers, bad params, unknown methods
+    raw.send({"id": 999, "method": "slmls/stats", "params": {}})
+    assert raw.answer(999)["result"]["openDocuments"] >= 0
+    assert raw.process.poll() is None
