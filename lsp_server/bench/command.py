@@ -27,7 +27,9 @@ from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
 
-SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead")
+# `bench load` fails above this: a leak of a Future per message was 2 KB.
+FLAT_KB_PER_MESSAGE = 0.5
+SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead", "load")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -156,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
         return run_replay(args)
     if args.source == "overhead":
         return run_overhead(args)
+    if args.source == "load":
+        return run_load(args)
     try:
         modes = modes_of(args)
         tasks = select_tasks(args)
@@ -275,3 +279,27 @@ def run_overhead(args: argparse.Namespace) -> int:
             )
         )
     return 0
+
+
+def run_load(args: argparse.Namespace) -> int:
+    from lsp_server.client.load import load
+
+    notifications = args.limit or 50_000
+    result = load((args.model or [None])[0], notifications, max(notifications // 50, 10))
+    growth = result.growth_kb_per_message
+    flat = growth is not None and growth <= FLAT_KB_PER_MESSAGE
+    summary = {**vars(result), "growth_kb_per_message": growth, "flat": flat}
+    print("| " + " | ".join(summary) + " |")
+    print("|" + "---|" * len(summary))
+    print("| " + " | ".join(_cell(v) for v in summary.values()) + " |")
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        command = "slm-ls bench " + shlex.join(sys.argv[2:])
+        (args.out / "load.json").write_text(
+            json.dumps({"command": command, "summary": summary}, indent=1)
+        )
+    return 0 if flat else 1
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else str(value)

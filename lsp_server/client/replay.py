@@ -153,7 +153,7 @@ async def _retype(
     return text
 
 
-def _server_rss_mb(client: LanguageClient) -> float | None:
+def server_rss_mb(client: LanguageClient) -> float | None:
     process = getattr(client, "_server", None)
     try:
         status = Path(f"/proc/{process.pid}/status").read_text()  # type: ignore[union-attr]
@@ -203,7 +203,7 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
             await _retype(session, run, hole, plan, deadline)
     files = [path for path, _ in plan.documents]
     run.open_files = await _open_many(session, files, plan.open_files)
-    run.rss_mb = _server_rss_mb(client)
+    run.rss_mb = server_rss_mb(client)
     stats = await client.protocol.send_request_async(STATS_METHOD, {})
     run.server = [dict(r) for r in _records(stats)]
     await client.shutdown_async(None)

@@ -11,11 +11,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import MISSING_MODEL, ROOT
+from tests.e2e.conftest import MISSING_MODEL, ROOT, slm_ls
 
 
 class RawClient:
@@ -241,3 +242,11 @@ def test_protocol_fuzz_every_request_is_answered(raw: RawClient) -> None:
     raw.send({"id": 999, "method": "slmls/stats", "params": {}})
     assert raw.answer(999)["result"]["openDocuments"] >= 0
     assert raw.process.poll() is None
+
+
+def test_bench_load_reports_memory_per_message(tmp_path: Path) -> None:
+    out = tmp_path / "load"
+    result = slm_ls("bench", "load", "--model", MISSING_MODEL, "--limit", "3000", "--out", str(out))
+    summary = json.loads((out / "load.json").read_text())["summary"]
+    assert summary["notifications"] == 3000 and summary["answered"] == summary["requests"]
+    assert result.returncode == (0 if summary["flat"] else 1), result.stderr[-500:]
