@@ -250,3 +250,16 @@ def test_bench_load_reports_memory_per_message(tmp_path: Path) -> None:
     summary = json.loads((out / "load.json").read_text())["summary"]
     assert summary["notifications"] == 3000 and summary["answered"] == summary["requests"]
     assert result.returncode == (0 if summary["flat"] else 1), result.stderr[-500:]
+
+
+def test_a_client_gone_mid_request_ends_the_server(raw: RawClient) -> None:
+    raw.send({"method": "textDocument/didOpen", "params": {"textDocument": DOC}})
+    good = {
+        "textDocument": {"uri": DOC["uri"]},
+        "position": {"line": 0, "character": 4},
+        "context": {"triggerKind": 1},
+    }
+    raw.send({"id": 11, "method": "textDocument/inlineCompletion", "params": good})
+    assert raw.process.stdin is not None
+    raw.process.stdin.close()  # the editor crashed
+    assert raw.process.wait(timeout=20) == 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
+
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
 from lsp_server.completion.worker import EngineWorker, Priority
 from lsp_server.config.live import LiveSettings
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import CompletionSettings, Settings
 from tests.support.fake_engine import FakeEngine
 
 
@@ -88,4 +90,23 @@ async def test_a_request_queued_before_a_reload_runs_on_the_new_engine() -> None
     suggestion = await asyncio.wait_for(request, 5)
     assert engines[0].closed and not engines[1].closed
     assert suggestion.text == "2"  # answered by the engine in use when it ran
+    service.close()
+
+
+class FailingEngine(FakeEngine):
+    def generate(self, prompt, params, cancel):  # type: ignore[no-untyped-def]
+        if self.answer == "boom":
+            raise RuntimeError("engine bug")
+        return super().generate(prompt, params, cancel)
+
+
+async def test_an_engine_exception_fails_one_request_and_the_next_one_works() -> None:
+    engine = FailingEngine("boom")
+    settings = Settings(completion=CompletionSettings(idle_work=False))
+    service = CompletionService(settings, factory=lambda model, s: engine)
+    text = "def f(x):\n    return \n"
+    with pytest.raises(RuntimeError, match="engine bug"):
+        await service.suggest("a", request_for(text, 21))
+    engine.answer = " x\n"
+    assert (await service.suggest("a", request_for(text, 21))).text == "x"
     service.close()
