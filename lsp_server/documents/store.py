@@ -3,6 +3,7 @@ edit (see snapshot.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,6 +99,13 @@ class DocumentStore:
     def others(self, uri: str) -> list[Document]:
         """Open documents other than `uri`, most recently opened last."""
         return [doc for key, doc in self._docs.items() if key != uri]
+
+    def fingerprints(self) -> dict[str, dict[str, object]]:
+        """Each document's version and the sha256 of its UTF-8 text."""
+        return {
+            uri: {"version": doc.version, "sha256": hashlib.sha256(doc.snapshot.data).hexdigest()}
+            for uri, doc in self._docs.items()
+        }
 
     def __len__(self) -> int:
         return len(self._docs)

@@ -86,8 +86,14 @@ STATS_METHOD = "slmls/stats"
 def register(server: SlmLanguageServer) -> None:
     @server.feature(STATS_METHOD)
     def stats(ls: SlmLanguageServer, params: Any) -> dict[str, Any]:
-        """Per-request records (latency, cache hits, tokens processed) for benchmarks."""
-        return {"records": ls.service.stats.as_json(), "openDocuments": len(ls.documents)}
+        """Per-request records (latency, cache hits, tokens processed) for benchmarks,
+        and each open document's version and the sha256 of its text (never the text:
+        tests check synchronisation with it)."""
+        return {
+            "records": ls.service.stats.as_json(),
+            "openDocuments": len(ls.documents),
+            "documents": ls.documents.fingerprints(),
+        }
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(

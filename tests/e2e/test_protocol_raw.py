@@ -4,6 +4,7 @@ model is needed (a missing one): these are protocol tests."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import socket
@@ -263,3 +264,32 @@ def test_a_client_gone_mid_request_ends_the_server(raw: RawClient) -> None:
     assert raw.process.stdin is not None
     raw.process.stdin.close()  # the editor crashed
     assert raw.process.wait(timeout=20) == 1
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def test_edits_land_where_lsp_says_after_odd_line_breaks(raw: RawClient) -> None:
+    """Issue "9 · Hardened", defect 2: a form feed (and friends) on an earlier line
+    made pygls move the edit to another column, silently."""
+    text = "# a\fb\nc = 1\v2\x85\u2028\nx = 10\r\ny = 20\rz\n"
+    uri = DOC["uri"]
+    raw.send({"method": "textDocument/didOpen", "params": {"textDocument": {**DOC, "text": text}}})
+    edits = [((2, 6), "+1"), ((0, 3), "!"), ((4, 1), "\ud800")]
+    for version, ((line, character), inserted) in enumerate(edits, start=2):
+        position = {"line": line, "character": character}
+        change = {"range": {"start": position, "end": position}, "text": inserted}
+        raw.send(
+            {
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": uri, "version": version},
+                    "contentChanges": [change],
+                },
+            }
+        )
+    expected = "# a!\fb\nc = 1\v2\x85\u2028\nx = 10+1\r\ny = 20\rz\ud800\n"
+    raw.send({"id": 21, "method": "slmls/stats", "params": {}})
+    documents = raw.answer(21)["result"]["documents"]
+    assert documents[uri] == {"version": 4, "sha256": _sha(expected)}
