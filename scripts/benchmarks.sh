@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
-# The benchmark runs behind docs/benchmarks.md (about 75 minutes on 2 cores).
-# Results land in out/ (not committed). OTHER_REPO: a second git repository for
-# the repository-holes run (docs/benchmarks.md says which one we used).
+# The benchmark runs behind docs/benchmarks.md (several hours on 2 cores; run them
+# alone on the machine: other work distorts the latency columns). Results land in
+# out/ (not committed). OTHER_REPO: a second git repository for the repository-holes
+# run; TYPING_FILES: the files re-typed by the typing replay (docs/benchmarks.md
+# says which ones we used: click 8.5.1's termui.py and formatting.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=".venv/bin/slm-ls bench"
 M="--model qwen2.5-coder-0.5b"
-$B humaneval-single $M --mode naive,naive-line,full --limit 200 --out out/humaneval-single
-$B humaneval-multi $M --mode naive,full --limit 100 --out out/humaneval-multi
+M2="--model qwen2.5-coder-0.5b --model qwen2.5-coder-1.5b"
+$B humaneval-single $M2 --mode naive-line,full --limit 200 --out out/he-single-editor
+$B humaneval-single $M2 --layout official --mode full --limit 200 --deadline-ms 120000 \
+  --out out/he-single-official
+$B humaneval-multi $M2 --mode naive,full --limit 100 --out out/he-multi
 $B repo . $M --mode naive,full --limit 60 --out out/repo-slm-ls
 if [ -n "${OTHER_REPO:-}" ]; then
   $B repo "$OTHER_REPO" $M --mode naive,full --limit 60 --out out/repo-other
 fi
-$B replay lsp_server/postprocess/suffix.py lsp_server/context/assemble.py $M \
-  --mode naive,full --holes 1 --max-steps 60 --open-files 20 --out out/replay60
-$B repo . $M --mode full --limit 20 --seed 1 \
+$B repo . $M --mode full --limit 60 --seed 1 \
   --ablate lead,parse_check,suffix_overlap,balance,syntax_plan,healing,context \
   --out out/ablation
+$B replay lsp_server/postprocess/suffix.py lsp_server/context/assemble.py $M \
+  --mode naive,full --holes 1 --max-steps 60 --open-files 20 --out out/replay60
+if [ -n "${TYPING_FILES:-}" ]; then
+  # shellcheck disable=SC2086
+  $B replay $TYPING_FILES $M --mode naive,full --holes 2 --max-steps 100 --open-files 0 \
+    --pauses human --out out/replay-typing
+  # shellcheck disable=SC2086
+  $B replay $TYPING_FILES $M --mode full --holes 2 --max-steps 100 --open-files 0 \
+    --out out/replay-typing-nopause
+fi
+$B load $M --limit 20000 --out out/load
 $B overhead $M --limit 300 --out out/overhead
