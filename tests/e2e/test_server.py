@@ -22,10 +22,16 @@ def _open(client: LanguageClient, uri: str, language: str, text: str, version: i
     )
 
 
-async def _inline(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
+async def _inline(
+    client: LanguageClient,
+    uri: str,
+    line: int,
+    character: int,
+    trigger: types.InlineCompletionTriggerKind = types.InlineCompletionTriggerKind.Invoked,
+) -> list[str]:
     result = await client.text_document_inline_completion_async(
         types.InlineCompletionParams(
-            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            context=types.InlineCompletionContext(trigger),
             text_document=types.TextDocumentIdentifier(uri),
             position=types.Position(line, character),
         )
@@ -192,15 +198,7 @@ async def test_definitions_from_other_open_files(client: LanguageClient) -> None
 
 
 async def _automatic(client: LanguageClient, uri: str, line: int, character: int) -> list[str]:
-    result = await client.text_document_inline_completion_async(
-        types.InlineCompletionParams(
-            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
-            text_document=types.TextDocumentIdentifier(uri),
-            position=types.Position(line, character),
-        )
-    )
-    assert isinstance(result, types.InlineCompletionList)
-    return [item.insert_text for item in result.items]  # type: ignore[misc]
+    return await _inline(client, uri, line, character, types.InlineCompletionTriggerKind.Automatic)
 
 
 async def test_block_after_an_opener_and_prose_in_comments_and_docstrings(
