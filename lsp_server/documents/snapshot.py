@@ -58,8 +58,16 @@ class Snapshot:
         return _parsed(text, self.language, self.parser, None, max_bytes)
 
     def skipped_reason(self, max_bytes: int) -> str | None:
-        """Why this document gets no completions (binary or too large), or None."""
-        return _skipped(self.text, self.data, max_bytes)
+        """Why this document gets no completions (binary or too large), or None.
+        Asked on every keystroke, for every open document: the scan for NUL bytes
+        is done once per snapshot."""
+        if self.binary:
+            return "binary content"
+        return f"larger than {max_bytes} bytes" if len(self.data) > max_bytes else None
+
+    @cached_property
+    def binary(self) -> bool:
+        return "\x00" in self.text
 
     @cached_property
     def line_count(self) -> int:
