@@ -51,8 +51,9 @@ def plan_for(
     language: str = "plaintext",
 ) -> Plan:
     """A block on a blank line or (with the tree) right after a block opener; one
-    line in the middle of code; at the start of a line that has code, a new line
-    before it (a block only when `multiline` asks for one). A block ends where a line
+    line in the middle of code, and on a blank line above a deeper-indented body
+    (the missing line is that body's header); at the start of a line that has code, a
+    new line before it (a block only when `multiline` asks for one). A block ends where a line
     is dedented below the cursor, or where the model reconnects to the code after the
     cursor. Automatic
     requests in the middle of an identifier or in a string literal are skipped; in a
@@ -98,8 +99,11 @@ def plan_for(
             skip_reason=skip,
             new_line=True,
         )
+    # A blank line above code indented deeper than the cursor: the body is already
+    # there and the missing line is its header (`try:`, `if ...:`, `x = {`). One line.
+    header = blank and bool(following) and indentation(following[0]) > len(before)
     if multiline is None:
-        multiline = (blank or opener) and not prose
+        multiline = (blank or opener) and not prose and not header
     return Plan(
         multiline=multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),

@@ -31,7 +31,7 @@ class EngineSettings:
 @dataclass(frozen=True)
 class CompletionSettings:
     prefix_tokens: int = 1024
-    suffix_tokens: int = 64  # PSM: re-processed whenever the prefix changes
+    suffix_tokens: int = 256  # PSM: re-processed when the cursor crosses an anchor line
     context_tokens: int = 256  # imports, signatures, definitions, other open files
     max_tokens: int = 128
     deadline_ms: int = 4000
