@@ -15,6 +15,11 @@ from pygls.lsp.client import LanguageClient
 from lsp_server.client.replay import server_rss_mb
 
 TEXT = "def area(width, height):\n    return \n"
+# The large document: about 5.9 MB of Python, edited one character at a time near
+# its end (every position lookup has to find a line 100,000 lines down).
+LARGE_LINE = "    value = compute(alpha, beta) + 42  # a comment of some length\n"
+LARGE_LINES = 5_900_000 // len(LARGE_LINE)
+LARGE_CHANGES = 200
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,8 @@ class LoadResult:
     rss_before_mb: float | None
     rss_after_mb: float | None
     seconds: float
+    large_document_mb: float
+    large_ms_per_change: float
 
     @property
     def growth_kb_per_message(self) -> float | None:
@@ -65,11 +72,42 @@ async def _run(model: str | None, notifications: int, requests: int) -> LoadResu
         answered += sum(r is not None for r in results)
     await _complete(client, uri)
     after = server_rss_mb(client)
+    elapsed = time.monotonic() - started
+    large_mb, per_change = await _large_document(client)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    elapsed = time.monotonic() - started
-    return LoadResult(notifications, requests, answered, before, after, elapsed)
+    return LoadResult(
+        notifications, requests, answered, before, after, elapsed, large_mb, per_change
+    )
+
+
+async def _large_document(client: LanguageClient) -> tuple[float, float]:
+    """Milliseconds the server spends per one-character change to a 5.9 MB document:
+    LARGE_CHANGES changes, then a request that is answered after all of them."""
+    uri = "file:///tmp/slm-ls-large.py"
+    text = LARGE_LINE * LARGE_LINES
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+    )
+    await client.protocol.send_request_async("slmls/stats", {})
+    line = LARGE_LINES - 10
+    started = time.monotonic()
+    for index in range(LARGE_CHANGES):
+        column = 4 + index // 2
+        char = "x" if index % 2 == 0 else ""
+        end = types.Position(line, column + (0 if char else 1))
+        change = types.TextDocumentContentChangePartial(
+            types.Range(types.Position(line, column), end), char
+        )
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=index + 2, uri=uri), [change]
+            )
+        )
+    await client.protocol.send_request_async("slmls/stats", {})
+    per_change = (time.monotonic() - started) * 1000 / LARGE_CHANGES
+    return len(text.encode()) / 1e6, per_change
 
 
 async def _complete(client: LanguageClient, uri: str) -> object:

@@ -10,6 +10,8 @@ tree-sitter points count rows at "\\n", as tree-sitter does.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -35,6 +37,45 @@ def _units(ch: str, encoding: Encoding) -> int:
 # LSP's line breaks: "\r\n", "\r" and "\n" — and nothing else (not form feed, vertical
 # tab, U+0085 or U+2028, which str.splitlines also breaks at).
 _BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class LineIndex:
+    """Where each LSP line of a text starts (str offsets), for position lookups that
+    cost a binary search instead of a scan from the top of the document. An edit
+    derives the next index from this one (`edited`), so a keystroke in a large
+    document does not rescan it."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, starts: Sequence[int]) -> None:
+        self.starts = starts
+
+    @classmethod
+    def of(cls, text: str) -> LineIndex:
+        breaks = _BREAK.finditer(text) if "\r" in text else re.finditer("\n", text)
+        return cls([0, *(m.end() for m in breaks)])
+
+    def line_start(self, text: str, line: int) -> int:
+        if line <= 0:
+            return 0
+        return self.starts[line] if line < len(self.starts) else len(text)
+
+    def line_of(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset) - 1
+        return line, self.starts[line]
+
+    def edited(self, old: str, start: int, end: int, new_text: str) -> LineIndex | None:
+        """The index of `old` with old[start:end] replaced by `new_text`; None when a
+        carriage return at the edges could join or split a "\\r\\n" (rebuild then)."""
+        edges = old[start - 1 : start] + old[end : end + 1]
+        if "\r" in new_text or "\r" in edges:
+            return None
+        first = bisect_right(self.starts, start)  # lines starting at or before `start`
+        last = bisect_right(self.starts, end)  # lines starting at or before `end`
+        delta = len(new_text) - (end - start)
+        inserted = [start + m.end() for m in re.finditer("\n", new_text)]
+        tail = [s + delta for s in self.starts[last:]]
+        return LineIndex([*self.starts[:first], *inserted, *tail])
 
 
 def line_start(text: str, line: int) -> int:
@@ -86,20 +127,25 @@ def column_to_chars(line_text: str, column: int, encoding: Encoding) -> int:
     return len(line_text)
 
 
-def position_to_offset(text: str, line: int, column: int, encoding: Encoding) -> int:
-    """str offset of an LSP position; positions past a line or the text are clamped."""
+def position_to_offset(
+    text: str, line: int, column: int, encoding: Encoding, index: LineIndex | None = None
+) -> int:
+    """str offset of an LSP position; positions past a line or the text are clamped.
+    `index` (the text's LineIndex) spares scanning the text for the line."""
     line = max(line, 0)
-    start = line_start(text, line)
+    start = index.line_start(text, line) if index is not None else line_start(text, line)
     if start >= len(text):
         return len(text)
     end = _line_end(text, start)
     return start + column_to_chars(text[start:end], max(column, 0), encoding)
 
 
-def offset_to_position(text: str, offset: int, encoding: Encoding) -> tuple[int, int]:
+def offset_to_position(
+    text: str, offset: int, encoding: Encoding, index: LineIndex | None = None
+) -> tuple[int, int]:
     """LSP (line, column) of a str offset (clamped to the text)."""
     offset = min(max(offset, 0), len(text))
-    line, start = _line_of(text, offset)
+    line, start = index.line_of(offset) if index is not None else _line_of(text, offset)
     end = min(offset, _line_end(text, start))
     column = sum(_units(ch, encoding) for ch in text[start:end])
     return line, column

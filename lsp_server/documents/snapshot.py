@@ -13,7 +13,7 @@ from functools import cached_property
 
 from tree_sitter import Parser, Tree
 
-from lsp_server.documents.positions import offset_to_byte, offset_to_point
+from lsp_server.documents.positions import LineIndex, offset_to_byte, offset_to_point
 from lsp_server.syntax.languages import new_parser
 
 DEFAULT_MAX_BYTES = 2_000_000
@@ -51,7 +51,12 @@ class Snapshot:
                 new_end_point=_point_after(start_point, new_text),
             )
         text = self.text[:start] + new_text + self.text[end:]
-        return _parsed(text, self.language, self.parser, old_tree, max_bytes)
+        snapshot = _parsed(text, self.language, self.parser, old_tree, max_bytes)
+        if "lines" in self.__dict__:  # derive the line index rather than rescan
+            index = self.lines.edited(self.text, start, end, new_text)
+            if index is not None:
+                snapshot.__dict__["lines"] = index
+        return snapshot
 
     def replaced(self, text: str, max_bytes: int) -> Snapshot:
         """A whole new text, parsed afresh."""
@@ -70,8 +75,10 @@ class Snapshot:
         return "\x00" in self.text
 
     @cached_property
-    def line_count(self) -> int:
-        return self.text.count("\n") + 1
+    def lines(self) -> LineIndex:
+        """Where each LSP line starts (built on first use, then kept up to date by
+        `edited`)."""
+        return LineIndex.of(self.text)
 
 
 def _skipped(text: str, data: bytes, max_bytes: int) -> str | None:

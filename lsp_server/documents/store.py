@@ -77,8 +77,8 @@ class DocumentStore:
             if change.start is None or change.end is None:
                 doc.snapshot = snap.replaced(change.text, limit)
                 continue
-            start = position_to_offset(snap.text, *change.start, self.encoding)
-            end = position_to_offset(snap.text, *change.end, self.encoding)
+            start = position_to_offset(snap.text, *change.start, self.encoding, snap.lines)
+            end = position_to_offset(snap.text, *change.end, self.encoding, snap.lines)
             doc.snapshot = snap.edited(start, end, change.text, limit)
         doc.version = version
         return doc

@@ -35,7 +35,10 @@ def _request(
         raise JsonRpcInvalidParams(f"document is not open: {uri}") from None
     if ls.documents.skipped_reason(doc) is not None:
         return None
-    offset = position_to_offset(doc.text, position.line, position.character, ls.documents.encoding)
+    snap = doc.snapshot
+    offset = position_to_offset(
+        snap.text, position.line, position.character, ls.documents.encoding, snap.lines
+    )
     root = ls.workspace.root_path or ""
     return build_request(
         doc.snapshot,
@@ -75,8 +78,9 @@ async def _suggest(
 
 def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> types.Range:
     encoding = ls.documents.encoding
-    start = offset_to_position(request.text, s.start, encoding)
-    end = offset_to_position(request.text, s.end, encoding)
+    lines = request.document.lines
+    start = offset_to_position(request.text, s.start, encoding, lines)
+    end = offset_to_position(request.text, s.end, encoding, lines)
     return types.Range(types.Position(*start), types.Position(*end))
 
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from lsp_server.documents.positions import (
     Encoding,
+    LineIndex,
     byte_to_offset,
     offset_to_byte,
     offset_to_point,
@@ -107,3 +108,35 @@ def test_a_form_feed_does_not_end_a_line() -> None:
     assert offset_to_position(text, text.index("z"), Encoding.UTF16) == (3, 0)
     # Inside "\r\n": the end of the line it ends.
     assert offset_to_position(text, text.index("\r\n") + 1, Encoding.UTF16) == (1, 5)
+
+
+@given(
+    st.lists(st.sampled_from(["a", "\n", "\r", "\r\n", " "]), max_size=30).map("".join),
+    st.lists(
+        st.tuples(
+            st.integers(0, 40),
+            st.integers(0, 5),
+            st.lists(st.sampled_from(["b", "\n", "\r", "\r\n"]), max_size=4).map("".join),
+        ),
+        max_size=12,
+    ),
+)
+def test_a_line_index_derived_from_edits_equals_a_fresh_one(
+    text: str, edits: list[tuple[int, int, str]]
+) -> None:
+    index = LineIndex.of(text)
+    derived = 0
+    for start, length, inserted in edits:
+        start = min(start, len(text))
+        end = min(start + length, len(text))
+        after = text[:start] + inserted + text[end:]
+        edited = index.edited(text, start, end, inserted)
+        fresh = LineIndex.of(after)
+        if edited is not None:
+            derived += 1
+            assert list(edited.starts) == list(fresh.starts)
+        text, index = after, edited or fresh
+        for offset in range(len(text) + 1):
+            assert offset_to_position(text, offset, Encoding.UTF32, index) == offset_to_position(
+                text, offset, Encoding.UTF32
+            )
