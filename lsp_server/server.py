@@ -65,6 +65,10 @@ class SlmProtocol(LanguageServerProtocol):
         try:
             return super().structure_message(data)
         except JsonRpcException:
+            if "id" not in data and data.get("method") == types.TEXT_DOCUMENT_DID_CHANGE:
+                # Dropping it would leave the document silently out of sync.
+                self._server.unreadable_change(data.get("params"))  # type: ignore[attr-defined]
+                return ANSWERED
             if "id" not in data or "method" not in data:
                 raise
             method = str(data.get("method"))
@@ -103,6 +107,8 @@ class SlmLanguageServer(LanguageServer):
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False
+        # What to do with a didChange whose params do not fit (features/documents.py).
+        self.unreadable_change: Callable[[Any], None] = lambda params: None
 
     @property
     def settings(self) -> Settings:

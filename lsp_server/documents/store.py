@@ -36,6 +36,9 @@ class Document:
     uri: str
     snapshot: Snapshot
     version: int = 0
+    # A change could not be read: the text may differ from the editor's until the
+    # editor sends the whole text again (or reopens the document).
+    stale: bool = False
 
     @property
     def text(self) -> str:
@@ -76,6 +79,7 @@ class DocumentStore:
             snap = doc.snapshot
             if change.start is None or change.end is None:
                 doc.snapshot = snap.replaced(change.text, limit)
+                doc.stale = False
                 continue
             start = position_to_offset(snap.text, *change.start, self.encoding, snap.lines)
             end = position_to_offset(snap.text, *change.end, self.encoding, snap.lines)
@@ -83,8 +87,14 @@ class DocumentStore:
         doc.version = version
         return doc
 
+    def mark_stale(self, uri: str) -> None:
+        self.get(uri).stale = True
+
     def skipped_reason(self, doc: Document) -> str | None:
-        """Why `doc` gets no completions (binary, or larger than the setting), or None."""
+        """Why `doc` gets no completions (binary, larger than the setting, out of sync
+        with the editor), or None."""
+        if doc.stale:
+            return "out of sync with the editor"
         return doc.snapshot.skipped_reason(self.max_bytes())
 
     def close(self, uri: str) -> None:
@@ -97,8 +107,9 @@ class DocumentStore:
             raise DocumentNotOpen(uri) from None
 
     def others(self, uri: str) -> list[Document]:
-        """Open documents other than `uri`, most recently opened last."""
-        return [doc for key, doc in self._docs.items() if key != uri]
+        """Open documents other than `uri` (and not out of sync), most recently opened
+        last."""
+        return [doc for key, doc in self._docs.items() if key != uri and not doc.stale]
 
     def fingerprints(self) -> dict[str, dict[str, object]]:
         """Each document's version and the sha256 of its UTF-8 text."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
+from lsprotocol.converters import get_converter
 
 from lsp_server.documents.store import Change, DocumentNotOpen
 
@@ -22,7 +23,44 @@ def _change(event: types.TextDocumentContentChangeEvent) -> Change:
     return Change(event.text)
 
 
+def unreadable_change(ls: SlmLanguageServer, params: Any) -> None:
+    """A didChange whose params do not fit the protocol: the changes before the first
+    unreadable one are applied (LSP applies them in order), and the document is marked
+    out of sync — no completions from a text that differs from the editor's — until
+    the editor sends its whole text again or reopens it. Told to the user once."""
+    converter = get_converter()
+    try:
+        uri = params["textDocument"]["uri"]
+        doc = ls.documents.get(uri)
+    except Exception:
+        log.warning("a didChange could not be read and names no open document: ignored")
+        return
+    version = params["textDocument"].get("version")
+    version = version if isinstance(version, int) else doc.version
+    raw = params.get("contentChanges")
+    changes: list[Change] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            event: types.TextDocumentContentChangeEvent = (
+                converter.structure(item, types.TextDocumentContentChangePartial)
+                if "range" in item
+                else converter.structure(item, types.TextDocumentContentChangeWholeDocument)
+            )
+            changes.append(_change(event))
+        except Exception:
+            break
+    ls.documents.change(uri, version, changes)
+    if not doc.stale:
+        ls.documents.mark_stale(uri)
+        ls.tell(
+            types.MessageType.Warning,
+            f"slm-ls could not read a change to {uri}; no completions in it until it is reopened",
+        )
+
+
 def register(server: SlmLanguageServer) -> None:
+    server.unreadable_change = lambda params: unreadable_change(server, params)
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: SlmLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document

@@ -293,3 +293,41 @@ def test_edits_land_where_lsp_says_after_odd_line_breaks(raw: RawClient) -> None
     raw.send({"id": 21, "method": "slmls/stats", "params": {}})
     documents = raw.answer(21)["result"]["documents"]
     assert documents[uri] == {"version": 4, "sha256": _sha(expected)}
+
+
+def test_an_unreadable_change_is_told_and_the_document_is_not_used(raw: RawClient) -> None:
+    """Issue "9 · Hardened", defect 10: a bad range in the 2nd change dropped the valid
+    1st, and the document went out of sync without a word."""
+    uri = DOC["uri"]
+    raw.send({"method": "textDocument/didOpen", "params": {"textDocument": DOC}})
+    good = {"range": {"start": {"line": 0, "character": 5}, "end": {"line": 0, "character": 5}}}
+    bad = {"range": {"start": {"line": -1, "character": 0}, "end": {"line": 0, "character": 0}}}
+    raw.send(
+        {
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{**good, "text": "0"}, {**bad, "text": "y"}],
+            },
+        }
+    )
+    raw.send({"id": 31, "method": "slmls/stats", "params": {}})
+    told = []
+    while (message := raw.read()).get("id") != 31:
+        if message.get("method") == "window/showMessage":
+            told.append(message["params"])
+    assert message["result"]["documents"][uri]["sha256"] == _sha("x = 10\n")  # the 1st applied
+    assert [m["type"] for m in told] == [2] and uri in told[0]["message"]
+    # The editor sends its whole text again: back in sync.
+    raw.send(
+        {
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": 3},
+                "contentChanges": [{"text": "x = 2\n"}],
+            },
+        }
+    )
+    raw.send({"id": 32, "method": "slmls/stats", "params": {}})
+    assert raw.answer(32)["result"]["documents"][uri] == {"version": 3, "sha256": _sha("x = 2\n")}
+    assert raw.process.poll() is None

@@ -57,6 +57,20 @@ def test_binary_and_huge_documents_are_skipped() -> None:
     assert store.skipped_reason(huge) is not None and huge.snapshot.tree is None
 
 
+def test_a_document_out_of_sync_gets_nothing_until_its_whole_text_comes() -> None:
+    store = DocumentStore()
+    doc = store.open("file:///a.py", SOURCE, "python")
+    store.open("file:///b.py", SOURCE, "python")
+    store.mark_stale("file:///a.py")
+    assert store.skipped_reason(doc) == "out of sync with the editor"
+    assert [d.uri for d in store.others("file:///b.py")] == []  # not context either
+    store.change("file:///a.py", 2, [Change("x", (0, 0), (0, 0))])
+    assert store.skipped_reason(doc) is not None  # an edit does not restore it
+    store.change("file:///a.py", 3, [Change("x = 1\n")])
+    assert store.skipped_reason(doc) is None
+    assert [d.uri for d in store.others("file:///b.py")] == ["file:///a.py"]
+
+
 edits = st.lists(
     st.tuples(
         st.integers(0, 200),
