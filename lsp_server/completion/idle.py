@@ -4,8 +4,9 @@ A person pauses between words; the engine would sit idle. Two jobs use that time
 the lowest priority and in slices of IDLE_SLICE_MS, so that a keystroke's request is
 never kept waiting for long:
 
-- a prompt that a keystroke's budget cut short (a document opened cold) is processed
-  on, so the next keystroke finds it in the KV cache;
+- a prompt that a keystroke's budget cut short, or that the quick start stood in
+  for (a document opened cold), is processed on, so that a later keystroke finds it
+  in the KV cache;
 - after a suggestion is shown, the suggestion that follows its acceptance is computed
   (llama.vim's speculative next): accepted, it is answered from the cache.
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_SLICE_MS = 100  # prompt processing per idle job, before the next one is queued
+# Idle work processes the full prompt itself: never the quick start's stand-in.
+WARM = replace(FULL, quick_start=False)
 UNFINISHED = ("prompt_budget", "cancelled", "deadline")
 
 
@@ -76,12 +79,14 @@ class IdleWork:
         text: str,
         multiline: bool,
         generation: Generation | None,
+        warming: bool = False,
     ) -> None:
         """Queue the idle work that follows an answer."""
         if not self.service.settings.completion.idle_work:
             return
-        if generation is not None and generation.stop_reason == "prompt_budget":
-            self._spawn(key, request, request.text)  # carry on with the cut prompt
+        cut = generation is not None and generation.stop_reason == "prompt_budget"
+        if cut or warming:
+            self._spawn(key, request, request.text)  # carry on with the full prompt
         elif text:
             limit = self.service.settings.completion.max_document_bytes
             document = request.document.edited(request.offset, request.offset, text, limit)
@@ -97,7 +102,7 @@ class IdleWork:
         def job(loaded: Loaded) -> Suggestion | None:
             if token.cancelled or self.latest.get(key) != base:
                 return None
-            return complete(automatic, loaded.engine, settings, token, FULL, loaded.caches)
+            return complete(automatic, loaded.engine, settings, token, WARM, loaded.caches)
 
         future = asyncio.wrap_future(self.service.run_idle(job))
         found = Ahead(request.text, request.offset, future, token)

@@ -21,12 +21,16 @@ from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationP
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.parse_check import Checker
 from lsp_server.postprocess.suffix import same_line
-from lsp_server.prompt.builder import Cursor, PromptCaches, fim_prompt
+from lsp_server.prompt.builder import Cursor, Prompt, PromptCaches, fim_prompt
 from lsp_server.syntax.languages import new_parser
 
 # A line of prose (a comment, a docstring line) needs few tokens; generating no more
 # keeps these suggestions as quick as code ones.
 PROSE_MAX_TOKENS = 40
+# The quick start's short prompt (see quick_prompt), kept in its own KV session.
+QUICK_PREFIX_TOKENS = 128
+QUICK_SUFFIX_TOKENS = 32
+QUICK_SESSION = "#quick"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Suggestion:
     generation: Generation | None = None
     skipped: str = ""  # why no model call was made, if none was
     cached: bool = False  # answered from the suggestion cache (typing-through)
+    # Answered from the quick start's short prompt: the full one is still cold.
+    warming: bool = False
 
 
 def stop_rule(plan: Plan) -> Callable[[str], bool]:
@@ -151,15 +157,17 @@ def complete(
         request.others,
         request.session,
     )
-    prompt = fim_prompt(
-        cursor,
-        engine,
-        caches or PromptCaches(engine.tokenize),
-        settings,
-        steps.prompt_options,
-        plan.healed,
-    )
+    caches = caches or PromptCaches(engine.tokenize)
+    prompt = fim_prompt(cursor, engine, caches, settings, steps.prompt_options, plan.healed)
     params = generation_params(request, settings, steps, plan, started, prompt.forced)
+    warming = _too_cold(request, engine, settings, steps, prompt.ids, params)
+    if warming:
+        prompt = quick_prompt(cursor, engine, caches, settings, steps, plan.healed)
+        params = replace(
+            generation_params(request, settings, steps, plan, started, prompt.forced),
+            session=request.session + QUICK_SESSION,
+            prompt_deadline=None,
+        )
     generation = engine.generate(prompt.ids, params, cancel or CancelToken())
     forced = prompt.forced
     raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
@@ -167,4 +175,40 @@ def complete(
         raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None
     text = chain.postprocess(raw, plan, steps, request.text[:offset], checker)
-    return Suggestion(text, offset, offset, plan.multiline, generation)
+    return Suggestion(text, offset, offset, plan.multiline, generation, warming=warming)
+
+
+def _too_cold(
+    request: CompletionRequest,
+    engine: Engine,
+    settings: CompletionSettings,
+    steps: Steps,
+    ids: list[int],
+    params: GenerationParams,
+) -> bool:
+    """The quick start applies: an automatic request of a document session whose full
+    prompt would not be processed within its budget."""
+    if not (steps.quick_start and settings.quick_start and request.session):
+        return False
+    if params.prompt_deadline is None:
+        return False
+    left = params.prompt_deadline - time.monotonic()
+    return engine.prompt_seconds(ids, request.session) > left
+
+
+def quick_prompt(
+    cursor: Cursor,
+    engine: Engine,
+    caches: PromptCaches,
+    settings: CompletionSettings,
+    steps: Steps,
+    healed: str,
+) -> Prompt:
+    """The quick start's prompt: the lines just around the cursor (QUICK_PREFIX_TOKENS
+    before, QUICK_SUFFIX_TOKENS after), no context; a few hundred milliseconds of
+    prompt processing on a CPU, so the first keystrokes in a cold document get an
+    answer while the full prompt is warmed in idle time (completion/idle.py)."""
+    short = replace(settings, prefix_tokens=QUICK_PREFIX_TOKENS, suffix_tokens=QUICK_SUFFIX_TOKENS)
+    options = replace(steps.prompt_options, context=False)
+    quick_cursor = replace(cursor, session=cursor.session + QUICK_SESSION)
+    return fim_prompt(quick_cursor, engine, caches, short, options, healed)

@@ -133,7 +133,9 @@ class CompletionService:
         self.cache.store(key, request.text, suggestion.start, suggestion.text, suggestion.multiline)
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         generation = suggestion.generation
-        self.idle.after(key, request, suggestion.text, suggestion.multiline, generation)
+        self.idle.after(
+            key, request, suggestion.text, suggestion.multiline, generation, suggestion.warming
+        )
         return suggestion
 
     async def _generate(self, key: str, request: CompletionRequest, full: bool) -> Suggestion:

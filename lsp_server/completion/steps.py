@@ -22,6 +22,7 @@ class Steps:
     early_stop: bool = True  # stop generating once the trimmed result is final
     kv_reuse: bool = True  # reuse the KV cache of the previous evaluation
     lead: bool = True  # PSM: the lines before the cursor go after <mid> (prompt/lead.py)
+    quick_start: bool = True  # a cold prompt: answer from a short one meanwhile
     first_line_only: bool = False  # with trimming off: still cut at the first newline
 
     @property

@@ -44,6 +44,9 @@ class CompletionSettings:
     # Use the time between keystrokes: carry on with a prompt a keystroke's budget cut,
     # and compute the suggestion that follows the one shown (completion/idle.py).
     idle_work: bool = True
+    # A cold prompt that the budget cannot cover: answer now from a short prompt (the
+    # lines just around the cursor) while idle time warms the full one.
+    quick_start: bool = True
     mode: str = "full"  # full, or naive (benchmarks: no cache, the naive prompt)
 
 

@@ -74,6 +74,11 @@ class Engine(Protocol):
 
     def detokenize(self, tokens: Sequence[int]) -> str: ...
 
+    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+        """About how long processing `prompt` would take now for `session` (what its
+        KV cache does not already hold, at the measured rate); 0 when unknown."""
+        ...
+
     def generate(
         self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:

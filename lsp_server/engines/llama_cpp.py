@@ -166,6 +166,19 @@ class LlamaCppEngine:
         with self._lock:
             return self._generate_locked(list(prompt), params, cancel)
 
+    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+        with self._lock:
+            if session == self._session:
+                cached = self._llm.input_ids[: self._llm.n_tokens]
+            else:
+                parked = self._sessions.peek(session)
+                cached = parked.tokens if parked is not None else self._llm.input_ids[:0]
+            ids = np.asarray(list(prompt), dtype=cached.dtype)
+            limit = min(len(cached), len(ids))
+            diff = np.nonzero(cached[:limit] != ids[:limit])[0]
+            common = int(diff[0]) if diff.size else limit
+            return (len(ids) - common) / max(self._prompt_rate, 1.0)
+
     def close(self) -> None:
         with self._lock:
             self._llm.close()
@@ -339,6 +352,9 @@ class SessionStates:
         self._states.move_to_end(key)
         while self._states and self.total() > self.cap:
             self._states.popitem(last=False)
+
+    def peek(self, key: str) -> SavedState | None:
+        return self._states.get(key)
 
     def take(self, key: str) -> SavedState | None:
         return self._states.pop(key, None)

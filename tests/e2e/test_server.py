@@ -311,6 +311,17 @@ async def test_a_failed_reload_is_reported_to_a_progress_capable_client(
         await asyncio.sleep(0.1)
     # Two loads, two progress tokens, both ended; the second says it failed.
     assert len(client.progress_reports) == 2 and "model not loaded" in ends()
+    # Back to a good model: a third progress, completions again, and then the
+    # fixture's shutdown is answered (it once was not, after a failed reload).
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"model": "qwen2.5-coder-0.5b"})
+    )
+    for _ in range(300):
+        if len(ends()) == 3:
+            break
+        await asyncio.sleep(0.1)
+    assert len(ends()) == 3 and sum(str(m).endswith(" ready") for m in ends()) == 2
+    assert await _inline(client, "file:///tmp/r.py", 3, 11)
 
 
 async def test_a_reload_while_a_request_waits_does_not_crash(client: LanguageClient) -> None:

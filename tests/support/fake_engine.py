@@ -21,10 +21,12 @@ class FakeEngine:
         repo: bool = False,
         seconds_per_token: float = 0.0,
         deadline_after: int | None = None,
+        cold_seconds: float = 0.0,
     ) -> None:
         self.answer = answer
         self.seconds_per_token = seconds_per_token
         self.deadline_after = deadline_after  # pretend the deadline hits after N tokens
+        self.cold_seconds = cold_seconds  # what prompt_seconds answers
         self.prompts: list[list[int]] = []
         self.params: list[GenerationParams] = []
         self.results: list[Generation] = []
@@ -43,6 +45,9 @@ class FakeEngine:
 
     def detokenize(self, tokens: Sequence[int]) -> str:
         return "".join(chr(t) for t in tokens if t >= 0)
+
+    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+        return self.cold_seconds
 
     def generate(
         self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken

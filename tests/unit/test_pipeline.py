@@ -170,6 +170,38 @@ def test_prompt_budget_applies_to_automatic_requests_that_reuse_the_cache(
         assert params.deadline is not None and params.prompt_deadline < params.deadline
 
 
+@pytest.mark.parametrize(
+    ("invoked", "cold_seconds", "quick_setting", "quick"),
+    [
+        (False, 5.0, True, True),  # automatic, cold: the short prompt answers now
+        (False, 0.1, True, False),  # warm enough for the budget: the full prompt
+        (True, 5.0, True, False),  # invoked: waits for the full prompt
+        (False, 5.0, False, False),  # completion.quickStart off
+    ],
+)
+def test_quick_start_answers_a_cold_document_from_a_short_prompt(
+    invoked: bool, cold_seconds: float, quick_setting: bool, quick: bool
+) -> None:
+    engine = FakeEngine(" fib(n - 1) + fib(n - 2)\n", cold_seconds=cold_seconds)
+    settings = replace(SETTINGS, quick_start=quick_setting)
+    long = "import os\n" + "".join(f"# line {i}\n" for i in range(100)) + FIB
+    cursor = CURSOR + len(long) - len(FIB)
+    request = replace(request_for(long, cursor, "python", invoked=invoked), session="doc")
+    full_prompt = complete(replace(request, session=""), FakeEngine("x\n"), settings)
+    suggestion = complete(request, engine, settings)
+    assert suggestion.warming is quick
+    params, prompt = engine.params[0], engine.prompts[0]
+    assert (params.session == "doc#quick") is quick
+    assert full_prompt.generation is not None
+    if quick:
+        # The lines around the cursor only, no budget cut: an answer, now.
+        assert params.prompt_deadline is None
+        assert len(prompt) < full_prompt.generation.prompt_tokens
+        assert len(prompt) < 128 + 32 + 16  # QUICK_PREFIX/SUFFIX_TOKENS and controls
+        assert "import os" not in engine.detokenize(prompt)  # no context block
+        assert suggestion.text == "fib(n - 1) + fib(n - 2)"
+
+
 def test_cursor_past_the_end_is_clamped() -> None:
     suggestion = complete(request_for("x = ", 999), FakeEngine("1\n"), SETTINGS)
     assert suggestion.text == "1" and suggestion.start == 4

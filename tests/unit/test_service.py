@@ -115,3 +115,17 @@ async def test_a_new_keystroke_stops_idle_work() -> None:
     # The follow-up of the first answer stopped between tokens, unfinished.
     assert [r.stop_reason for r in engine.results] == ["eog", "cancelled", "stop_when"]
     service.close()
+
+
+async def test_a_quick_answer_is_followed_by_warming_the_full_prompt() -> None:
+    engine = FakeEngine(" x * 2\n", cold_seconds=10.0)  # the full prompt is cold
+    service = _service(engine, idle=True)
+    first = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
+    assert first.warming and first.text == "x * 2"
+    await _idle_done(service)  # the person pauses
+    # The idle job processed the full prompt in the document's own session (never the
+    # quick start again), a slice at a time.
+    quick, warm = engine.params
+    assert quick.session == "a#quick" and quick.prompt_deadline is None
+    assert warm.session == "a" and warm.prompt_deadline is not None
+    service.close()
