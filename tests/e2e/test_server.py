@@ -286,6 +286,27 @@ async def test_a_keystroke_below_the_anchor_costs_only_its_tokens(client: Langua
     assert field("evaluated_tokens") <= 8, last
 
 
+async def test_a_cold_document_answers_the_first_keystroke_from_the_quick_start(
+    client: LanguageClient,
+) -> None:
+    """Issue 14: the first keystrokes in a freshly opened document answered nothing
+    while its prompt was processed over several keystrokes."""
+    uri = "file:///tmp/cold.py"
+    far = "import math\n\n\n" + "".join(f"VALUE_{i} = {i} * math.pi\n" for i in range(200))
+    text = far + "\n\ndef area(width, height):\n    return \n"
+    _open(client, uri, "python", text)
+    line = text.split("\n").index("    return ")
+    items = await _automatic(client, uri, line, len("    return "))
+    stats = await client.protocol.send_request_async("slmls/stats", {})
+    records = stats["records"] if isinstance(stats, dict) else stats.records
+    last = records[-1]
+    last = last if isinstance(last, dict) else vars(last)
+    # A prompt of about 200 tokens (the full one is over 1,300: seconds on a CPU),
+    # processed to the end, with an answer.
+    assert last["stop_reason"] != "prompt_budget" and last["prompt_tokens"] < 250, last
+    assert items and items[0].strip(), items
+
+
 async def test_a_failed_reload_is_reported_to_a_progress_capable_client(
     client: LanguageClient,
 ) -> None:
