@@ -16,7 +16,7 @@ from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import CompletionRequest, request_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
-from lsp_server.engines.base import Engine, Generation
+from lsp_server.engines.base import Engine, Generation, evaluated
 from lsp_server.prompt.builder import PromptCaches
 
 
@@ -104,7 +104,7 @@ def _row(task: Task, model: str, mode: str, text: str, gen: Generation, latency:
         reference=task.middle,
         latency_ms=latency,
         prompt_tokens=gen.prompt_tokens,
-        evaluated_tokens=gen.prompt_tokens - gen.reused_tokens,
+        evaluated_tokens=evaluated(gen),
         generated_tokens=len(gen.tokens),
         prompt_ms=gen.prompt_ms,
         generate_ms=gen.generate_ms,

@@ -6,6 +6,8 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from lsp_server.engines.base import evaluated
+
 if TYPE_CHECKING:
     from lsp_server.completion.pipeline import Suggestion
 
@@ -28,7 +30,7 @@ class Record:
         return cls(
             seconds,
             False,
-            gen.prompt_tokens - gen.reused_tokens,
+            evaluated(gen),
             gen.prompt_tokens,
             len(gen.tokens),
             gen.stop_reason,

@@ -60,9 +60,19 @@ class Generation:
     tokens: list[int] = field(default_factory=list)
     prompt_tokens: int = 0
     reused_tokens: int = 0  # prompt tokens whose KV state was reused
+    # Prompt tokens processed by this call (None: all that were not reused; fewer when
+    # a budget, a deadline or a cancel stopped it early).
+    evaluated_tokens: int | None = None
     stop_reason: str = ""  # eog | max_tokens | deadline | prompt_budget | cancelled | stop_when
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
+
+
+def evaluated(gen: Generation) -> int:
+    """Prompt tokens that `gen` processed."""
+    if gen.evaluated_tokens is not None:
+        return gen.evaluated_tokens
+    return gen.prompt_tokens - gen.reused_tokens
 
 
 class Engine(Protocol):

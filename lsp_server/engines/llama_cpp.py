@@ -193,7 +193,9 @@ class LlamaCppEngine:
             self._llm.n_tokens = 0
         reused = self._reuse_prefix(prompt)
         result = Generation("", prompt_tokens=len(prompt), reused_tokens=reused)
-        if not self._eval_prompt(prompt[reused:], params, cancel):
+        finished = self._eval_prompt(prompt[reused:], params, cancel)
+        result.evaluated_tokens = self._llm.n_tokens - reused
+        if not finished:
             result.stop_reason = _why_stopped(params, cancel)
             result.prompt_ms = (time.perf_counter() - started) * 1000
             return result

@@ -53,6 +53,8 @@ def test_prompt_budget_stops_early_and_keeps_the_progress(qwen: Engine) -> None:
     assert first.stop_reason == "prompt_budget" and first.text == ""
     second = qwen.generate(prompt, GenerationParams(max_tokens=2, session="budget"), CancelToken())
     assert 16 <= second.reused_tokens < len(prompt) - 1  # what the first one processed
+    # The first call reports what it processed, not what it had to.
+    assert first.evaluated_tokens == second.reused_tokens - first.reused_tokens
     assert second.stop_reason in ("max_tokens", "eog")
 
 
