@@ -19,6 +19,8 @@ def postprocess(
     if steps.indent:
         text = match_indentation(text, prefix)
     if steps.trimming:
+        if not plan.new_line and not (plan.line_before + plan.line_rest).strip():
+            text = trim.skip_blank_start(text, plan.line_before)  # a blank cursor line
         text = trim.block(text, plan.min_indent) if plan.multiline else trim.first_line(text)
     elif steps.first_line_only:
         text = trim.first_line(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 OPENERS = "([{"
@@ -73,6 +74,20 @@ def whole_lines(completion: str) -> str:
     """Only the finished lines (up to the last newline); "" when none is finished."""
     end = completion.rfind("\n")
     return completion[:end] if end >= 0 else ""
+
+
+_BLANK_LINES = re.compile(r"(?:[ \t]*\n)+")
+
+
+def skip_blank_start(completion: str, indent: str) -> str:
+    """On a blank line the model may first end that line and write on the next one:
+    its text then starts with line breaks. The code belongs on the cursor's line, so
+    the breaks go, and so does the indentation the cursor already stands at."""
+    found = _BLANK_LINES.match(completion)
+    if found is None:
+        return completion
+    body = completion[found.end() :]
+    return body[min(indentation(body.split("\n", 1)[0]), len(indent)) :]
 
 
 def first_line(completion: str) -> str:
