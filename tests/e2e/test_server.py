@@ -300,10 +300,14 @@ async def test_a_cold_document_answers_the_first_keystroke_from_the_quick_start(
     stats = await client.protocol.send_request_async("slmls/stats", {})
     records = stats["records"] if isinstance(stats, dict) else stats.records
     last = records[-1]
-    last = last if isinstance(last, dict) else vars(last)
+
+    def field(name: str) -> object:
+        return last[name] if isinstance(last, dict) else getattr(last, name)
+
     # A prompt of about 200 tokens (the full one is over 1,300: seconds on a CPU),
     # processed to the end, with an answer.
-    assert last["stop_reason"] != "prompt_budget" and last["prompt_tokens"] < 250, last
+    assert field("stop_reason") != "prompt_budget", last
+    assert int(str(field("prompt_tokens"))) < 250, last
     assert items and items[0].strip(), items
 
 
