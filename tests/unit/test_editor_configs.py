@@ -21,6 +21,17 @@ def test_helix_config() -> None:
     assert all("slm-ls" in lang["language-servers"] for lang in data["language"])
 
 
+def test_helix_config_keeps_helix_default_servers() -> None:
+    """A `language-servers` list replaces Helix's built-in one: ours must repeat it
+    (recorded from Helix's languages.toml by scripts/helix_languages.py)."""
+    data = tomllib.loads((CONFIGS / "helix/languages.toml").read_text())
+    fixture = CONFIGS.parent / "tests/fixtures/helix/default-language-servers.json"
+    defaults = json.loads(fixture.read_text())["language_servers"]
+    ours = {lang["name"]: lang["language-servers"] for lang in data["language"]}
+    assert ours == {name: [*servers, "slm-ls"] for name, servers in defaults.items()}
+    assert {"python", "rust", "go", "typescript", "c", "cpp"} <= set(ours)
+
+
 def test_vscode_settings() -> None:
     data = json.loads((CONFIGS / "vscode/settings.json").read_text())
     assert data["slm-ls.server.command"] == ["slm-ls", "serve"]
