@@ -4,6 +4,8 @@ for clients without inline completion, such as Helix)."""
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
@@ -84,6 +86,21 @@ def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> 
     return types.Range(types.Position(*start), types.Position(*end))
 
 
+def _word_before(text: str, offset: int) -> str:
+    """The identifier characters just before `offset`."""
+    start = offset
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:offset]
+
+
+def _fenced(text: str, language: str) -> str:
+    """The whole suggestion as a Markdown code block (the menu's preview)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
+
+
 STATS_METHOD = "slmls/stats"
 
 
@@ -128,15 +145,25 @@ def register(server: SlmLanguageServer) -> None:
         if found is None:
             return types.CompletionList(is_incomplete=True, items=[])
         request, suggestion = found
-        label = suggestion.text.strip().split("\n", 1)[0][:LABEL_WIDTH]
+        # The item replaces the word typed before the cursor with that word plus the
+        # suggestion: menus (Helix, omnifunc, nvim-cmp) filter items by the word at
+        # the cursor, so the label and filter text must start with it.
+        word = _word_before(request.text, suggestion.start)
+        start = suggestion.start - len(word)
+        text = word + suggestion.text
+        first = text.strip().split("\n", 1)[0]
+        edit_range = _range(ls, request, replace(suggestion, start=start))
         item = types.CompletionItem(
-            label=label or suggestion.text[:LABEL_WIDTH],
+            label=first[:LABEL_WIDTH] or text[:LABEL_WIDTH],
+            filter_text=first or text,
             kind=types.CompletionItemKind.Snippet
             if suggestion.multiline
             else types.CompletionItemKind.Text,
             detail="slm-ls",
-            documentation=types.MarkupContent(types.MarkupKind.PlainText, suggestion.text),
-            text_edit=types.TextEdit(_range(ls, request, suggestion), suggestion.text),
+            documentation=types.MarkupContent(
+                types.MarkupKind.Markdown, _fenced(text, request.language)
+            ),
+            text_edit=types.TextEdit(edit_range, text),
             insert_text_format=types.InsertTextFormat.PlainText,
             sort_text="0",
             preselect=True,

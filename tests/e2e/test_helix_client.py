@@ -1,0 +1,75 @@
+"""A client that behaves like Helix (no Helix binary can be installed here): its
+client capabilities (tests/fixtures/helix/client-capabilities.json, copied from
+helix-lsp's client code), UTF-8 positions (Helix's first choice), the `config` of our
+languages.toml sent as initializationOptions and again through
+didChangeConfiguration, and `textDocument/completion` without a context."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+from lsprotocol import types
+from lsprotocol.converters import get_converter
+from pytest_lsp import LanguageClient
+
+from tests.e2e.conftest import ROOT
+
+FIXTURES = ROOT / "tests/fixtures/helix"
+
+
+def _capabilities() -> types.ClientCapabilities:
+    raw = json.loads((FIXTURES / "client-capabilities.json").read_text())
+    raw.pop("_source")
+    return get_converter().structure(raw, types.ClientCapabilities)
+
+
+def _apply_utf8(text: str, edit: types.TextEdit) -> str:
+    data = text.encode()
+    lines = data.split(b"\n")
+
+    def offset(position: types.Position) -> int:
+        return sum(len(line) + 1 for line in lines[: position.line]) + position.character
+
+    start, end = offset(edit.range.start), offset(edit.range.end)
+    return (data[:start] + edit.new_text.encode() + data[end:]).decode()
+
+
+async def test_helix_gets_one_item_whose_text_edit_applies(bare_client: LanguageClient) -> None:
+    config = tomllib.loads((ROOT / "editor-configs/helix/languages.toml").read_text())
+    options = config["language-server"]["slm-ls"]["config"]
+    initialized = await bare_client.initialize_session(
+        types.InitializeParams(
+            capabilities=_capabilities(),
+            initialization_options=options,
+            client_info=types.ClientInfo(name="helix", version="25.07.1"),
+        )
+    )
+    assert initialized.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    bare_client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings=options)
+    )
+    uri = "file:///tmp/helix/area.py"
+    # Non-ASCII before the cursor on its line: UTF-8 columns differ from UTF-16 ones.
+    text = "def área(wïdth, height):\n    # ä rectangle\n    return wï\n"
+    bare_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+    )
+    column = len("    return wï".encode())
+    result = await bare_client.text_document_completion_async(
+        types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(2, column))
+    )
+    assert isinstance(result, types.CompletionList)
+    assert len(result.items) == 1, result
+    item = result.items[0]
+    edit = item.text_edit
+    assert isinstance(edit, types.TextEdit)
+    # The edit replaces the word typed (`wï`) with it and the suggestion, so Helix's
+    # menu, which filters by the word at the cursor, keeps the item.
+    assert edit.range.start == types.Position(2, len(b"    return "))
+    assert edit.range.end == types.Position(2, column)
+    assert edit.new_text.startswith("wï") and len(edit.new_text) > 2
+    assert item.label.startswith("wï") and (item.filter_text or "").startswith("wï")
+    done = _apply_utf8(text, edit)
+    assert done.startswith("def área(wïdth, height):\n    # ä rectangle\n    return wï")
+    compile(done, "area.py", "exec")
