@@ -94,6 +94,16 @@ def _word_before(text: str, offset: int) -> str:
     return text[start:offset]
 
 
+def _preview(ls: SlmLanguageServer, text: str, language: str) -> types.MarkupContent:
+    """The whole suggestion for the menu's documentation: a Markdown code block when
+    the client renders Markdown there, else plain text."""
+    caps = ls.client_capabilities.text_document
+    item = caps.completion.completion_item if caps and caps.completion else None
+    if item and types.MarkupKind.Markdown in (item.documentation_format or []):
+        return types.MarkupContent(types.MarkupKind.Markdown, _fenced(text, language))
+    return types.MarkupContent(types.MarkupKind.PlainText, text)
+
+
 def _fenced(text: str, language: str) -> str:
     """The whole suggestion as a Markdown code block (the menu's preview)."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -160,9 +170,7 @@ def register(server: SlmLanguageServer) -> None:
             if suggestion.multiline
             else types.CompletionItemKind.Text,
             detail="slm-ls",
-            documentation=types.MarkupContent(
-                types.MarkupKind.Markdown, _fenced(text, request.language)
-            ),
+            documentation=_preview(ls, text, request.language),
             text_edit=types.TextEdit(edit_range, text),
             insert_text_format=types.InsertTextFormat.PlainText,
             sort_text="0",
