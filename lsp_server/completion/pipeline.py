@@ -60,6 +60,8 @@ def stop_rule(plan: Plan) -> Callable[[str], bool]:
             trim.starts_top_level(lines[:i], ln) for i, ln in enumerate(lines[:-1]) if i > 0
         ):
             return True
+        if plan.body_indent >= 0 and trim.body_end(lines[:-1], plan.body_indent) < len(lines[:-1]):
+            return True  # it began re-writing the body the document has
         # The model reconnected to the code after the cursor: the middle is written.
         follow = plan.next_lines[:1]
         return any(same_line(ln, f) for ln in complete for f in follow)

@@ -29,6 +29,9 @@ class Plan:
     # Natural language (a comment, a docstring) typed by the person: one line, a
     # short generation.
     prose: bool = False
+    # A blank line above code indented deeper than the cursor: that body is already
+    # there, so a block ends with the line that opens it (its indentation; -1: none).
+    body_indent: int = -1
 
 
 def _line(text: str, offset: int) -> tuple[str, str, int]:
@@ -51,8 +54,8 @@ def plan_for(
     language: str = "plaintext",
 ) -> Plan:
     """A block on a blank line or (with the tree) right after a block opener; one
-    line in the middle of code, and on a blank line above a deeper-indented body
-    (the missing line is that body's header); at the start of a line that has code, a
+    line in the middle of code; on a blank line above a deeper-indented body, a block
+    that ends with the header of that body; at the start of a line that has code, a
     new line before it (a block only when `multiline` asks for one). A block ends where a line
     is dedented below the cursor, or where the model reconnects to the code after the
     cursor. Automatic
@@ -99,11 +102,11 @@ def plan_for(
             skip_reason=skip,
             new_line=True,
         )
-    # A blank line above code indented deeper than the cursor: the body is already
-    # there and the missing line is its header (`try:`, `if ...:`, `x = {`). One line.
+    # A blank line above code indented deeper than the cursor: the body is there and
+    # what is missing ends with its header (`try:`, `if ...:`): see trim.before_body.
     header = blank and bool(following) and indentation(following[0]) > len(before)
     if multiline is None:
-        multiline = (blank or opener) and not prose and not header
+        multiline = (blank or opener) and not prose
     return Plan(
         multiline=multiline,
         min_indent=len(before) if blank else indentation(before) + (1 if opener else 0),
@@ -113,4 +116,5 @@ def plan_for(
         healed=healed,
         skip_reason=skip,
         prose=prose,
+        body_indent=indentation(following[0]) if header else -1,
     )

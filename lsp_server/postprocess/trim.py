@@ -119,6 +119,24 @@ def block(completion: str, min_indent: int) -> str:
     return "\n".join(kept).rstrip()
 
 
+def before_body(completion: str, body_indent: int) -> str:
+    """Cut a block where it opens the body that the document already has: after a
+    line ending with `:` or `{` indented less than `body_indent`, when the next line
+    is at `body_indent` (the model has begun re-writing that body)."""
+    lines = completion.split("\n")
+    return "\n".join(lines[: body_end(lines, body_indent)])
+
+
+def body_end(lines: list[str], body_indent: int) -> int:
+    """How many of `lines` come before the re-written body (all when none is)."""
+    for index in range(len(lines) - 1):
+        line, after = lines[index], lines[index + 1]
+        opens = line.rstrip().endswith((":", "{")) and indentation(line) < body_indent
+        if opens and after.strip() and indentation(after) == body_indent:
+            return index + 1
+    return len(lines)
+
+
 def starts_top_level(kept: list[str], line: str) -> bool:
     """`line` starts a new top-level statement after a blank line that follows code."""
     return (
