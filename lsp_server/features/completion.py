@@ -94,14 +94,14 @@ def _word_before(text: str, offset: int) -> str:
     return text[start:offset]
 
 
-def _preview(ls: SlmLanguageServer, text: str, language: str) -> types.MarkupContent:
+def _preview(ls: SlmLanguageServer, text: str, language: str) -> types.MarkupContent | str:
     """The whole suggestion for the menu's documentation: a Markdown code block when
-    the client renders Markdown there, else plain text."""
+    the client renders Markdown there, else a plain string (always allowed)."""
     caps = ls.client_capabilities.text_document
     item = caps.completion.completion_item if caps and caps.completion else None
     if item and types.MarkupKind.Markdown in (item.documentation_format or []):
         return types.MarkupContent(types.MarkupKind.Markdown, _fenced(text, language))
-    return types.MarkupContent(types.MarkupKind.PlainText, text)
+    return text
 
 
 def _fenced(text: str, language: str) -> str:

@@ -70,9 +70,8 @@ async def test_helix_gets_one_item_whose_text_edit_applies(bare_client: Language
     assert edit.range.end == types.Position(2, column)
     assert edit.new_text.startswith("wï") and len(edit.new_text) > 2
     assert item.label.startswith("wï") and (item.filter_text or "").startswith("wï")
-    # Helix declares no documentation format: the preview is plain text.
-    assert isinstance(item.documentation, types.MarkupContent)
-    assert item.documentation.kind == types.MarkupKind.PlainText
+    # Helix declares no documentation format: the preview is a plain string.
+    assert item.documentation == edit.new_text
     done = _apply_utf8(text, edit)
     assert done.startswith("def área(wïdth, height):\n    # ä rectangle\n    return wï")
     compile(done, "area.py", "exec")
