@@ -3,10 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+bash scripts/editors.sh
 .venv/bin/slm-ls models pull qwen2.5-coder-0.5b
 .venv/bin/slm-ls models pull smollm2-135m
-.venv/bin/ruff check lsp_server tests
-.venv/bin/ruff format --check lsp_server tests
+.venv/bin/ruff check lsp_server tests scripts
+.venv/bin/ruff format --check lsp_server tests scripts
 .venv/bin/mypy
 .venv/bin/lint-imports --no-cache
 .venv/bin/python -m pytest -q "$@"

@@ -32,12 +32,6 @@ def test_helix_config_keeps_helix_default_servers() -> None:
     assert {"python", "rust", "go", "typescript", "c", "cpp"} <= set(ours)
 
 
-def test_vscode_settings() -> None:
-    data = json.loads((CONFIGS / "vscode/settings.json").read_text())
-    assert data["slm-ls.server.command"] == ["slm-ls", "serve"]
-    assert parse_settings(data["slm-ls.initializationOptions"])[1] == []
-
-
 def _lua_table_to_json(lua: str) -> str:
     """Just enough Lua-table-to-JSON for our config's init_options."""
     quoted = re.sub(r"(\w+)\s*=", r'"\1":', lua)

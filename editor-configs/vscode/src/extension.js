@@ -1,0 +1,160 @@
+'use strict';
+// slm-ls for VS Code: starts `slm-ls serve` and connects it through
+// vscode-languageclient (inline completions are a built-in feature from 10.0 on;
+// hover and code actions arrive through the same client when the server has them).
+const fs = require('fs');
+const vscode = require('vscode');
+const {
+  LanguageClient,
+  State,
+  TransportKind,
+  DidChangeConfigurationNotification,
+  WorkDoneProgress,
+  WorkDoneProgressCreateRequest,
+} = require('vscode-languageclient/node');
+const { findServer, defaultOptions } = require('./find');
+const { serverSettings } = require('./settings');
+const { Status } = require('./status');
+
+let client = null;
+let status = null;
+let output = null;
+let packageJSON = null;
+
+function config() {
+  return vscode.workspace.getConfiguration('slm-ls');
+}
+
+function isFile(file) {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** After the built-in progress feature: our handler also feeds the status bar. */
+function progressFeature(languageClient) {
+  return {
+    fillClientCapabilities(capabilities) {
+      capabilities.window = capabilities.window || {};
+      capabilities.window.workDoneProgress = true;
+    },
+    initialize() {
+      languageClient.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+        languageClient.onProgress(WorkDoneProgress.type, token, (value) => status.progress(value));
+      });
+    },
+    getState() {
+      return { kind: 'static' };
+    },
+    clear() {},
+  };
+}
+
+function notFound(tried) {
+  const message =
+    'slm-ls: the server was not found. Install it (pip install slm-ls, or the ' +
+    "repository's ./scripts/setup.sh) or set slm-ls.server.command. Tried: " +
+    tried.join(', ');
+  output.error(message);
+  status.error('server not found');
+  vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
+    if (choice === 'Open Settings') {
+      vscode.commands.executeCommand('workbench.action.openSettings', 'slm-ls.server');
+    } else if (choice === 'Show Log') {
+      output.show();
+    }
+  });
+}
+
+function createClient(server) {
+  const serverOptions = {
+    command: server.command,
+    args: server.args,
+    transport: TransportKind.stdio, // the client adds --stdio; `slm-ls serve` accepts it
+  };
+  const clientOptions = {
+    documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
+    initializationOptions: serverSettings(packageJSON, config()),
+    outputChannel: output,
+    initializationFailedHandler: (error) => {
+      status.error(String(error));
+      return false;
+    },
+  };
+  const languageClient = new LanguageClient('slm-ls', 'slm-ls', serverOptions, clientOptions);
+  languageClient.registerFeature(progressFeature(languageClient));
+  languageClient.onDidChangeState(({ newState }) => {
+    if (newState === State.Stopped) {
+      status.stopped();
+    }
+  });
+  return languageClient;
+}
+
+async function start() {
+  const folders = (vscode.workspace.workspaceFolders || []).map((folder) => folder.uri.fsPath);
+  const { server, tried } = findServer(defaultOptions(config(), folders), isFile);
+  if (!server) {
+    notFound(tried);
+    return;
+  }
+  output.info(`starting ${server.command} ${server.args.join(' ')} (${server.source})`);
+  status.starting(server.source);
+  client = createClient(server);
+  try {
+    await client.start();
+  } catch (error) {
+    status.error(`the server did not start: ${error.message || error}`);
+    output.error(`the server did not start: ${error.stack || error}`);
+    output.show(true);
+  }
+}
+
+async function stop() {
+  const current = client;
+  client = null;
+  if (current) {
+    await current.stop().catch(() => undefined);
+  }
+}
+
+async function restart() {
+  await stop();
+  await start();
+}
+
+function onConfigurationChange(event) {
+  if (event.affectsConfiguration('slm-ls.server')) {
+    restart();
+  } else if (event.affectsConfiguration('slm-ls') && client && client.isRunning()) {
+    client.sendNotification(DidChangeConfigurationNotification.type, {
+      settings: serverSettings(packageJSON, config()),
+    });
+  }
+}
+
+async function activate(context) {
+  packageJSON = context.extension.packageJSON;
+  // A log channel: vscode-languageclient 10 writes the server's stderr with .error/.info.
+  output = vscode.window.createOutputChannel('slm-ls', { log: true });
+  status = new Status('slm-ls.showLogs');
+  context.subscriptions.push(
+    output,
+    status,
+    vscode.commands.registerCommand('slm-ls.restartServer', restart),
+    vscode.commands.registerCommand('slm-ls.showLogs', () => output.show()),
+    vscode.commands.registerCommand('slm-ls.triggerSuggestion', () =>
+      vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'),
+    ),
+    vscode.workspace.onDidChangeConfiguration(onConfigurationChange),
+  );
+  await start();
+}
+
+function deactivate() {
+  return stop();
+}
+
+module.exports = { activate, deactivate };

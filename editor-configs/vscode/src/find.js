@@ -1,0 +1,58 @@
+'use strict';
+// Where the slm-ls server is: the settings first, then the workspace's virtual
+// environment, then PATH. Pure (the file check is passed in) so node:test covers it.
+const path = require('path');
+const os = require('os');
+
+const EXE = process.platform === 'win32' ? 'slm-ls.exe' : 'slm-ls';
+const BIN = process.platform === 'win32' ? 'Scripts' : 'bin';
+
+/** Every place to look, in order: [{command, args, source}]. */
+function candidates({ command, python, folders, envPath, home }) {
+  const found = [];
+  const cmd = typeof command === 'string' ? (command ? [command] : []) : command || [];
+  if (cmd.length > 0) {
+    found.push({ command: cmd[0], args: cmd.slice(1), source: 'setting slm-ls.server.command', trusted: true });
+  }
+  if (python) {
+    found.push({ command: python, args: ['-m', 'lsp_server', 'serve'], source: 'setting slm-ls.server.python' });
+  }
+  for (const folder of folders || []) {
+    for (const venv of ['.venv', 'venv']) {
+      found.push({ command: path.join(folder, venv, BIN, EXE), args: ['serve'], source: `workspace ${venv}` });
+    }
+  }
+  for (const dir of (envPath || '').split(path.delimiter).filter(Boolean)) {
+    found.push({ command: path.join(dir, EXE), args: ['serve'], source: 'PATH' });
+  }
+  if (home) {
+    found.push({ command: path.join(home, '.local', BIN, EXE), args: ['serve'], source: '~/.local' });
+  }
+  return found;
+}
+
+/** The first candidate that exists: {server, tried}; server is null when none does. */
+function findServer(options, exists) {
+  const tried = [];
+  for (const candidate of candidates(options)) {
+    // A command the user set is taken as written (it may be a name PATH resolves);
+    // the interpreter and the discovered paths must exist.
+    if (candidate.trusted || exists(candidate.command)) {
+      return { server: candidate, tried };
+    }
+    tried.push(`${candidate.command} (${candidate.source})`);
+  }
+  return { server: null, tried };
+}
+
+function defaultOptions(config, folders) {
+  return {
+    command: config.get('server.command'),
+    python: config.get('server.python'),
+    folders,
+    envPath: process.env.PATH,
+    home: os.homedir(),
+  };
+}
+
+module.exports = { candidates, findServer, defaultOptions };

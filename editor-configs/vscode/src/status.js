@@ -1,0 +1,51 @@
+'use strict';
+// The status-bar item: starting, loading the model ($/progress), ready, error.
+// A click shows the output channel.
+const vscode = require('vscode');
+
+class Status {
+  constructor(command) {
+    this.item = vscode.window.createStatusBarItem('slm-ls.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'slm-ls';
+    this.item.command = command;
+    this.item.show();
+  }
+
+  set(icon, text, tooltip) {
+    this.item.text = `$(${icon}) slm-ls${text ? `: ${text}` : ''}`;
+    this.item.tooltip = `${tooltip}\nClick to show the slm-ls log.`;
+  }
+
+  starting(source) {
+    this.set('sync~spin', 'starting', `Starting the server (${source})`);
+  }
+
+  /** A $/progress value (WorkDoneProgressBegin/Report/End). */
+  progress(value) {
+    if (value.kind === 'end') {
+      const message = value.message || '';
+      if (message.endsWith(' ready')) {
+        this.set('check', message.slice(0, -' ready'.length), `Model ${message}`);
+      } else {
+        this.error(message || 'model not loaded');
+      }
+      return;
+    }
+    const percent = value.percentage === undefined ? '' : ` ${value.percentage}%`;
+    this.set('sync~spin', `${value.message || 'loading'}${percent}`, 'Loading the model');
+  }
+
+  error(message) {
+    this.set('error', 'error', message);
+  }
+
+  stopped() {
+    this.set('circle-slash', 'stopped', 'The server is not running');
+  }
+
+  dispose() {
+    this.item.dispose();
+  }
+}
+
+module.exports = { Status };

@@ -1,0 +1,139 @@
+"""The VS Code extension (editor-configs/vscode, packaged as a .vsix) in a real VS Code:
+code-server from npm, driven in Debian's headless Chromium by puppeteer-core
+(tests/e2e/vscode/inline_completion.js). The extension finds the server in the
+workspace's `.venv` by itself; the status bar shows the model ready; "slm-ls: Trigger
+Suggestion" shows ghost text, and Tab accepts it. scripts/editors.sh installs
+code-server and packages the extension (the README's test command runs it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT
+
+CODE_SERVER_VERSION = "4.100.3"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "slm-ls" / "editors"
+CODE = CACHE / f"code-server-{CODE_SERVER_VERSION}"
+VSIX = ROOT / "editor-configs/vscode/slm-ls.vsix"
+SCRIPT = ROOT / "tests/e2e/vscode/inline_completion.js"
+SETTINGS = {
+    # The shipped defaults (the default model, found in the workspace's .venv), with
+    # time for a cold start on a busy CI machine.
+    "slm-ls.completion.deadlineMs": 30000,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": False,
+    "security.workspace.trust.enabled": False,
+    "telemetry.telemetryLevel": "off",
+    "extensions.autoCheckUpdates": False,
+    "extensions.autoUpdate": False,
+    "editor.inlineSuggest.enabled": True,
+}
+
+
+def _missing() -> str | None:
+    for need, what in [
+        (shutil.which("node"), "node"),
+        (shutil.which("chromium"), "chromium"),
+        ((CODE / ".ready").exists(), f"code-server in {CODE}"),
+        (VSIX.exists(), str(VSIX)),
+    ]:
+        if not need:
+            return what
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _code_server(tmp: Path, *args: str, **kwargs: object) -> subprocess.Popen[bytes]:
+    command = [str(CODE / "node_modules/.bin/code-server"), "--config", str(tmp / "config.yaml")]
+    command += ["--user-data-dir", str(tmp / "user"), "--extensions-dir", str(tmp / "ext")]
+    return subprocess.Popen([*command, *args], **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture
+def vscode(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """code-server with the packaged extension installed, on a workspace holding a copy
+    of examples/fibonacci.py and this checkout's .venv; yields (url, workspace)."""
+    missing = _missing()
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing} not found: scripts/editors.sh installs it")
+        pytest.skip(f"{missing} not found: run scripts/editors.sh")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    shutil.copy(ROOT / "examples/fibonacci.py", workspace)
+    (workspace / ".venv").symlink_to(Path(sys.prefix))
+    (tmp_path / "user/User").mkdir(parents=True)
+    (tmp_path / "user/User/settings.json").write_text(json.dumps(SETTINGS))
+    install = _code_server(tmp_path, "--install-extension", str(VSIX))
+    assert install.wait(timeout=120) == 0
+    port = _free_port()
+    log = (tmp_path / "code-server.log").open("wb")
+    server = _code_server(
+        tmp_path,
+        *("--auth", "none", "--bind-addr", f"127.0.0.1:{port}", "--disable-telemetry"),
+        *("--disable-update-check", "--disable-workspace-trust", str(workspace)),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # the extension host and slm-ls end with it
+    )
+    try:
+        _wait_for(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}/?folder={workspace}", workspace
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _wait_for(url: str) -> None:
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"code-server did not answer at {url}")
+
+
+def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> None:
+    url, workspace = vscode
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "fibonacci.py",
+        "SLM_LS_LINE": "5",  # "    return " in fibonacci()
+    }
+    if os.environ.get("SLM_LS_SCREENSHOTS"):
+        env["SLM_LS_SCREENSHOT"] = str(Path(os.environ["SLM_LS_SCREENSHOTS"]) / "vscode.png")
+    result = subprocess.run(
+        ["node", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    # The status bar names the loaded model (the GGUF's own name for the default one).
+    assert 'status bar: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+    # The accepted suggestion was inserted at the end of line 5, the rest of the file
+    # is as it was, and the result is valid Python.
+    original = (ROOT / "examples/fibonacci.py").read_text()
+    text = (workspace / "fibonacci.py").read_text()
+    cursor = len("\n".join(original.split("\n")[:5]))
+    before, after = original[:cursor], original[cursor:]
+    assert text.startswith(before) and text.endswith(after), text
+    assert text[len(before) : len(text) - len(after)].strip(), text
+    compile(text, "fibonacci.py", "exec")

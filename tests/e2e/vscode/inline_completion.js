@@ -1,0 +1,92 @@
+'use strict';
+// Drives VS Code (code-server) in headless Chromium: opens a file, waits for the
+// slm-ls status-bar item to say the model is ready, puts the cursor at the end of a
+// line, runs "slm-ls: Trigger Suggestion", waits for the ghost text, accepts it with
+// Tab and saves. The Python test (tests/e2e/test_vscode.py) starts code-server and
+// checks the saved file. Environment: SLM_LS_URL, SLM_LS_FILE (the name to open),
+// SLM_LS_LINE (1-based), SLM_LS_SCREENSHOT (optional: where to save a picture of
+// the ghost text), SLM_LS_CHROMIUM.
+const puppeteer = require('puppeteer-core');
+
+const env = process.env;
+const WAIT = { timeout: 240000 };
+
+function step(message) {
+  console.log(`[${new Date().toISOString()}] ${message}`);
+}
+
+async function command(page, title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { visible: true });
+  await page.keyboard.type(title);
+  await page.waitForFunction(
+    (wanted) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((row) =>
+      row.textContent.includes(wanted)),
+    {},
+    title,
+  );
+  await page.keyboard.press('Enter');
+}
+
+async function statusText(page) {
+  return page.$$eval('.statusbar-item', (items) =>
+    items.map((item) => item.textContent.trim()).filter((text) => text.startsWith('slm-ls')));
+}
+
+async function main() {
+  const browser = await puppeteer.launch({
+    executablePath: env.SLM_LS_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    protocolTimeout: 600000,
+    defaultViewport: { width: 1100, height: 620 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(WAIT.timeout);
+    await page.goto(env.SLM_LS_URL, { waitUntil: 'domcontentloaded' });
+    await page.waitForSelector('.monaco-workbench .part.statusbar');
+    step('workbench loaded');
+    await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some(
+      (item) => /^slm-ls: (?!starting|loading)/.test(item.textContent.trim())), WAIT);
+    const status = await statusText(page);
+    step(`status bar: ${JSON.stringify(status)}`);
+    if (status.some((text) => /stopped|error/.test(text))) {
+      throw new Error(`the server is not ready: ${status}`);
+    }
+    await command(page, 'Go to File');
+    await page.keyboard.type(env.SLM_LS_FILE);
+    await page.waitForSelector('.quick-input-list .monaco-list-row');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-editor .view-lines');
+    await page.click('.monaco-editor .view-lines');
+    step('file open');
+    await command(page, 'Go to Line/Column');
+    await page.keyboard.type(env.SLM_LS_LINE);
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    await command(page, 'slm-ls: Trigger Suggestion');
+    await page.waitForSelector('.ghost-text-decoration, .ghost-text-decoration-preview', WAIT);
+    const ghost = await page.$$eval('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text',
+      (nodes) => nodes.map((node) => node.textContent).join('\n'));
+    step(`ghost text: ${JSON.stringify(ghost)}`);
+    if (env.SLM_LS_SCREENSHOT) {
+      await page.screenshot({ path: env.SLM_LS_SCREENSHOT });
+    }
+    await page.keyboard.press('Tab');
+    await page.waitForFunction(() => !document.querySelector('.ghost-text-decoration'));
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyS');
+    await page.keyboard.up('Control');
+    await page.waitForFunction(() => !document.querySelector('.tab.active.dirty'));
+    step('accepted and saved');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(`FAIL ${error.stack || error}`);
+  process.exit(1);
+});
