@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,23 +65,34 @@ def _share(values: list[bool]) -> float:
 
 
 def _first_accepted(steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """Seconds from opening a document to its first accepted suggestion (median over
-    the documents that got one), and how many documents got one."""
+    """Seconds from opening a document to its first non-empty suggestion and to its
+    first accepted one (medians over the documents that got one), and how many
+    documents got one."""
     documents = sorted({s.get("document", 0) for s in steps})
+    shown = _firsts(steps, documents, lambda s: bool(s["suggestion"]))
+    accepted = _firsts(steps, documents, lambda s: bool(s["accepted"]))
+    return {
+        "first_nonempty_p50_s": statistics.median(shown) if shown else None,
+        "first_accepted_p50_s": statistics.median(accepted) if accepted else None,
+        "documents": len(documents),
+        "documents_with_accepted": len(accepted),
+    }
+
+
+def _firsts(
+    steps: list[dict[str, Any]], documents: list[int], wanted: Callable[[dict[str, Any]], bool]
+) -> list[float]:
+    """Per document, the seconds after opening of its first step that is `wanted`."""
     firsts = []
     for document in documents:
-        accepted = [
+        times = [
             s["since_open_s"]
             for s in steps
-            if s.get("document", 0) == document and s["accepted"] and "since_open_s" in s
+            if s.get("document", 0) == document and wanted(s) and "since_open_s" in s
         ]
-        if accepted:
-            firsts.append(min(accepted))
-    return {
-        "first_accepted_p50_s": statistics.median(firsts) if firsts else None,
-        "documents": len(documents),
-        "documents_with_accepted": len(firsts),
-    }
+        if times:
+            firsts.append(min(times))
+    return firsts
 
 
 def markdown(summary: dict[str, dict[str, Any]]) -> str:
@@ -95,6 +107,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("non-empty answers", "nonempty_share", "{:.1%}"),
         ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
+        ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
     ]

@@ -103,5 +103,6 @@ def test_summary_reports_what_a_person_gets() -> None:
     assert summary["nonempty_share"] == 0.5 and summary["latency_nonempty_p50_ms"] == 100.0
     assert summary["documents"] == 2 and summary["documents_with_accepted"] == 1
     assert summary["first_accepted_p50_s"] == 3.4
+    assert summary["first_nonempty_p50_s"] == 3.0  # document 1 never got one
     assert summary["accepted_share"] == 0.2
     assert "non-empty answers | 50.0%" in markdown({"full": summary})
