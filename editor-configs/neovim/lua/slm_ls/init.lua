@@ -1,7 +1,9 @@
 -- slm-ls for Neovim: one setup{}.
 --   Neovim 0.12+: native inline completion (ghost text), <Tab> accepts.
---   Neovim 0.8-0.11: completion items through omnifunc (<C-x><C-o>, or nvim-cmp's
---   LSP source).
+--   Neovim 0.7-0.11: ghost text drawn by this plugin (lua/slm_ls/ghost.lua): <Tab>
+--   accepts, <C-Right> accepts a word, <C-Down> a line, <C-]> dismisses.
+--   Every version: completion items through omnifunc (<C-x><C-o>) or nvim-cmp's LSP
+--   source.
 -- :checkhealth slm_ls reports the server command, the path taken and the model.
 local M = {}
 
@@ -14,6 +16,9 @@ M.defaults = {
   root_markers = { ".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml" },
   settings = {}, -- sent as initializationOptions (docs/configuration.md)
   accept_key = "<Tab>",
+  -- Neovim 0.7-0.11 (the plugin's own ghost text); false turns a key off.
+  keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>" },
+  debounce_ms = 75,
 }
 
 M.state = { cmd = nil, found = nil, tried = {}, path = nil }
@@ -29,9 +34,10 @@ function M.find_cmd(opts)
   if opts.cmd then
     return opts.cmd, "setup{ cmd = ... }", tried
   end
-  local venvs = vim.fs.find(".venv", { upward = true, type = "directory", path = vim.fn.getcwd() })
-  for _, venv in ipairs(venvs) do
-    local exe = venv .. "/bin/slm-ls"
+  -- finddir(";") searches upward and works on every version (vim.fs is 0.8+).
+  local venv = vim.fn.finddir(".venv", vim.fn.getcwd() .. ";")
+  if venv ~= "" then
+    local exe = vim.fn.fnamemodify(venv, ":p"):gsub("/$", "") .. "/bin/slm-ls"
     table.insert(tried, exe)
     if vim.fn.executable(exe) == 1 then
       return { exe, "serve" }, "the project's .venv", tried
@@ -44,15 +50,72 @@ function M.find_cmd(opts)
   return nil, nil, tried
 end
 
+local function root_for(opts, buf)
+  local path = vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ":p:h")
+  for _, marker in ipairs(opts.root_markers) do
+    local dir = vim.fn.finddir(marker, path .. ";")
+    local file = dir == "" and vim.fn.findfile(marker, path .. ";") or dir
+    if file ~= "" then
+      return vim.fn.fnamemodify(file, ":p"):gsub("/$", ""):match("(.*)/")
+    end
+  end
+  return vim.fn.getcwd()
+end
+
+--- The slm-ls client attached to `buf`, if any.
+function M.client_for(buf)
+  local attached = vim.lsp.get_clients and vim.lsp.get_clients({ bufnr = buf })
+    or vim.lsp.buf_get_clients(buf)
+  for _, client in pairs(attached) do
+    if client.name == "slm_ls" then
+      return client
+    end
+  end
+end
+
+local function on_attach(opts)
+  return function(client, buf)
+    vim.bo[buf].omnifunc = "v:lua.vim.lsp.omnifunc"
+    require("slm_ls.ghost").attach(buf, client, opts)
+  end
+end
+
+-- Neovim 0.7-0.11: one client per root, attached to each buffer of a listed filetype.
+local clients = {}
 local function start_for_buffer(opts, cmd, buf)
-  local root = vim.fs.find(opts.root_markers, { upward = true, path = vim.api.nvim_buf_get_name(buf) })[1]
-  vim.lsp.start({
-    name = "slm_ls",
-    cmd = cmd,
-    root_dir = root and vim.fs.dirname(root) or vim.fn.getcwd(),
-    init_options = opts.settings,
-  }, { bufnr = buf })
-  vim.bo[buf].omnifunc = "v:lua.vim.lsp.omnifunc"
+  local root = root_for(opts, buf)
+  if not clients[root] or vim.lsp.client_is_stopped(clients[root]) then
+    clients[root] = vim.lsp.start_client({
+      name = "slm_ls",
+      cmd = cmd,
+      root_dir = root,
+      init_options = opts.settings,
+      on_attach = on_attach(opts),
+    })
+  end
+  if clients[root] then
+    vim.lsp.buf_attach_client(buf, clients[root])
+  end
+end
+
+local function map_fallback_keys(opts)
+  local ghost = require("slm_ls.ghost")
+  local function key(lhs, action, desc)
+    if not lhs then
+      return
+    end
+    vim.keymap.set("i", lhs, function()
+      if ghost.visible() then
+        vim.schedule(action)
+        return ""
+      end
+      return vim.api.nvim_replace_termcodes(lhs, true, false, true)
+    end, { expr = true, desc = desc })
+  end
+  key(opts.accept_key, function() ghost.accept() end, "Accept the slm-ls suggestion")
+  key(opts.keys.accept_word, function() ghost.accept(ghost.word) end, "Accept a word")
+  key(opts.keys.accept_line, function() ghost.accept(ghost.line) end, "Accept a line")
+  key(opts.keys.dismiss, function() ghost.dismiss(vim.api.nvim_get_current_buf()) end, "Dismiss")
 end
 
 function M.setup(user)
@@ -84,8 +147,9 @@ function M.setup(user)
         end
       end, { expr = true, desc = "Accept the slm-ls suggestion" })
     end
-  elseif has("0.8") then
-    M.state.path = "completion items through omnifunc (Neovim 0.8-0.11)"
+  elseif has("0.7") then
+    M.state.path = "ghost text drawn by the plugin, and omnifunc (Neovim 0.7-0.11)"
+    map_fallback_keys(opts)
     vim.api.nvim_create_autocmd("FileType", {
       pattern = opts.filetypes,
       callback = function(args)
@@ -93,8 +157,8 @@ function M.setup(user)
       end,
     })
   else
-    M.state.path = "unsupported Neovim (< 0.8)"
-    vim.notify("slm-ls: Neovim 0.8 or newer is needed", vim.log.levels.ERROR)
+    M.state.path = "unsupported Neovim (< 0.7)"
+    vim.notify("slm-ls: Neovim 0.7 or newer is needed", vim.log.levels.ERROR)
   end
 end
 

@@ -1,0 +1,214 @@
+-- Ghost text for Neovim 0.7-0.11, which have no native inline completion: asks the
+-- server for textDocument/inlineCompletion as you type (the previous request
+-- cancelled), shows the first line at the cursor (virt_text) and the rest below it
+-- (virt_lines), and accepts all of it, a word or a line.
+local M = {}
+
+M.ns = vim.api.nvim_create_namespace("slm_ls.ghost")
+local AUTOMATIC = 2 -- InlineCompletionTriggerKind.Automatic
+local INVOKED = 1
+
+-- Per buffer: { client, request, timer, text, row, col, mark, replace_to }
+local buffers = {}
+local uv = vim.uv or vim.loop
+
+local function has(version)
+  return vim.fn.has("nvim-" .. version) == 1
+end
+
+local function clear(buf)
+  local state = buffers[buf]
+  if not state then
+    return
+  end
+  if state.request and state.client then
+    state.client.cancel_request(state.request)
+  end
+  state.request, state.text = nil, nil
+  pcall(vim.api.nvim_buf_clear_namespace, buf, M.ns, 0, -1)
+end
+
+local function render(buf, state)
+  pcall(vim.api.nvim_buf_clear_namespace, buf, M.ns, 0, -1)
+  local lines = vim.split(state.text, "\n", { plain = true })
+  local first = { { lines[1], "Comment" } }
+  local opts = { virt_text = first, hl_mode = "combine" }
+  if has("0.10") then
+    opts.virt_text_pos = "inline"
+  else
+    -- Before 0.10 there is no inline virtual text: overlay at the end of the line, or
+    -- after it when the cursor is inside the line (the rest of the line stays visible).
+    local line = vim.api.nvim_buf_get_lines(buf, state.row, state.row + 1, false)[1] or ""
+    opts.virt_text_pos = state.col >= #line and "overlay" or "eol"
+  end
+  if #lines > 1 then
+    opts.virt_lines = {}
+    for i = 2, #lines do
+      table.insert(opts.virt_lines, { { lines[i], "Comment" } })
+    end
+  end
+  state.mark = vim.api.nvim_buf_set_extmark(buf, M.ns, state.row, state.col, opts)
+end
+
+--- The text to show after the cursor: the item's insertText less what its range
+--- already covers before the cursor (the word being typed).
+local function remainder(item, row, col, buf, encoding)
+  local text = type(item.insertText) == "table" and item.insertText.value or item.insertText
+  if type(text) ~= "string" or text == "" then
+    return nil
+  end
+  local range = item.range
+  if not range then
+    return text, nil
+  end
+  local line = vim.api.nvim_buf_get_lines(buf, row, row + 1, false)[1] or ""
+  local start = vim.lsp.util._get_line_byte_from_position
+      and vim.lsp.util._get_line_byte_from_position(buf, range.start, encoding)
+    or range.start.character
+  local typed = line:sub(start + 1, col)
+  if range.start.line ~= row or text:sub(1, #typed) ~= typed then
+    return nil
+  end
+  local stop = range["end"].line == row
+      and vim.lsp.util._get_line_byte_from_position
+      and vim.lsp.util._get_line_byte_from_position(buf, range["end"], encoding)
+    or col
+  return text:sub(#typed + 1), math.max(stop, col)
+end
+
+local function on_result(buf, state, row, col, result)
+  local items = result and (result.items or result) or {}
+  local item = items[1]
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  if not item or vim.api.nvim_get_current_buf() ~= buf or cursor[1] - 1 ~= row or cursor[2] ~= col then
+    return
+  end
+  local text, replace_to = remainder(item, row, col, buf, state.client.offset_encoding or "utf-16")
+  if not text or text == "" then
+    return
+  end
+  state.text, state.row, state.col, state.replace_to = text, row, col, replace_to
+  render(buf, state)
+end
+
+--- Ask for a suggestion at the cursor (the previous request is cancelled).
+function M.request(buf, client, invoked)
+  buffers[buf] = buffers[buf] or {}
+  local state = buffers[buf]
+  clear(buf)
+  state.client = client
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local row, col = cursor[1] - 1, cursor[2]
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16")
+  params.context = { triggerKind = invoked and INVOKED or AUTOMATIC }
+  local ok, id = client.request("textDocument/inlineCompletion", params, function(err, result)
+    if state.request == id then
+      state.request = nil
+    end
+    if not err then
+      on_result(buf, state, row, col, result)
+    end
+  end, buf)
+  state.request = ok and id or nil
+end
+
+--- Debounced: typing fast sends one request for the last keystroke.
+function M.schedule(buf, client, delay)
+  buffers[buf] = buffers[buf] or {}
+  local state = buffers[buf]
+  clear(buf)
+  if not state.timer then
+    state.timer = uv.new_timer()
+  end
+  state.timer:stop()
+  state.timer:start(delay, 0, vim.schedule_wrap(function()
+    if vim.api.nvim_get_current_buf() == buf and vim.api.nvim_get_mode().mode:sub(1, 1) == "i" then
+      M.request(buf, client, false)
+    end
+  end))
+end
+
+function M.visible(buf)
+  local state = buffers[buf or vim.api.nvim_get_current_buf()]
+  return state ~= nil and state.text ~= nil
+end
+
+--- Insert `part` of the shown text (all of it by default) at the cursor.
+function M.accept(part)
+  local buf = vim.api.nvim_get_current_buf()
+  local state = buffers[buf]
+  if not (state and state.text) then
+    return false
+  end
+  local text = state.text
+  local piece = part and part(text) or text
+  if piece == "" then
+    return false
+  end
+  local lines = vim.split(piece, "\n", { plain = true })
+  -- The whole suggestion replaces what its range covers after the cursor (closers the
+  -- model rewrote); a part of it only inserts.
+  local to = (piece == text and state.replace_to) or state.col
+  clear(buf)
+  vim.api.nvim_buf_set_text(buf, state.row, state.col, state.row, to, lines)
+  local row = state.row + #lines - 1
+  local col = (#lines == 1 and state.col or 0) + #lines[#lines]
+  vim.api.nvim_win_set_cursor(0, { row + 1, col })
+  return true
+end
+
+function M.word(text)
+  return text:match("^%s*[%w_]+") or text:match("^%s*[^%w_%s]+") or text:match("^%s+") or text
+end
+
+function M.line(text)
+  local first = text:match("^([^\n]*)")
+  if first:match("%S") then
+    return first
+  end
+  return text:match("^([^\n]*\n[^\n]*)") or text
+end
+
+M.dismiss = clear
+
+--- Wire one buffer: requests while typing in insert mode, cleared when leaving it.
+function M.attach(buf, client, opts)
+  local group = vim.api.nvim_create_augroup("slm_ls_ghost_" .. buf, { clear = true })
+  vim.api.nvim_create_autocmd({ "TextChangedI", "TextChangedP", "InsertEnter" }, {
+    group = group,
+    buffer = buf,
+    callback = function()
+      M.schedule(buf, client, opts.debounce_ms)
+    end,
+  })
+  vim.api.nvim_create_autocmd({ "InsertLeave", "BufLeave" }, {
+    group = group,
+    buffer = buf,
+    callback = function()
+      clear(buf)
+    end,
+  })
+  vim.api.nvim_create_autocmd("CursorMovedI", {
+    group = group,
+    buffer = buf,
+    callback = function()
+      local state = buffers[buf]
+      local cursor = vim.api.nvim_win_get_cursor(0)
+      if state and state.text and (cursor[1] - 1 ~= state.row or cursor[2] ~= state.col) then
+        clear(buf)
+      end
+    end,
+  })
+end
+
+function M.detach(buf)
+  clear(buf)
+  local state = buffers[buf]
+  if state and state.timer then
+    state.timer:stop()
+    state.timer:close()
+  end
+  buffers[buf] = nil
+end
+
+return M
