@@ -94,3 +94,18 @@ def test_omnifunc_items_in_neovim_0_7(tmp_path: Path) -> None:
     assert not text.startswith("FAIL"), text
     items = json.loads(text)
     assert len(items) == 1 and items[0]["word"].strip(), items
+
+
+@pytest.mark.parametrize(
+    ("which", "path"),
+    [("0.12", "native inline completion"), ("0.7", "ghost text drawn by the plugin")],
+)
+def test_checkhealth_reports_the_server_and_the_path_taken(
+    which: str, path: str, tmp_path: Path
+) -> None:
+    nvim = _nvim(which)
+    text = run_script(nvim, ROOT / "tests/e2e/neovim/checkhealth.lua", tmp_path)
+    major, minor = nvim_version(nvim)
+    assert f"server: {sys.executable} -m lsp_server serve" in text, text
+    assert f"Neovim {major}.{minor}." in text and path in text, text
+    assert "model: the server's default (qwen2.5-coder-0.5b)" in text, text

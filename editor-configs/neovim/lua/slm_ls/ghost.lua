@@ -188,6 +188,10 @@ function M.attach(buf, client, opts)
       clear(buf)
     end,
   })
+  -- Attached while the user is already typing (the server just started): ask now.
+  if vim.api.nvim_get_current_buf() == buf and vim.api.nvim_get_mode().mode:sub(1, 1) == "i" then
+    M.schedule(buf, client, opts.debounce_ms)
+  end
   vim.api.nvim_create_autocmd("CursorMovedI", {
     group = group,
     buffer = buf,

@@ -27,7 +27,9 @@ function M.check()
   else
     health.error("server not found; tried: " .. table.concat(state.tried, ", "))
   end
-  health.info("Neovim " .. tostring(vim.version()) .. ": " .. (state.path or "?"))
+  local v = vim.version()
+  local version = string.format("%d.%d.%d", v.major, v.minor, v.patch) -- 0.7's is a table
+  health.info("Neovim " .. version .. ": " .. (state.path or "?"))
   local model = state.opts.settings.model or "the server's default (qwen2.5-coder-0.5b)"
   health.info("model: " .. model)
   local clients = vim.tbl_filter(function(client)
