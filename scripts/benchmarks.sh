@@ -18,7 +18,7 @@ if [ -n "${OTHER_REPO:-}" ]; then
   $B repo "$OTHER_REPO" $M --mode naive,full --limit 60 --out out/repo-other
 fi
 $B repo . $M --mode full --limit 60 --seed 1 \
-  --ablate lead,parse_check,suffix_overlap,balance,syntax_plan,healing,context \
+  --ablate lead,parse_check,suffix_overlap,syntax_plan,healing,context,indent,trimming \
   --out out/ablation
 $B replay lsp_server/postprocess/suffix.py lsp_server/context/assemble.py $M \
   --mode naive,full --holes 1 --max-steps 60 --open-files 20 --out out/replay60

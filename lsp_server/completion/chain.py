@@ -31,7 +31,9 @@ def postprocess(
     if steps.suffix_overlap:
         text = suffix.drop_repeated_rest(text, plan.line_rest)
         text = suffix.drop_repeated_lines(text, plan.next_lines)
-    if steps.balance:
+        # Closers the rest of the line already has; once a switch of its own, it
+        # changed nothing on 60 holes (after the repeated rest and the parse check):
+        # it acts where no grammar checks the result.
         text = suffix.balance(text, plan.line_rest)
     if steps.parse_check and checker is not None:
         text = parse_check(text, checker)

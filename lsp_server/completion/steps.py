@@ -15,8 +15,7 @@ class Steps:
     healing: bool = True  # trailing whitespace left to the model's tokens
     syntax_plan: bool = True  # when/how much from the tree (openers, comments, strings)
     trimming: bool = True  # one line, or one block cut at its end
-    suffix_overlap: bool = True  # drop what repeats the text after the cursor
-    balance: bool = True  # drop closers and quotes the suffix already has
+    suffix_overlap: bool = True  # drop what the text after the cursor already has
     indent: bool = True  # match the document's indentation (tabs/spaces)
     parse_check: bool = True  # keep the longest prefix that adds no syntax errors
     early_stop: bool = True  # stop generating once the trimmed result is final
