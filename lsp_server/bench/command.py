@@ -232,6 +232,7 @@ def run_replay(args: argparse.Namespace) -> int:
         (args.time_budget or 3600.0) / len(modes),
         args.open_files,
         HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
+        overrides(args.set),
     )
     runs = replay(modes, plan)
     summary, raw = {}, {}
@@ -249,6 +250,7 @@ def run_replay(args: argparse.Namespace) -> int:
             "files": [str(p) for p in args.path],
             "model": models[0],
             "pauses": args.pauses,
+            "settings": overrides(args.set),
         }
         written = write(args.out, config, summary, raw)
         print("\nwrote " + ", ".join(str(p) for p in written))

@@ -174,6 +174,13 @@ class ReplayPlan:
     budget_s: float = 3600.0  # per mode
     open_files: int = 20
     pauses: Pauses = NO_PAUSES
+    # Settings sent to each server (`--set`), under the mode's `completion.mode`.
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def _with_mode(settings: dict[str, Any], mode: str) -> dict[str, Any]:
+    completion = {**settings.get("completion", {}), "mode": mode}
+    return {**settings, "completion": completion}
 
 
 async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
@@ -184,7 +191,7 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     await client.initialize_async(
         types.InitializeParams(
             capabilities=types.ClientCapabilities(),
-            initialization_options={"completion": {"mode": mode}},
+            initialization_options=_with_mode(plan.settings, mode),
         )
     )
     client.initialized(types.InitializedParams())

@@ -106,3 +106,11 @@ def test_summary_reports_what_a_person_gets() -> None:
     assert summary["first_nonempty_p50_s"] == 3.0  # document 1 never got one
     assert summary["accepted_share"] == 0.2
     assert "non-empty answers | 50.0%" in markdown({"full": summary})
+
+
+def test_replay_servers_get_the_set_settings_under_their_mode() -> None:
+    from lsp_server.client.replay import _with_mode
+
+    settings = {"completion": {"quickStart": False, "mode": "x"}, "logLevel": "info"}
+    sent = _with_mode(settings, "full")
+    assert sent == {"completion": {"quickStart": False, "mode": "full"}, "logLevel": "info"}
