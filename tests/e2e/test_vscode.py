@@ -111,6 +111,16 @@ def _wait_for(url: str) -> None:
     pytest.fail(f"code-server did not answer at {url}")
 
 
+def _saved(path: Path, original: str) -> str:
+    """The file once VS Code has saved a change to it (at most 30 s)."""
+    for _ in range(60):
+        text = path.read_text()
+        if text != original:
+            return text
+        time.sleep(0.5)
+    return path.read_text()
+
+
 def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> None:
     url, workspace = vscode
     env = {
@@ -118,6 +128,7 @@ def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> 
         "NODE_PATH": str(CODE / "node_modules"),
         "SLM_LS_URL": url,
         "SLM_LS_FILE": "fibonacci.py",
+        "SLM_LS_PATH": str(workspace / "fibonacci.py"),
         "SLM_LS_LINE": "5",  # "    return " in fibonacci()
     }
     if os.environ.get("SLM_LS_SCREENSHOTS"):
@@ -131,9 +142,9 @@ def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> 
     # The accepted suggestion was inserted at the end of line 5, the rest of the file
     # is as it was, and the result is valid Python.
     original = (ROOT / "examples/fibonacci.py").read_text()
-    text = (workspace / "fibonacci.py").read_text()
+    text = _saved(workspace / "fibonacci.py", original)
     cursor = len("\n".join(original.split("\n")[:5]))
     before, after = original[:cursor], original[cursor:]
-    assert text.startswith(before) and text.endswith(after), text
-    assert text[len(before) : len(text) - len(after)].strip(), text
+    assert text.startswith(before) and text.endswith(after), text + result.stdout
+    assert text[len(before) : len(text) - len(after)].strip(), text + result.stdout
     compile(text, "fibonacci.py", "exec")

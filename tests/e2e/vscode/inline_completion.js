@@ -4,8 +4,10 @@
 // line, runs "slm-ls: Trigger Suggestion", waits for the ghost text, accepts it with
 // Tab and saves. The Python test (tests/e2e/test_vscode.py) starts code-server and
 // checks the saved file. Environment: SLM_LS_URL, SLM_LS_FILE (the name to open),
+// SLM_LS_PATH (that file on disk),
 // SLM_LS_LINE (1-based), SLM_LS_SCREENSHOT (optional: where to save a picture of
 // the ghost text), SLM_LS_CHROMIUM.
+const fs = require('fs');
 const puppeteer = require('puppeteer-core');
 
 const env = process.env;
@@ -74,13 +76,33 @@ async function main() {
     if (env.SLM_LS_SCREENSHOT) {
       await page.screenshot({ path: env.SLM_LS_SCREENSHOT });
     }
+    // Accepted: the ghost text is gone and the cursor moved to its end (the status
+    // bar's "Ln 5, Col 12"; the ghost text is part of the line's DOM, so the lines'
+    // text cannot tell).
+    const position = () => [...document.querySelectorAll('.statusbar-item')]
+      .map((item) => item.textContent.trim()).find((text) => /^Ln \d+, Col \d+/.test(text));
+    const before = await page.evaluate(position);
+    const original = fs.readFileSync(env.SLM_LS_PATH, 'utf8');
     await page.keyboard.press('Tab');
-    await page.waitForFunction(() => !document.querySelector('.ghost-text-decoration'));
+    await page.waitForFunction((shown) => !document.querySelector('.ghost-text-decoration')
+      && [...document.querySelectorAll('.statusbar-item')]
+        .map((item) => item.textContent.trim())
+        .find((text) => /^Ln \d+, Col \d+/.test(text)) !== shown, { timeout: 20000 }, before)
+      .catch(async (error) => {
+        if (env.SLM_LS_SCREENSHOT) {
+          await page.screenshot({ path: `${env.SLM_LS_SCREENSHOT}.after-tab.png` });
+        }
+        throw error;
+      });
+    step(`accepted: ${before} -> ${await page.evaluate(position)}`);
     await page.keyboard.down('Control');
     await page.keyboard.press('KeyS');
     await page.keyboard.up('Control');
-    await page.waitForFunction(() => !document.querySelector('.tab.active.dirty'));
-    step('accepted and saved');
+    // Keep the page open until the save reached the disk.
+    for (let i = 0; i < 60 && fs.readFileSync(env.SLM_LS_PATH, 'utf8') === original; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    step('saved');
   } finally {
     await browser.close();
   }
