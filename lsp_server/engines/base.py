@@ -39,6 +39,11 @@ class EngineInfo:
     bos: int | None = None
     context_length: int = 4096
     stop_ids: frozenset[int] = frozenset()
+    # The GGUF's `tokenizer.chat_template` (Jinja) and the texts of its BOS/EOS tokens,
+    # for chat prompts (prompt/chat.py); None: the model has none.
+    chat_template: str | None = None
+    bos_text: str = ""
+    eos_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,11 @@ class Engine(Protocol):
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids of user text; never produces control tokens."""
+        ...
+
+    def tokenize_special(self, text: str) -> list[int]:
+        """Token ids of template text, whose control tokens (`<|im_start|>`) become
+        their ids; never used for user text."""
         ...
 
     def detokenize(self, tokens: Sequence[int]) -> str: ...

@@ -108,7 +108,14 @@ class LlamaCppEngine:
             bos=bos,
             context_length=self._llm.n_ctx(),
             stop_ids=frozenset(stops),
+            chat_template=meta.get("tokenizer.chat_template") or None,
+            bos_text=self._role_text("bos"),
+            eos_text=self._role_text("eos"),
         )
+
+    def _role_text(self, role: str) -> str:
+        token = self._vocab_token(role)
+        return self._token_text(token) if token is not None else ""
 
     def _vocab_token(self, role: str) -> int | None:
         token = int(getattr(self._lib, f"llama_vocab_{role}")(self._vocab))
@@ -142,6 +149,12 @@ class LlamaCppEngine:
         )
 
     # -- protocol ----------------------------------------------------------------------
+    def tokenize_special(self, text: str) -> list[int]:
+        if not text:
+            return []
+        data = text.encode("utf-8", "surrogatepass")
+        return list(self._llm.tokenize(data, add_bos=False, special=True))
+
     def tokenize(self, text: str) -> list[int]:
         if not text:
             return []

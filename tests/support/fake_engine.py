@@ -43,6 +43,9 @@ class FakeEngine:
     def tokenize(self, text: str) -> list[int]:
         return [ord(ch) for ch in text]
 
+    def tokenize_special(self, text: str) -> list[int]:
+        return [ord(ch) for ch in text]
+
     def detokenize(self, tokens: Sequence[int]) -> str:
         return "".join(chr(t) for t in tokens if t >= 0)
 
