@@ -190,10 +190,10 @@ def build_server(
     settings: Settings | None = None,
     cli_model: str | None = None,
 ) -> SlmLanguageServer:
-    from lsp_server.features import completion, documents, lifecycle
+    from lsp_server.features import completion, documents, hover, lifecycle
 
     server = SlmLanguageServer(settings, cli_model)
-    for feature in (lifecycle, documents, completion):
+    for feature in (lifecycle, documents, completion, hover):
         feature.register(server)
     return server
 

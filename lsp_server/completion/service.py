@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from lsp_server.completion.cache import SuggestionCache
+from lsp_server.completion.explaining import Explainer
 from lsp_server.completion.idle import IdleWork
 from lsp_server.completion.pipeline import Suggestion, complete
 from lsp_server.completion.request import CompletionRequest
@@ -66,6 +67,7 @@ class CompletionService:
         self.cache = SuggestionCache()
         self.stats = Stats()
         self.idle = IdleWork(self)
+        self.explainer = Explainer(self)  # hover: after completions, pre-empted by them
 
     @property
     def settings(self) -> Settings:
@@ -113,6 +115,7 @@ class CompletionService:
         from the model (superseding the generation in flight for the same document
         `key`)."""
         started = time.perf_counter()
+        self.explainer.preempt()  # typing comes first
         full = self.settings.completion.mode == "full"
         if not full:
             suggestion = await self._generate(key, replace(request, session=key), full)
@@ -158,6 +161,10 @@ class CompletionService:
         finally:
             if self._inflight.get(key) is token:
                 del self._inflight[key]
+
+    def run_explain(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the engine in use, after the completions waiting (hover, actions)."""
+        return self.worker.submit(lambda: self._run_on_active(job), Priority.EXPLAIN)
 
     def run_idle(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
         """`job` on the engine in use, after every other kind of work."""

@@ -51,11 +51,21 @@ class CompletionSettings:
 
 
 @dataclass(frozen=True)
+class HoverSettings:
+    enabled: bool = True
+    max_tokens: int = 96  # the explanation's length
+    # How long a hover waits for the model; then it shows what the tree knows (the
+    # signature and docstring) and the model's answer is not kept.
+    deadline_ms: int = 8000
+
+
+@dataclass(frozen=True)
 class Settings:
     model: str | None = None  # a .gguf path or a catalog name
     log_level: str = "warning"
     engine: EngineSettings = field(default_factory=EngineSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
+    hover: HoverSettings = field(default_factory=HoverSettings)
 
 
 _CHECKS: dict[str, tuple[Any, str]] = {

@@ -22,6 +22,7 @@ class FakeEngine:
         seconds_per_token: float = 0.0,
         deadline_after: int | None = None,
         cold_seconds: float = 0.0,
+        chat_template: str | None = None,
     ) -> None:
         self.answer = answer
         self.seconds_per_token = seconds_per_token
@@ -38,6 +39,7 @@ class FakeEngine:
             else None,
             layout=PSM if fim else (),
             context_length=context_length,
+            chat_template=chat_template,
         )
 
     def tokenize(self, text: str) -> list[int]:

@@ -1,0 +1,1 @@
+"""Explanations from the chat model: hover (and, next, code actions)."""

@@ -1,0 +1,69 @@
+"""textDocument/hover: an explanation of the name under the cursor from the chat model
+(explain/hover.py builds the question; completion/explaining.py runs it after the
+keystrokes' completions)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from lsp_server.documents.positions import offset_to_position, position_to_offset
+from lsp_server.documents.store import DocumentNotOpen
+from lsp_server.engines.base import EngineError
+from lsp_server.explain.hover import fallback, markdown, messages, subject_at
+from lsp_server.models.resolve import ModelError
+from lsp_server.prompt.chat import ChatTemplateError
+
+if TYPE_CHECKING:
+    from lsp_server.server import SlmLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+def register(server: SlmLanguageServer) -> None:
+    told: set[str] = set()  # models whose missing chat template was reported
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: SlmLanguageServer, params: types.HoverParams) -> types.Hover | None:
+        settings = ls.settings.hover
+        if not settings.enabled:
+            return None
+        uri = params.text_document.uri
+        try:
+            doc = ls.documents.get(uri)
+        except DocumentNotOpen:
+            return None
+        if ls.documents.skipped_reason(doc) is not None:
+            return None
+        snap = doc.snapshot
+        encoding = ls.documents.encoding
+        pos = params.position
+        offset = position_to_offset(snap.text, pos.line, pos.character, encoding, snap.lines)
+        others = [o.snapshot for o in ls.documents.others(uri)]
+        subject = subject_at(snap, offset, others)
+        if subject is None:
+            return None
+        try:
+            answer = await ls.service.explainer.answer(
+                uri, messages(subject), settings.max_tokens, settings.deadline_ms / 1000
+            )
+            text = markdown(subject, answer.text if answer.done else "")
+        except ChatTemplateError as exc:
+            model = str(ls.service.model().path)
+            if model not in told:
+                told.add(model)
+                ls.tell(types.MessageType.Warning, f"slm-ls: no hover explanations: {exc}")
+            text = fallback(subject)
+        except (ModelError, EngineError) as exc:
+            log.warning("no hover: %s", exc)
+            text = fallback(subject)
+        if not text:
+            return None
+        start = offset_to_position(snap.text, subject.start, encoding, snap.lines)
+        end = offset_to_position(snap.text, subject.end, encoding, snap.lines)
+        return types.Hover(
+            contents=types.MarkupContent(types.MarkupKind.Markdown, text),
+            range=types.Range(types.Position(*start), types.Position(*end)),
+        )
