@@ -190,10 +190,10 @@ def build_server(
     settings: Settings | None = None,
     cli_model: str | None = None,
 ) -> SlmLanguageServer:
-    from lsp_server.features import completion, documents, hover, lifecycle
+    from lsp_server.features import actions, completion, documents, hover, lifecycle
 
     server = SlmLanguageServer(settings, cli_model)
-    for feature in (lifecycle, documents, completion, hover):
+    for feature in (lifecycle, documents, completion, hover, actions):
         feature.register(server)
     return server
 

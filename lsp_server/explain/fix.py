@@ -1,0 +1,126 @@
+""" "Fix this": what to rewrite, how to ask, and how to turn the answer into the
+smallest edit — or into nothing when the answer is not a fix. Pure.
+
+The target is the smallest enclosing definition (a function, a method) around the
+problem, or the problem's lines at the top level; the model rewrites that code, and
+the edit keeps only the lines that changed. An answer that does not parse (more
+ERROR/MISSING nodes than before), changes nothing, or loses the indentation is
+refused."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from lsp_server.context.symbols import enclosing
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.postprocess.parse_check import count_errors
+from lsp_server.prompt.chat import Message
+from lsp_server.syntax.languages import spec_for
+
+SYSTEM = (
+    "You fix bugs in code. Reply with the corrected code only, complete, in one fenced "
+    "code block, keeping everything that is not part of the bug as it is."
+)
+FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.S)
+
+
+@dataclass(frozen=True)
+class Target:
+    start: int  # str offsets of whole lines
+    end: int
+    code: str
+    problem: str  # the diagnostics, or where to look
+
+
+@dataclass(frozen=True)
+class LineEdit:
+    """Replace lines [first, last) of the document with `text` (whole lines)."""
+
+    first: int
+    last: int
+    text: str
+
+
+def target(snapshot: Snapshot, start: int, end: int, problems: list[str]) -> Target:
+    """The code to rewrite for a problem at [start, end) (str offsets)."""
+    text = snapshot.text
+    first, last = start, max(start, end)
+    kinds = spec_for(snapshot.language).definitions
+    if snapshot.tree is not None and kinds:
+        byte = len(text[: start + 1].encode("utf-8", "surrogatepass"))
+        nodes = enclosing(snapshot.tree, byte, kinds)
+        if nodes:
+            node = nodes[-1]
+            first = len(snapshot.data[: node.start_byte].decode("utf-8", "replace"))
+            last = max(last, len(snapshot.data[: node.end_byte].decode("utf-8", "replace")))
+    line_start = text.rfind("\n", 0, first) + 1
+    line_end = text.find("\n", last)
+    line_end = len(text) if line_end < 0 else line_end + 1
+    where = text.count("\n", 0, start) + 1
+    problem = "; ".join(problems) if problems else f"something is wrong near line {where}"
+    return Target(line_start, line_end, text[line_start:line_end], problem)
+
+
+def messages(found: Target, language: str) -> list[Message]:
+    ask = f"Fix this {language} code. The problem: {found.problem}\n\n```{language}\n"
+    return [Message("system", SYSTEM), Message("user", f"{ask}{found.code.rstrip()}\n```")]
+
+
+def extract(answer: str) -> str:
+    """The code in the model's answer: its first fenced block (language tag and prose
+    around it dropped), or the whole answer when it has no fence."""
+    match = FENCE.search(answer)
+    code = match.group(1) if match else answer
+    return code.strip("\n")
+
+
+def reindent(code: str, old: str) -> str:
+    """`code` at the old code's indentation (models often answer dedented)."""
+    want = _indent(old)
+    have = _indent(code)
+    if len(have) >= len(want):
+        return code
+    add = want[len(have) :]
+    return "\n".join(add + line if line.strip() else line for line in code.split("\n"))
+
+
+def _indent(code: str) -> str:
+    for line in code.split("\n"):
+        if line.strip():
+            return line[: len(line) - len(line.lstrip())]
+    return ""
+
+
+def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[LineEdit] | str:
+    """The smallest line edits that apply the model's fix, or why there is none."""
+    new = reindent(extract(answer), found.code)
+    if found.code.endswith("\n") and not new.endswith("\n"):
+        new += "\n"
+    if not new.strip() or new.strip() == found.code.strip():
+        return "the model changed nothing"
+    old_lines, new_lines = found.code.count("\n") + 1, new.count("\n") + 1
+    if old_lines > 2 and new_lines * 2 < old_lines:
+        return "the model did not return the whole code"
+    text = snapshot.text
+    fixed = text[: found.start] + new + text[found.end :]
+    if _errors(snapshot, fixed) > _errors(snapshot, text):
+        return "the model's code does not parse"
+    first_line = text.count("\n", 0, found.start)
+    return _line_edits(found.code, new, first_line)
+
+
+def _errors(snapshot: Snapshot, text: str) -> int:
+    parsed = Snapshot.parse(text, snapshot.language)
+    return count_errors(parsed.tree.root_node) if parsed.tree is not None else 0
+
+
+def _line_edits(old: str, new: str, first_line: int) -> list[LineEdit]:
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    edits = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(LineEdit(first_line + i1, first_line + i2, "".join(b[j1:j2])))
+    return edits

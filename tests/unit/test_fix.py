@@ -1,0 +1,84 @@
+""" "Fix this" (explain/fix.py): the code to rewrite, the code in the model's answer, and
+the smallest edit — or the reason there is none."""
+
+from __future__ import annotations
+
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.fix import (
+    LineEdit,
+    Target,
+    extract,
+    fix_edits,
+    messages,
+    reindent,
+    target,
+)
+
+CODE = """import os
+
+
+def total(xs):
+    result = 0
+    for i in range(len(xs) + 1):
+        result += xs[i]
+    return result
+"""
+FIXED = """def total(xs):
+    result = 0
+    for i in range(len(xs)):
+        result += xs[i]
+    return result"""
+
+
+def _target() -> tuple[Snapshot, Target]:
+    snap = Snapshot.parse(CODE, "python")
+    at = CODE.index("xs[i]")
+    return snap, target(snap, at, at + 5, ["IndexError: list index out of range"])
+
+
+def test_the_target_is_the_enclosing_function_in_whole_lines() -> None:
+    _, found = _target()
+    assert found.code == CODE[CODE.index("def total") :]
+    assert found.problem == "IndexError: list index out of range"
+
+
+def test_at_the_top_level_the_target_is_the_problem_lines() -> None:
+    snap = Snapshot.parse("x = 1\ny = x +\nz = 3\n", "python")
+    found = target(snap, 6, 9, [])
+    assert found.code == "y = x +\n" and "line 2" in found.problem
+
+
+def test_the_question_holds_the_problem_and_the_code() -> None:
+    _, found = _target()
+    _, user = messages(found, "python")
+    assert "IndexError" in user.content and "```python\ndef total(xs):" in user.content
+
+
+def test_extraction_copes_with_fences_tags_and_prose() -> None:
+    answer = f"Here is the fix:\n\n```python\n{FIXED}\n```\n\nThe range was one too long."
+    assert extract(answer) == FIXED
+    assert extract(f"```\n{FIXED}\n```") == FIXED
+    assert extract(FIXED) == FIXED
+    assert extract(f"```py\n{FIXED}") == FIXED  # cut before the closing fence
+
+
+def test_reindent_restores_the_old_indentation() -> None:
+    assert reindent("return 1\nx = 2", "    return 0\n") == "    return 1\n    x = 2"
+    assert reindent("    a", "    b") == "    a"
+
+
+def test_the_edit_is_the_changed_line_only() -> None:
+    snap, found = _target()
+    edits = fix_edits(snap, found, f"```python\n{FIXED}\n```")
+    line = CODE.split("\n").index("    for i in range(len(xs) + 1):")
+    assert edits == [LineEdit(line, line + 1, "    for i in range(len(xs)):\n")]
+
+
+def test_answers_that_are_no_fix_are_refused() -> None:
+    snap, found = _target()
+    same = CODE[CODE.index("def total") :]
+    assert fix_edits(snap, found, same) == "the model changed nothing"
+    broken = FIXED.replace("range(len(xs))", "range(len(xs)")
+    assert fix_edits(snap, found, broken) == "the model's code does not parse"
+    one_line = "    for i in range(len(xs)):"
+    assert fix_edits(snap, found, one_line) == "the model did not return the whole code"
