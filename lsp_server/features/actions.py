@@ -152,8 +152,10 @@ def register(server: SlmLanguageServer) -> None:
             action.edit = result
         return action
 
+    # pygls reads a command's type hints at run time: `ls` is typed as Any here because
+    # SlmLanguageServer is only imported for type checking.
     @server.command(FIX_COMMAND)
-    async def fix_command(ls: SlmLanguageServer, *args: Any) -> None:
+    async def fix_command(ls: Any, *args: Any) -> None:
         data = args[0] if args and isinstance(args[0], dict) else None
         if data is None:
             return

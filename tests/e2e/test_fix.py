@@ -76,7 +76,7 @@ async def test_a_changed_document_is_refused(client: LanguageClient) -> None:
     assert actions is not None
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
-            types.VersionedTextDocumentIdentifier(URI, 2),
+            types.VersionedTextDocumentIdentifier(version=2, uri=URI),
             [types.TextDocumentContentChangeWholeDocument(BUGGY + "\n")],
         )
     )
@@ -104,9 +104,16 @@ async def test_fix_through_the_command_for_clients_without_resolve(
     actions = await bare_client.text_document_code_action_async(_params())
     assert actions is not None
     action = actions[0]
-    assert isinstance(action, types.CodeAction) and action.command is not None
-    await bare_client.workspace_execute_command_async(
-        types.ExecuteCommandParams(action.command.command, action.command.arguments)
-    )
+    # The server sends a CodeAction with a `command`; the test client's converter reads
+    # `Command | CodeAction` as a Command whose `command` is the nested object's repr.
+    if isinstance(action, types.Command):
+        nested = ast.literal_eval(action.command)
+        command, arguments = nested["command"], nested["arguments"]
+    else:
+        assert action.command is not None
+        command, arguments = action.command.command, action.command.arguments
+    assert command == "slm-ls.fix"
+    params = types.ExecuteCommandParams(command, arguments)
+    await bare_client.workspace_execute_command_async(params)
     assert len(applied) == 1
     _check_fixed(_apply(BUGGY, applied[0]))

@@ -45,13 +45,14 @@ def test_the_target_is_the_enclosing_function_in_whole_lines() -> None:
 def test_at_the_top_level_the_target_is_the_problem_lines() -> None:
     snap = Snapshot.parse("x = 1\ny = x +\nz = 3\n", "python")
     found = target(snap, 6, 9, [])
-    assert found.code == "y = x +\n" and "line 2" in found.problem
+    assert found.code == "y = x +\n" and found.line == "y = x +"
 
 
 def test_the_question_holds_the_problem_and_the_code() -> None:
     _, found = _target()
     _, user = messages(found, "python")
-    assert "IndexError" in user.content and "```python\ndef total(xs):" in user.content
+    assert user.content.startswith("```python\ndef total(xs):")
+    assert "The line `result += xs[i]` raises: IndexError" in user.content
 
 
 def test_extraction_copes_with_fences_tags_and_prose() -> None:
