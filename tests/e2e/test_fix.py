@@ -6,6 +6,7 @@ changed since the listing is refused."""
 from __future__ import annotations
 
 import ast
+import asyncio
 
 import pytest
 from lsprotocol import types
@@ -117,3 +118,37 @@ async def test_fix_through_the_command_for_clients_without_resolve(
     await bare_client.workspace_execute_command_async(params)
     assert len(applied) == 1
     _check_fixed(_apply(BUGGY, applied[0]))
+
+
+async def test_a_completion_is_answered_while_a_fix_runs(client: LanguageClient) -> None:
+    """Typing comes first: a keystroke's completion pre-empts the fix between tokens."""
+    _open(client)
+    other = "file:///tmp/slm-ls-fix/other.py"
+    text = "def square(x):\n    return \n"
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(other, "python", 1, text))
+    )
+    actions = await client.text_document_code_action_async(_params())
+    assert actions is not None and isinstance(actions[0], types.CodeAction)
+    fix = asyncio.ensure_future(client.code_action_resolve_async(actions[0]))
+    await asyncio.sleep(0.5)  # the fix is generating
+    completion = asyncio.ensure_future(
+        client.text_document_inline_completion_async(
+            types.InlineCompletionParams(
+                context=types.InlineCompletionContext(
+                    trigger_kind=types.InlineCompletionTriggerKind.Invoked
+                ),
+                text_document=types.TextDocumentIdentifier(other),
+                position=types.Position(1, 11),
+            )
+        )
+    )
+    done, _ = await asyncio.wait({fix, completion}, return_when=asyncio.FIRST_COMPLETED)
+    assert completion in done and fix not in done
+    answer = completion.result()
+    assert answer is not None
+    items = answer.items if isinstance(answer, types.InlineCompletionList) else answer
+    assert items and str(items[0].insert_text).strip()
+    resolved = await fix  # and the fix still finishes, restarted after the completion
+    assert resolved.edit is not None
+    _check_fixed(_apply(BUGGY, resolved.edit))
