@@ -57,7 +57,7 @@ class Explainer:
     ) -> Answer:
         """The model's answer to `messages`; raises ChatTemplateError when the model has
         no usable chat template."""
-        cache_key = (self.service._engine_key(), tuple(messages), max_tokens)
+        cache_key = (self.service.engine_key(), tuple(messages), max_tokens)
         if (text := self._cache.get(cache_key)) is not None:
             self._cache.move_to_end(cache_key)
             return Answer(text, True, cached=True)

@@ -77,12 +77,13 @@ class CompletionService:
         """The model the settings ask for (raises ModelError for an unknown name)."""
         return resolve(choose_spec(self.settings.model, self.cli_model))
 
-    def _engine_key(self) -> tuple[object, ...]:
+    def engine_key(self) -> tuple[object, ...]:
+        """What identifies the engine the settings ask for (model, engine settings)."""
         return (choose_spec(self.settings.model, self.cli_model), self.settings.engine)
 
     def load(self) -> concurrent.futures.Future[Loaded]:
         """Start loading the engine for the current settings (a no-op when it is loaded)."""
-        key = self._engine_key()
+        key = self.engine_key()
         if self._loaded is not None and key == self._loaded_key:
             return self._loaded
         previous = self._loaded
