@@ -29,7 +29,7 @@ from lsp_server.models.resolve import resolve
 
 # `bench load` fails above this: a leak of a Future per message was 2 KB.
 FLAT_KB_PER_MESSAGE = 0.5
-SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead", "load")
+SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead", "load", "fix")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         return run_overhead(args)
     if args.source == "load":
         return run_load(args)
+    if args.source == "fix":
+        return run_fix(args)
     try:
         modes = modes_of(args)
         tasks = select_tasks(args)
@@ -254,6 +256,44 @@ def run_replay(args: argparse.Namespace) -> int:
         }
         written = write(args.out, config, summary, raw)
         print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def run_fix(args: argparse.Namespace) -> int:
+    import json
+
+    from lsp_server.bench import fix
+
+    modes = [m.strip() for m in args.mode.split(",") if m.strip()]
+    if any(m not in ("full", "naive") for m in modes):
+        print("slm-ls bench fix: --mode among full, naive", file=sys.stderr)
+        return 2
+    try:
+        bubblewrap()  # fixed = the tests pass: the sandbox runs them
+    except SandboxUnavailable as exc:
+        print(f"slm-ls bench: {exc}", file=sys.stderr)
+        return 2
+    models = args.model or ["qwen2.5-coder-0.5b"]
+    engine_settings = EngineSettings(threads=args.threads)
+    bar = tqdm(unit="fix", file=sys.stderr)
+    rows, found = fix.run_fix_bench(
+        models,
+        modes,
+        args.limit or 100,
+        lambda model: load_engine(resolve(model), engine_settings),
+        bar.update,
+    )
+    bar.close()
+    summary = fix.summarise(rows)
+    print(fix.markdown(summary))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        config = {"command": "slm-ls bench " + shlex.join(sys.argv[2:]), "bugs": len(found)}
+        result = {"config": config, "summary": summary, "rows": fix.as_json(rows)}
+        (args.out / "results.json").write_text(json.dumps(result, indent=1))
+        table = fix.markdown(summary)
+        (args.out / "results.md").write_text(f"Command: `{config['command']}`\n\n{table}\n")
+        print(f"\nwrote {args.out}/results.json, results.md")
     return 0
 
 

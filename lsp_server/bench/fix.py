@@ -1,0 +1,258 @@
+"""`slm-ls bench fix`: bugs made from HumanEval's canonical solutions by simple
+mutations, each given to "Fix this" with the failing test's error as the diagnostic
+on the mutated line; fixed = the tests pass after the edit.
+
+`full` runs what the server runs when the user picks the action (explain/fix.py: the
+smallest enclosing definition, the same chat messages and template, the same
+extraction, re-indent, parse check and line edits; only the scheduling behind
+completions is left out, as nothing is typed). `naive` asks the same model to
+rewrite the whole file from its raw text and takes the answer's code as it is."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+
+from lsp_server.bench.humaneval import load_problems
+from lsp_server.bench.metrics import percentile
+from lsp_server.bench.sandbox import run_program
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.engines.base import CancelToken, Engine, GenerationParams
+from lsp_server.explain.fix import SYSTEM, extract, fix_edits, messages, target
+from lsp_server.prompt.chat import ChatTemplate, Message
+
+FIX_TOKENS = 512  # as features/actions.py
+DEADLINE_S = 120.0
+# (kind, pattern, replacement): applied to the first match in one solution line.
+MUTATIONS: list[tuple[str, str, str]] = [
+    ("comparison", r"(?<![<>=!-])(<=|>=|==|!=|<|>)(?![<>=])", "flip"),
+    ("off_by_one", r"\brange\(", "plus_one"),
+    ("arithmetic", r" ([+\-*]) ", "swap"),
+    ("boolean", r" (and|or) ", "swap"),
+    ("missing_return", r"^(\s*)return (.+)$", r"\1\2"),
+]
+FLIP = {"<=": ">", ">=": "<", "==": "!=", "!=": "==", "<": ">=", ">": "<="}
+SWAP = {"+": "-", "-": "+", "*": "+", "and": "or", "or": "and"}
+
+
+@dataclass(frozen=True)
+class Bug:
+    bug_id: str
+    kind: str
+    text: str  # the whole buggy program (prompt + mutated solution)
+    line: int  # 0-based line of the mutation in `text`
+    error: str  # the failing test's error (the diagnostic's message)
+    test: str
+    entry_point: str
+
+
+def _mutate(line: str, kind: str, pattern: str, replacement: str) -> str | None:
+    match = re.search(pattern, line)
+    if match is None or line.lstrip().startswith("#"):
+        return None
+    if replacement == "plus_one":
+        return _plus_one(line, match.end())
+    if replacement == "flip":
+        new = FLIP[match.group(1)]
+    elif replacement == "swap":
+        new = match.group(0).replace(match.group(1), SWAP[match.group(1)])
+    else:
+        new = match.expand(replacement)
+    return line[: match.start()] + new + line[match.end() :]
+
+
+def _plus_one(line: str, start: int) -> str | None:
+    """`range(x)` → `range(x + 1)`: the call's (last) argument one larger."""
+    depth = 1
+    for index in range(start, len(line)):
+        depth += {"(": 1, ")": -1}.get(line[index], 0)
+        if depth == 0:
+            return f"{line[:index]} + 1{line[index:]}"
+    return None
+
+
+def _error(stderr: str) -> str:
+    lines = [ln.strip() for ln in stderr.strip().split("\n") if ln.strip()]
+    return lines[-1][:200] if lines else "the tests fail"
+
+
+def bugs(limit: int) -> Iterator[Bug]:
+    """Failing mutants, one per (problem, mutation kind), problems in order."""
+    count = 0
+    for problem in load_problems():
+        solution = problem["canonical_solution"].split("\n")
+        base = problem["prompt"].count("\n")
+        for kind, pattern, replacement in MUTATIONS:
+            for index, line in enumerate(solution):
+                mutated = _mutate(line, kind, pattern, replacement)
+                if mutated is None or mutated == line:
+                    continue
+                text = problem["prompt"] + "\n".join(
+                    [*solution[:index], mutated, *solution[index + 1 :]]
+                )
+                outcome = run_program(
+                    f"{text}\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n"
+                )
+                if outcome.passed:
+                    continue  # an equivalent mutant
+                yield Bug(
+                    f"{problem['task_id']}/{kind}/{index}",
+                    kind,
+                    text,
+                    base + index,
+                    _error(outcome.detail),
+                    problem["test"],
+                    problem["entry_point"],
+                )
+                count += 1
+                if count >= limit:
+                    return
+                break
+
+
+@dataclass
+class FixRow:
+    model: str
+    mode: str
+    bug_id: str
+    kind: str
+    fixed: bool
+    syntax_valid: bool
+    unchanged: bool
+    lines_touched: int
+    latency_ms: float
+    reason: str = ""
+
+
+def _generate(engine: Engine, chat: list[Message]) -> str:
+    info = engine.info
+    template = ChatTemplate(info.chat_template, info.bos_text, info.eos_text)
+    ids = template.tokens(chat, engine.tokenize, engine.tokenize_special)
+    params = GenerationParams(FIX_TOKENS, deadline=time.monotonic() + DEADLINE_S, reuse_cache=False)
+    return engine.generate(ids, params, CancelToken()).text
+
+
+def _full(engine: Engine, bug: Bug) -> str | None:
+    snap = Snapshot.parse(bug.text, "python")
+    lines = bug.text.split("\n")
+    start = (
+        sum(len(ln) + 1 for ln in lines[: bug.line])
+        + len(lines[bug.line])
+        - len(lines[bug.line].lstrip())
+    )
+    end = start + len(lines[bug.line].strip())
+    found = target(snap, start, end, [bug.error])
+    edits = fix_edits(snap, found, _generate(engine, messages(found, "python")))
+    if isinstance(edits, str):
+        return None
+    out = bug.text.splitlines(keepends=True)
+    for edit in sorted(edits, key=lambda e: e.first, reverse=True):
+        out[edit.first : edit.last] = [edit.text]
+    return "".join(out)
+
+
+def _naive(engine: Engine, bug: Bug) -> str | None:
+    code = f"```python\n{bug.text}\n```"
+    ask = f"{code}\n\nThe tests fail with: {bug.error}\nRewrite the code with the bug fixed."
+    answer = extract(_generate(engine, [Message("system", SYSTEM), Message("user", ask)]))
+    return answer or None
+
+
+def _touched(old: str, new: str) -> int:
+    a, b = old.split("\n"), new.split("\n")
+    return sum(
+        max(i2 - i1, j2 - j1)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes()
+        if tag != "equal"
+    )
+
+
+def run_one(engine: Engine, model: str, mode: str, bug: Bug) -> FixRow:
+    started = time.perf_counter()
+    fixed_text = (_full if mode == "full" else _naive)(engine, bug)
+    latency = (time.perf_counter() - started) * 1000
+    if fixed_text is None or fixed_text.strip() == bug.text.strip():
+        return FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
+    try:
+        compile(fixed_text, "fix.py", "exec")
+        valid = True
+    except SyntaxError:
+        valid = False
+    outcome = (
+        run_program(f"{fixed_text}\n\n{bug.test}\n\ncheck({bug.entry_point})\n") if valid else None
+    )
+    fixed = bool(outcome and outcome.passed)
+    return FixRow(
+        model,
+        mode,
+        bug.bug_id,
+        bug.kind,
+        fixed,
+        valid,
+        False,
+        _touched(bug.text, fixed_text),
+        latency,
+    )
+
+
+def summarise(rows: list[FixRow]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for key in sorted({(r.model, r.mode) for r in rows}, key=lambda k: (k[0], k[1] != "naive")):
+        mine = [r for r in rows if (r.model, r.mode) == key]
+        n = len(mine)
+        out[f"{key[0]} | {key[1]}"] = {
+            "bugs": n,
+            "fixed": sum(r.fixed for r in mine) / n,
+            "syntax_valid": sum(r.syntax_valid for r in mine) / n,
+            "unchanged": sum(r.unchanged for r in mine) / n,
+            "lines_touched_p50": statistics.median(
+                [r.lines_touched for r in mine if not r.unchanged] or [0]
+            ),
+            "p50_ms": percentile([r.latency_ms for r in mine], 50),
+            "p95_ms": percentile([r.latency_ms for r in mine], 95),
+        }
+    return out
+
+
+def markdown(summary: dict[str, dict[str, float]]) -> str:
+    lines = [
+        "| model | mode | bugs | fixed | syntax ok | unchanged | lines touched p50 "
+        "| p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key, s in summary.items():
+        lines.append(
+            f"| {key} | {s['bugs']:.0f} | {s['fixed']:.1%} | {s['syntax_valid']:.1%} | "
+            f"{s['unchanged']:.1%} | {s['lines_touched_p50']:.0f} | {s['p50_ms']:.0f} | "
+            f"{s['p95_ms']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def run_fix_bench(
+    models: list[str],
+    modes: list[str],
+    limit: int,
+    load: Callable[[str], Engine],
+    on_row: Callable[[], None],
+) -> tuple[list[FixRow], list[Bug]]:
+    found = list(bugs(limit))
+    rows = []
+    for model in models:
+        engine = load(model)
+        try:
+            for bug in found:
+                for mode in modes:
+                    rows.append(run_one(engine, model, mode, bug))
+                    on_row()
+        finally:
+            engine.close()
+    return rows, found
+
+
+def as_json(rows: list[FixRow]) -> list[dict[str, object]]:
+    return [asdict(r) for r in rows]
