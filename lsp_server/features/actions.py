@@ -88,18 +88,24 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> types.WorkspaceEd
         document_changes=[
             types.TextDocumentEdit(
                 types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
-                [_text_edit(snap.text, e, encoding) for e in edits],
+                _text_edits(snap.text, edits, encoding),
             )
         ]
     )
 
 
-def _text_edit(text: str, edit: LineEdit, encoding: Encoding) -> types.TextEdit:
+def _text_edits(text: str, edits: list[LineEdit], encoding: Encoding) -> list[types.TextEdit]:
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-    start = starts[edit.first] if edit.first < len(starts) else len(text)
-    end = starts[edit.last] if edit.last < len(starts) else len(text)
-    a, b = offset_to_position(text, start, encoding), offset_to_position(text, end, encoding)
-    return types.TextEdit(types.Range(types.Position(*a), types.Position(*b)), edit.text)
+
+    def offset(line: int) -> int:
+        return starts[line] if line < len(starts) else len(text)
+
+    found = []
+    for edit in edits:
+        a = offset_to_position(text, offset(edit.first), encoding)
+        b = offset_to_position(text, offset(edit.last), encoding)
+        found.append(types.TextEdit(types.Range(types.Position(*a), types.Position(*b)), edit.text))
+    return found
 
 
 async def _with_progress(ls: SlmLanguageServer, data: dict[str, Any]) -> types.WorkspaceEdit | str:
