@@ -22,11 +22,18 @@ from lsp_server.bench.metrics import percentile
 from lsp_server.bench.sandbox import run_program
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import CancelToken, Engine, GenerationParams
-from lsp_server.explain.fix import SYSTEM, extract, fix_edits, messages, target
+from lsp_server.explain.fix import (
+    FIX_SECONDS,
+    FIX_TOKENS,
+    SYSTEM,
+    apply_edits,
+    extract,
+    fix_edits,
+    messages,
+    target,
+)
 from lsp_server.prompt.chat import ChatTemplate, Message
 
-FIX_TOKENS = 512  # as features/actions.py
-DEADLINE_S = 120.0
 # (kind, pattern, replacement): applied to the first match in one solution line.
 MUTATIONS: list[tuple[str, str, str]] = [
     ("comparison", r"(?<![<>=!-])(<=|>=|==|!=|<|>)(?![<>=])", "flip"),
@@ -132,7 +139,8 @@ def _generate(engine: Engine, chat: list[Message]) -> str:
     info = engine.info
     template = ChatTemplate(info.chat_template, info.bos_text, info.eos_text)
     ids = template.tokens(chat, engine.tokenize, engine.tokenize_special)
-    params = GenerationParams(FIX_TOKENS, deadline=time.monotonic() + DEADLINE_S, reuse_cache=False)
+    deadline = time.monotonic() + FIX_SECONDS
+    params = GenerationParams(FIX_TOKENS, deadline=deadline, reuse_cache=False)
     return engine.generate(ids, params, CancelToken()).text
 
 
@@ -149,10 +157,7 @@ def _full(engine: Engine, bug: Bug) -> str | None:
     edits = fix_edits(snap, found, _generate(engine, messages(found, "python")))
     if isinstance(edits, str):
         return None
-    out = bug.text.splitlines(keepends=True)
-    for edit in sorted(edits, key=lambda e: e.first, reverse=True):
-        out[edit.first : edit.last] = [edit.text]
-    return "".join(out)
+    return apply_edits(bug.text, edits)
 
 
 def _naive(engine: Engine, bug: Bug) -> str | None:

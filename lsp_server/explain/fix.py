@@ -23,6 +23,9 @@ SYSTEM = (
     "You fix bugs in code. Reply with the corrected code only, complete, in one fenced "
     "code block, keeping everything that is not part of the bug as it is."
 )
+# The answer's budget, shared by the server's action and `bench fix`.
+FIX_TOKENS = 512
+FIX_SECONDS = 120.0
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.S)
 
 
@@ -112,15 +115,28 @@ def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[LineEdit] 
         return "the model did not return the whole code"
     text = snapshot.text
     fixed = text[: found.start] + new + text[found.end :]
-    if _errors(snapshot, fixed) > _errors(snapshot, text):
+    if _errors(snapshot.language, fixed) > _errors_now(snapshot):
         return "the model's code does not parse"
     first_line = text.count("\n", 0, found.start)
     return _line_edits(found.code, new, first_line)
 
 
-def _errors(snapshot: Snapshot, text: str) -> int:
-    parsed = Snapshot.parse(text, snapshot.language)
+def _errors_now(snapshot: Snapshot) -> int:
+    """The document's errors, from the tree it already has."""
+    return count_errors(snapshot.tree.root_node) if snapshot.tree is not None else 0
+
+
+def _errors(language: str, text: str) -> int:
+    parsed = Snapshot.parse(text, language)
     return count_errors(parsed.tree.root_node) if parsed.tree is not None else 0
+
+
+def apply_edits(text: str, edits: list[LineEdit]) -> str:
+    """`text` with the line edits applied (what the editor does with the TextEdits)."""
+    lines = text.splitlines(keepends=True)
+    for edit in sorted(edits, key=lambda e: e.first, reverse=True):
+        lines[edit.first : edit.last] = [edit.text]
+    return "".join(lines)
 
 
 def _line_edits(old: str, new: str, first_line: int) -> list[LineEdit]:

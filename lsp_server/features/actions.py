@@ -15,7 +15,14 @@ from pygls.exceptions import JsonRpcContentModified
 from lsp_server.documents.positions import Encoding, offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
-from lsp_server.explain.fix import LineEdit, fix_edits, messages, target
+from lsp_server.explain.fix import (
+    FIX_SECONDS,
+    FIX_TOKENS,
+    LineEdit,
+    fix_edits,
+    messages,
+    target,
+)
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
 
@@ -25,8 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 FIX_COMMAND = "slm-ls.fix"
 FIX_TITLE = "Fix this (slm-ls)"
-FIX_TOKENS = 512
-FIX_SECONDS = 120.0
 
 
 def _resolves_edits(ls: SlmLanguageServer) -> bool:
