@@ -285,13 +285,15 @@ def run_fix(args: argparse.Namespace) -> int:
     )
     bar.close()
     summary = fix.summarise(rows)
-    print(fix.markdown(summary))
+    table = (
+        f"{fix.markdown(summary)}\n\nFixed, by mutation kind (bugs):\n\n{fix.kind_markdown(rows)}"
+    )
+    print(table)
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         config = {"command": "slm-ls bench " + shlex.join(sys.argv[2:]), "bugs": len(found)}
         result = {"config": config, "summary": summary, "rows": fix.as_json(rows)}
         (args.out / "results.json").write_text(json.dumps(result, indent=1))
-        table = fix.markdown(summary)
         (args.out / "results.md").write_text(f"Command: `{config['command']}`\n\n{table}\n")
         print(f"\nwrote {args.out}/results.json, results.md")
     return 0

@@ -41,7 +41,12 @@ MUTATIONS: list[tuple[str, str, str]] = [
     ("arithmetic", r" ([+\-*]) ", "swap"),
     ("boolean", r" (and|or) ", "swap"),
     ("missing_return", r"^(\s*)return (.+)$", r"\1\2"),
+    # a two-argument call with its arguments swapped: f(a, b) → f(b, a)
+    ("swapped_arguments", r"\b[A-Za-z_][\w.]*\(([^(),\[\]]+), ([^(),\[\]]+)\)", "swap_args"),
+    # a local name (a parameter or an assigned name) replaced by another one
+    ("wrong_variable", r"(?<![\w.])([A-Za-z_]\w*)(?![\w(])", "other_name"),
 ]
+KINDS = [kind for kind, _, _ in MUTATIONS]
 FLIP = {"<=": ">", ">=": "<", "==": "!=", "!=": "==", "<": ">=", ">": "<="}
 SWAP = {"+": "-", "-": "+", "*": "+", "and": "or", "or": "and"}
 
@@ -57,10 +62,20 @@ class Bug:
     entry_point: str
 
 
-def _mutate(line: str, kind: str, pattern: str, replacement: str) -> str | None:
-    match = re.search(pattern, line)
-    if match is None or line.lstrip().startswith("#"):
+def _mutate(
+    line: str, kind: str, pattern: str, replacement: str, names: list[str] | None = None
+) -> str | None:
+    if line.lstrip().startswith("#"):
         return None
+    if replacement == "other_name":
+        return _other_name(line, pattern, names or [])
+    match = re.search(pattern, line)
+    if match is None:
+        return None
+    if replacement == "swap_args":
+        a, b = match.span(1), match.span(2)
+        swapped = line[: a[0]] + match.group(2) + ", " + match.group(1) + line[b[1] :]
+        return swapped
     if replacement == "plus_one":
         return _plus_one(line, match.end())
     if replacement == "flip":
@@ -70,6 +85,31 @@ def _mutate(line: str, kind: str, pattern: str, replacement: str) -> str | None:
     else:
         new = match.expand(replacement)
     return line[: match.start()] + new + line[match.end() :]
+
+
+def _other_name(line: str, pattern: str, names: list[str]) -> str | None:
+    """The first use of a local name in `line` replaced by another local name."""
+    for match in re.finditer(pattern, line):
+        name = match.group(1)
+        if name in names and len(names) > 1:
+            other = next(n for n in names if n != name)
+            return line[: match.start(1)] + other + line[match.end(1) :]
+    return None
+
+
+def local_names(prompt: str, solution: str, entry_point: str) -> list[str]:
+    """The function's parameters and the names its solution assigns, in order."""
+    names: list[str] = []
+    signature = re.search(rf"def {re.escape(entry_point)}\(([^)]*)\)", prompt)
+    if signature:
+        for part in signature.group(1).split(","):
+            name = part.split(":")[0].split("=")[0].strip().lstrip("*")
+            if name.isidentifier():
+                names.append(name)
+    for match in re.finditer(r"^\s*(?:for\s+)?([A-Za-z_]\w*)\s*(?:=[^=]|in\b)", solution, re.M):
+        if match.group(1) not in names:
+            names.append(match.group(1))
+    return names
 
 
 def _plus_one(line: str, start: int) -> str | None:
@@ -88,37 +128,58 @@ def _error(stderr: str) -> str:
 
 
 def bugs(limit: int) -> Iterator[Bug]:
-    """Failing mutants, one per (problem, mutation kind), problems in order."""
-    count = 0
+    """`limit` failing mutants, the kinds balanced: each kind takes at most its share
+    (limit / kinds) on a first pass over the problems; a second pass fills what the
+    rarer kinds left. One mutant per (problem, kind); problems in order."""
+    share = -(-limit // len(MUTATIONS))
+    taken: dict[str, int] = dict.fromkeys(KINDS, 0)
+    seen: set[str] = set()
+    for quota in (share, limit):
+        for bug in _candidates(taken, quota, seen):
+            yield bug
+            if sum(taken.values()) >= limit:
+                return
+
+
+def _candidates(taken: dict[str, int], quota: int, seen: set[str]) -> Iterator[Bug]:
     for problem in load_problems():
-        solution = problem["canonical_solution"].split("\n")
-        base = problem["prompt"].count("\n")
+        solution = problem["canonical_solution"]
+        names = local_names(problem["prompt"], solution, problem["entry_point"])
         for kind, pattern, replacement in MUTATIONS:
-            for index, line in enumerate(solution):
-                mutated = _mutate(line, kind, pattern, replacement)
-                if mutated is None or mutated == line:
-                    continue
-                text = problem["prompt"] + "\n".join(
-                    [*solution[:index], mutated, *solution[index + 1 :]]
-                )
-                outcome = run_program(
-                    f"{text}\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n"
-                )
-                if outcome.passed:
-                    continue  # an equivalent mutant
-                yield Bug(
-                    f"{problem['task_id']}/{kind}/{index}",
-                    kind,
-                    text,
-                    base + index,
-                    _error(outcome.detail),
-                    problem["test"],
-                    problem["entry_point"],
-                )
-                count += 1
-                if count >= limit:
-                    return
-                break
+            key = f"{problem['task_id']}/{kind}"
+            if taken[kind] >= quota or key in seen:
+                continue
+            seen.add(key)
+            bug = _first_failing(problem, kind, pattern, replacement, names)
+            if bug is not None:
+                taken[kind] += 1
+                yield bug
+
+
+def _first_failing(
+    problem: dict[str, str], kind: str, pattern: str, replacement: str, names: list[str]
+) -> Bug | None:
+    """The first line's mutant of this kind that fails the tests, or None."""
+    solution = problem["canonical_solution"].split("\n")
+    base = problem["prompt"].count("\n")
+    for index, line in enumerate(solution):
+        mutated = _mutate(line, kind, pattern, replacement, names)
+        if mutated is None or mutated == line:
+            continue
+        text = problem["prompt"] + "\n".join([*solution[:index], mutated, *solution[index + 1 :]])
+        outcome = run_program(f"{text}\n\n{problem['test']}\n\ncheck({problem['entry_point']})\n")
+        if outcome.passed:
+            continue  # an equivalent mutant
+        return Bug(
+            f"{problem['task_id']}/{kind}/{index}",
+            kind,
+            text,
+            base + index,
+            _error(outcome.detail),
+            problem["test"],
+            problem["entry_point"],
+        )
+    return None
 
 
 @dataclass
@@ -221,6 +282,30 @@ def summarise(rows: list[FixRow]) -> dict[str, dict[str, float]]:
             "p95_ms": percentile([r.latency_ms for r in mine], 95),
         }
     return out
+
+
+def by_kind(rows: list[FixRow]) -> dict[str, dict[str, float]]:
+    """Fixed share per (model | mode) and mutation kind."""
+    out: dict[str, dict[str, float]] = {}
+    for row in rows:
+        out.setdefault(f"{row.model} | {row.mode}", {})
+    for key, shares in out.items():
+        for kind in KINDS:
+            mine = [r for r in rows if f"{r.model} | {r.mode}" == key and r.kind == kind]
+            if mine:
+                shares[kind] = sum(r.fixed for r in mine) / len(mine)
+    return out
+
+
+def kind_markdown(rows: list[FixRow]) -> str:
+    kinds = [k for k in KINDS if any(r.kind == k for r in rows)]
+    counts = {k: len({r.bug_id for r in rows if r.kind == k}) for k in kinds}
+    head = " | ".join(f"{k} ({counts[k]})" for k in kinds)
+    lines = [f"| model | mode | {head} |", "|---|---|" + "---|" * len(kinds)]
+    for key, shares in by_kind(rows).items():
+        cells = " | ".join(f"{shares.get(k, 0):.0%}" for k in kinds)
+        lines.append(f"| {key} | {cells} |")
+    return "\n".join(lines)
 
 
 def markdown(summary: dict[str, dict[str, float]]) -> str:

@@ -1,5 +1,5 @@
-"""Chat answers (hover, next: code actions) on the completion engine, without
-slowing typing down.
+"""Chat answers (hover, code actions) on the completion engine — or on the `chatModel`
+engine beside it — without slowing typing down.
 
 - They run at Priority.EXPLAIN, after every keystroke's completion; a completion that
   arrives while one runs pre-empts it between tokens (`preempt`), and the answer is
@@ -46,6 +46,12 @@ class Explainer:
         # The engine's template, kept with the engine it belongs to (a reference, so a
         # replaced engine is never mistaken for the new one).
         self._template_for: tuple[Loaded, ChatTemplate] | None = None
+        self._no_template: set[tuple[object, ...]] = set()  # engines without a usable one
+
+    def usable(self) -> bool:
+        """False once the chat engine turned out to have no usable chat template: hover
+        and actions stay off for it (until the model changes)."""
+        return self.service.chat_engine_key() not in self._no_template
 
     def preempt(self) -> None:
         """A completion arrived: stop the running answers between tokens."""
@@ -57,7 +63,7 @@ class Explainer:
     ) -> Answer:
         """The model's answer to `messages`; raises ChatTemplateError when the model has
         no usable chat template."""
-        cache_key = (self.service.engine_key(), tuple(messages), max_tokens)
+        cache_key = (self.service.chat_engine_key(), tuple(messages), max_tokens)
         if (text := self._cache.get(cache_key)) is not None:
             self._cache.move_to_end(cache_key)
             return Answer(text, True, cached=True)
@@ -69,6 +75,9 @@ class Explainer:
             generation = await self._run(key, messages, max_tokens, deadline, mine)
         except asyncio.CancelledError:
             mine.cancel()  # $/cancelRequest
+            raise
+        except ChatTemplateError:
+            self._no_template.add(cache_key[0])
             raise
         finally:
             if self._newest.get(key) is mine:
@@ -107,7 +116,7 @@ class Explainer:
             return engine.generate(ids, params, _Either(attempt, mine))
 
         try:
-            await asyncio.wrap_future(self.service.load())
+            await asyncio.wrap_future(self.service.load_chat())
             return await asyncio.wrap_future(self.service.run_explain(job))
         finally:
             self._attempts.discard(attempt)

@@ -63,6 +63,10 @@ class CompletionService:
         # engine of the newest load before it, never on one that a load has closed.
         self._active: Loaded | None = None
         self._loaded_key: tuple[object, ...] | None = None
+        # The chat model's engine, when `chatModel` names another model (same rules).
+        self._chat_loaded: concurrent.futures.Future[Loaded] | None = None
+        self._chat_active: Loaded | None = None
+        self._chat_key: tuple[object, ...] | None = None
         self._inflight: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
         self.stats = Stats()
@@ -105,6 +109,46 @@ class CompletionService:
         if self._active is None:
             raise EngineError("no model is loaded")
         return work(self._active)
+
+    def chat_spec(self) -> str | None:
+        """The chat model, when `chatModel` names one other than the completion model."""
+        spec = (self.settings.chat_model or "").strip()
+        if not spec or spec == choose_spec(self.settings.model, self.cli_model):
+            return None
+        return spec
+
+    def chat_engine_key(self) -> tuple[object, ...]:
+        """What identifies the engine that answers chat (hover, actions)."""
+        spec = self.chat_spec()
+        return self.engine_key() if spec is None else (spec, self.settings.engine)
+
+    def load_chat(self) -> concurrent.futures.Future[Loaded]:
+        """Start loading the chat engine: the completion engine unless `chatModel`
+        names another model, which is then loaded beside it (and replaced or dropped
+        when the setting changes)."""
+        spec = self.chat_spec()
+        if spec is None:
+            if self._chat_key is not None:
+                self._chat_key, self._chat_loaded = None, None
+                self.worker.submit(self._unload_chat, Priority.LOAD)
+            return self.load()
+        key = self.chat_engine_key()
+        if self._chat_loaded is not None and key == self._chat_key:
+            return self._chat_loaded
+        self._chat_key = key
+        self._chat_loaded = self.worker.submit(lambda: self._load_chat(spec), Priority.LOAD)
+        return self._chat_loaded
+
+    def _load_chat(self, spec: str) -> Loaded:
+        self._unload_chat()
+        engine = self._factory(resolve(spec), self.settings)
+        self._chat_active = Loaded(engine, PromptCaches(engine.tokenize))
+        return self._chat_active
+
+    def _unload_chat(self) -> None:
+        if self._chat_active is not None:
+            self._chat_active.engine.close()
+            self._chat_active = None
 
     async def engine(self) -> Engine:
         """The loaded engine; raises ModelError or EngineError when loading failed."""
@@ -164,8 +208,18 @@ class CompletionService:
                 del self._inflight[key]
 
     def run_explain(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
-        """`job` on the engine in use, after the completions waiting (hover, actions)."""
-        return self.worker.submit(lambda: self._run_on_active(job), Priority.EXPLAIN)
+        """`job` on the chat engine, after the completions waiting (hover, actions):
+        one worker runs both models, so a chat model never competes with typing for
+        the CPU."""
+        own = self.chat_spec() is not None
+
+        def run() -> T:
+            loaded = self._chat_active if own else self._active
+            if loaded is None:
+                raise EngineError("no chat model is loaded")
+            return job(loaded)
+
+        return self.worker.submit(run, Priority.EXPLAIN)
 
     def run_idle(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
         """`job` on the engine in use, after every other kind of work."""
@@ -184,6 +238,7 @@ class CompletionService:
         self.worker.close(then=self._unload)
 
     def _unload(self) -> None:
+        self._unload_chat()
         if self._active is not None:
             self._active.engine.close()
             self._active = None

@@ -62,6 +62,9 @@ class HoverSettings:
 @dataclass(frozen=True)
 class Settings:
     model: str | None = None  # a .gguf path or a catalog name
+    # The instruct model for hover and code actions (a path or catalog name) when the
+    # completion model is a base/FIM model; None: the completion model serves all.
+    chat_model: str | None = None
     log_level: str = "warning"
     engine: EngineSettings = field(default_factory=EngineSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node, Tree
 
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.syntax.languages import spec_for
+
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
 
 
@@ -148,3 +151,17 @@ def partial_at(text: str, offset: int) -> str:
     """The identifier that ends at the cursor (being typed), or ""."""
     match = PARTIAL.search(text, max(0, offset - 200), offset)
     return match.group(0) if match else ""
+
+
+def definitions_around(snapshot: Snapshot, offset: int) -> list[Node]:
+    """The definitions (the language's kinds) containing str `offset`, outermost first."""
+    kinds = spec_for(snapshot.language).definitions
+    if snapshot.tree is None or not kinds:
+        return []
+    byte = len(snapshot.text[: offset + 1].encode("utf-8", "surrogatepass"))
+    return enclosing(snapshot.tree, byte, kinds)
+
+
+def str_offset(snapshot: Snapshot, byte: int) -> int:
+    """The str offset of a byte offset in the snapshot's UTF-8 data."""
+    return len(snapshot.data[:byte].decode("utf-8", "replace"))

@@ -13,11 +13,10 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from lsp_server.context.symbols import enclosing
+from lsp_server.context.symbols import definitions_around, str_offset
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
-from lsp_server.syntax.languages import spec_for
 
 SYSTEM = (
     "You fix bugs in code. Reply with the corrected code only, complete, in one fenced "
@@ -51,14 +50,10 @@ def target(snapshot: Snapshot, start: int, end: int, problems: list[str]) -> Tar
     """The code to rewrite for a problem at [start, end) (str offsets)."""
     text = snapshot.text
     first, last = start, max(start, end)
-    kinds = spec_for(snapshot.language).definitions
-    if snapshot.tree is not None and kinds:
-        byte = len(text[: start + 1].encode("utf-8", "surrogatepass"))
-        nodes = enclosing(snapshot.tree, byte, kinds)
-        if nodes:
-            node = nodes[-1]
-            first = len(snapshot.data[: node.start_byte].decode("utf-8", "replace"))
-            last = max(last, len(snapshot.data[: node.end_byte].decode("utf-8", "replace")))
+    nodes = definitions_around(snapshot, start)
+    if nodes:
+        first = str_offset(snapshot, nodes[-1].start_byte)
+        last = max(last, str_offset(snapshot, nodes[-1].end_byte))
     line_start = text.rfind("\n", 0, first) + 1
     line_end = text.find("\n", last)
     line_end = len(text) if line_end < 0 else line_end + 1

@@ -1,37 +1,47 @@
-""" "Fix this" code actions: listed at once (no model call in textDocument/codeAction),
-computed when picked — on codeAction/resolve for clients that resolve `edit`, else
-through the `slm-ls.fix` command and workspace/applyEdit. The edit is versioned:
-a document changed since the listing is refused."""
+"""Code actions from the chat model: "Fix this", "Add docstring" and "Explain this".
+
+Listed at once (no model call in textDocument/codeAction) and computed when picked:
+edits on codeAction/resolve for clients that resolve `edit`, else through a command and
+workspace/applyEdit; explanations through the `slm-ls.explain` command, whose result is
+the Markdown (our VS Code extension and Neovim plugin show it; other clients get it as
+window/showMessage). Edits are versioned: a document changed since the listing is
+refused. While the model works, a cancellable $/progress says so."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
 from lsp_server.documents.positions import Encoding, offset_to_position, position_to_offset
+from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
-from lsp_server.explain.fix import (
-    FIX_SECONDS,
-    FIX_TOKENS,
-    LineEdit,
-    fix_edits,
-    messages,
-    target,
-)
+from lsp_server.explain import docstring, fix, passage
+from lsp_server.explain.fix import LineEdit
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
+from lsp_server.syntax.languages import spec_for
 
 if TYPE_CHECKING:
     from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 FIX_COMMAND = "slm-ls.fix"
+DOC_COMMAND = "slm-ls.document"
+EXPLAIN_COMMAND = "slm-ls.explain"
 FIX_TITLE = "Fix this (slm-ls)"
+EXPLAIN_TITLE = "Explain this (slm-ls)"
+# A client that shows the result of slm-ls.explain itself says so in its capabilities
+# (ClientCapabilities.experimental); the others get the explanation as a message.
+SHOWS_EXPLANATIONS = "slmLsShowsExplanations"
+KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
 
 
 def _resolves_edits(ls: SlmLanguageServer) -> bool:
@@ -41,20 +51,57 @@ def _resolves_edits(ls: SlmLanguageServer) -> bool:
     return bool(support and "edit" in support.properties)
 
 
-def _offer(ls: SlmLanguageServer, params: types.CodeActionParams) -> types.CodeAction | None:
+def _shows_explanations(ls: SlmLanguageServer) -> bool:
+    experimental = ls.client_capabilities.experimental
+    return isinstance(experimental, dict) and bool(experimental.get(SHOWS_EXPLANATIONS))
+
+
+def _wanted(params: types.CodeActionParams, kind: str) -> bool:
+    only = params.context.only
+    return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
+
+
+def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     try:
         doc = ls.documents.get(uri)
     except DocumentNotOpen:
-        return None
+        return []
+    if ls.documents.skipped_reason(doc) is not None or not ls.service.explainer.usable():
+        return []
     diagnostics = list(params.context.diagnostics)
     span = diagnostics[0].range if diagnostics else params.range
     data = {
         "uri": uri,
         "version": doc.version,
         "range": [span.start.line, span.start.character, span.end.line, span.end.character],
-        "problems": [d.message for d in diagnostics],
     }
+    snap, encoding = doc.snapshot, ls.documents.encoding
+    r = params.range
+    start = position_to_offset(snap.text, r.start.line, r.start.character, encoding, snap.lines)
+    end = position_to_offset(snap.text, r.end.line, r.end.character, encoding, snap.lines)
+    offers = []
+    if _wanted(params, types.CodeActionKind.QuickFix):
+        problems = [d.message for d in diagnostics]
+        offers.append(_fix_offer(ls, {**data, "action": "fix", "problems": problems}, diagnostics))
+    rewrite = _wanted(params, types.CodeActionKind.RefactorRewrite)
+    if rewrite and docstring.doc_target(snap, start) is not None:
+        offers.append(_doc_offer(ls, {**data, "action": "doc", "at": start}, snap))
+    if not params.context.only and passage.passage_at(snap, start, end) is not None:
+        explain = {**data, "action": "explain", "span": [start, end]}
+        offers.append(
+            types.CodeAction(
+                title=EXPLAIN_TITLE,
+                kind=types.CodeActionKind.Empty,
+                command=types.Command(EXPLAIN_TITLE, EXPLAIN_COMMAND, arguments=[explain]),
+            )
+        )
+    return offers
+
+
+def _fix_offer(
+    ls: SlmLanguageServer, data: dict[str, Any], diagnostics: list[types.Diagnostic]
+) -> types.CodeAction:
     action = types.CodeAction(
         title=FIX_TITLE,
         kind=types.CodeActionKind.QuickFix,
@@ -67,33 +114,98 @@ def _offer(ls: SlmLanguageServer, params: types.CodeActionParams) -> types.CodeA
     return action
 
 
-async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> types.WorkspaceEdit | str:
-    """The versioned edit for the fix `data` describes, or why there is none."""
-    uri = data["uri"]
+def _doc_offer(ls: SlmLanguageServer, data: dict[str, Any], snap: Snapshot) -> types.CodeAction:
+    what = "docstring" if spec_for(snap.language).docstrings else "documentation comment"
+    title = f"Add {what} (slm-ls)"
+    action = types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite, data=data)
+    if not _resolves_edits(ls):
+        action.command = types.Command(title, DOC_COMMAND, arguments=[data])
+    return action
+
+
+def _current(ls: SlmLanguageServer, data: dict[str, Any]) -> tuple[Snapshot, int] | str:
+    """The document's snapshot and version, if it is the one the action was listed for."""
     try:
-        doc = ls.documents.get(uri)
+        doc = ls.documents.get(data["uri"])
     except DocumentNotOpen:
         return "the document is closed"
     if doc.version != data["version"]:
-        raise JsonRpcContentModified("the document changed since the fix was offered")
-    snap, encoding = doc.snapshot, ls.documents.encoding
+        raise JsonRpcContentModified("the document changed since the action was offered")
+    return doc.snapshot, doc.version
+
+
+async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | str:
+    """The line edits for the fix `data` describes, or why there are none."""
+    current = _current(ls, data)
+    if isinstance(current, str):
+        return current
+    snap, encoding = current[0], ls.documents.encoding
     line, char, end_line, end_char = data["range"]
     start = position_to_offset(snap.text, line, char, encoding, snap.lines)
     end = position_to_offset(snap.text, end_line, end_char, encoding, snap.lines)
-    found = target(snap, start, end, list(data.get("problems", [])))
+    found = fix.target(snap, start, end, list(data.get("problems", [])))
     answer = await ls.service.explainer.answer(
-        f"{uri}#fix", messages(found, snap.language), FIX_TOKENS, FIX_SECONDS
+        f"{data['uri']}#fix", fix.messages(found, snap.language), fix.FIX_TOKENS, fix.FIX_SECONDS
     )
     if not answer.done:
         return "the model did not finish in time"
-    edits = fix_edits(snap, found, answer.text)
-    if isinstance(edits, str):
-        return edits
+    return fix.fix_edits(snap, found, answer.text)
+
+
+async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | str:
+    """The insertion of the documentation `data` asks for, or why there is none."""
+    current = _current(ls, data)
+    if isinstance(current, str):
+        return current
+    snap = current[0]
+    found = docstring.doc_target(snap, int(data["at"]))
+    if found is None:
+        return "the definition already has documentation"
+    answer = await ls.service.explainer.answer(
+        f"{data['uri']}#doc", docstring.messages(found), docstring.DOC_TOKENS, docstring.DOC_SECONDS
+    )
+    if not answer.done:
+        return "the model did not finish in time"
+    edit = docstring.doc_edit(snap, found, answer.text)
+    return edit if isinstance(edit, str) else [edit]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    markdown: str
+
+
+async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation | str:
+    """The explanation, or why there is none."""
+    try:
+        snap = ls.documents.get(data["uri"]).snapshot
+    except DocumentNotOpen:
+        return "the document is closed"
+    start, end = (int(n) for n in data["span"])
+    found = passage.passage_at(snap, start, end)
+    if found is None:
+        return "nothing to explain here"
+    answer = await ls.service.explainer.answer(
+        f"{data['uri']}#explain-this",
+        passage.messages(found),
+        passage.EXPLAIN_TOKENS,
+        passage.EXPLAIN_SECONDS,
+    )
+    text = passage.markdown(found, answer.text)
+    return Explanation(text) if text else "the model wrote no explanation"
+
+
+def _workspace_edit(
+    ls: SlmLanguageServer, data: dict[str, Any], edits: list[LineEdit]
+) -> types.WorkspaceEdit:
+    snap = ls.documents.get(data["uri"]).snapshot
     return types.WorkspaceEdit(
         document_changes=[
             types.TextDocumentEdit(
-                types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version),
-                _text_edits(snap.text, edits, encoding),
+                types.OptionalVersionedTextDocumentIdentifier(
+                    uri=data["uri"], version=data["version"]
+                ),
+                _text_edits(snap.text, edits, ls.documents.encoding),
             )
         ]
     )
@@ -113,63 +225,108 @@ def _text_edits(text: str, edits: list[LineEdit], encoding: Encoding) -> list[ty
     return found
 
 
-async def _with_progress(ls: SlmLanguageServer, data: dict[str, Any]) -> types.WorkspaceEdit | str:
-    """`_fix`, with $/progress while the model works (when the client shows it)."""
-    caps = ls.client_capabilities.window
-    token = f"slm-ls/fix/{uuid.uuid4()}"
-    progress = bool(caps and caps.work_done_progress)
-    if progress:
-        try:
-            await ls.work_done_progress.create_async(token)
-            ls.work_done_progress.begin(
-                token, types.WorkDoneProgressBegin(title="slm-ls", message="fixing…")
-            )
-        except Exception as exc:  # the client refused: go on without progress
-            log.warning("no progress for this fix: %s", exc)
-            progress = False
-    result: types.WorkspaceEdit | str = "no fix found"
+WORK: dict[str, tuple[str, Callable[[Any, dict[str, Any]], Awaitable[Any]]]] = {
+    "fix": ("fixing…", _fix),
+    "doc": ("writing documentation…", _document),
+    "explain": ("explaining…", _explain),
+}
+
+
+async def _with_progress(ls: SlmLanguageServer, data: dict[str, Any]) -> Any:
+    """The work `data["action"]` names, with a cancellable $/progress while the model
+    works (when the client shows progress). Returns its result, or a string saying why
+    there is none (also told to the user)."""
+    title, work = WORK[data["action"]]
+    task = asyncio.ensure_future(work(ls, data))
+    token = await _begin_progress(ls, title, task)
+    result: Any = "no result"
     try:
-        result = await _fix(ls, data)
+        result = await task
+    except asyncio.CancelledError:
+        if not task.cancelled():
+            raise  # the request itself was cancelled
+        result = "cancelled"
     except (ChatTemplateError, ModelError, EngineError) as exc:
         result = str(exc)
     finally:
-        if progress:
-            message = "done" if isinstance(result, types.WorkspaceEdit) else "no fix found"
+        if token is not None:
+            message = result if isinstance(result, str) else "done"
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
-    if isinstance(result, str):
-        ls.tell(types.MessageType.Info, f"slm-ls: no fix found: {result}")
+            ls.work_done_progress.tokens.pop(token, None)
+    if isinstance(result, str) and result != "cancelled":
+        ls.tell(types.MessageType.Info, f"slm-ls: nothing done: {result}")
     return result
+
+
+async def _begin_progress(
+    ls: SlmLanguageServer, title: str, task: asyncio.Future[Any]
+) -> str | None:
+    caps = ls.client_capabilities.window
+    if not (caps and caps.work_done_progress):
+        return None
+    token = f"slm-ls/action/{uuid.uuid4()}"
+    try:
+        await ls.work_done_progress.create_async(token)
+        ls.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title="slm-ls", message=title, cancellable=True)
+        )
+    except Exception as exc:  # the client refused: go on without progress
+        log.warning("no progress for this action: %s", exc)
+        return None
+    loop = asyncio.get_running_loop()
+    cancelled = ls.work_done_progress.tokens[token]
+    # window/workDoneProgress/cancel cancels pygls' future for the token: stop the work.
+    cancelled.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
+    return token
 
 
 def register(server: SlmLanguageServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix], resolve_provider=True
-        ),
+        types.CodeActionOptions(code_action_kinds=KINDS, resolve_provider=True),
     )
     def code_action(
         ls: SlmLanguageServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        action = _offer(ls, params)
-        return [action] if action is not None else None
+        return _offers(ls, params) or None
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def resolve(ls: SlmLanguageServer, action: types.CodeAction) -> types.CodeAction:
-        if not isinstance(action.data, dict) or action.title != FIX_TITLE:
+        data = action.data
+        if not isinstance(data, dict) or data.get("action") not in ("fix", "doc"):
             return action
-        result = await _with_progress(ls, action.data)
-        if isinstance(result, types.WorkspaceEdit):
-            action.edit = result
+        result = await _with_progress(ls, data)
+        if isinstance(result, list):
+            action.edit = _workspace_edit(ls, data, result)
         return action
+
+    async def edit_command(ls: Any, args: tuple[Any, ...], action: str) -> None:
+        data = args[0] if args and isinstance(args[0], dict) else None
+        if data is None or data.get("action") != action:
+            return
+        result = await _with_progress(ls, data)
+        if isinstance(result, list):
+            edit = _workspace_edit(ls, data, result)
+            await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit))
 
     # pygls reads a command's type hints at run time: `ls` is typed as Any here because
     # SlmLanguageServer is only imported for type checking.
     @server.command(FIX_COMMAND)
     async def fix_command(ls: Any, *args: Any) -> None:
+        await edit_command(ls, args, "fix")
+
+    @server.command(DOC_COMMAND)
+    async def doc_command(ls: Any, *args: Any) -> None:
+        await edit_command(ls, args, "doc")
+
+    @server.command(EXPLAIN_COMMAND)
+    async def explain_command(ls: Any, *args: Any) -> str | None:
         data = args[0] if args and isinstance(args[0], dict) else None
-        if data is None:
-            return
+        if data is None or data.get("action") != "explain":
+            return None
         result = await _with_progress(ls, data)
-        if isinstance(result, types.WorkspaceEdit):
-            await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=result))
+        if not isinstance(result, Explanation):
+            return None
+        if not _shows_explanations(ls):
+            ls.window_show_message(types.ShowMessageParams(types.MessageType.Info, result.markdown))
+        return result.markdown

@@ -12,7 +12,7 @@ from lsprotocol import types
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
-from lsp_server.explain.hover import fallback, markdown, messages, subject_at
+from lsp_server.explain.hover import Subject, fallback, markdown, messages, subject_at
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
 
@@ -45,20 +45,9 @@ def register(server: SlmLanguageServer) -> None:
         subject = subject_at(snap, offset, others)
         if subject is None:
             return None
-        try:
-            answer = await ls.service.explainer.answer(
-                uri, messages(subject), settings.max_tokens, settings.deadline_ms / 1000
-            )
-            text = markdown(subject, answer.text if answer.done else "")
-        except ChatTemplateError as exc:
-            model = str(ls.service.model().path)
-            if model not in told:
-                told.add(model)
-                ls.tell(types.MessageType.Warning, f"slm-ls: no hover explanations: {exc}")
-            text = fallback(subject)
-        except (ModelError, EngineError) as exc:
-            log.warning("no hover: %s", exc)
-            text = fallback(subject)
+        text = fallback(subject)
+        if ls.service.explainer.usable():  # else: the model has no chat template (told once)
+            text = await _explained(ls, uri, subject, told)
         if not text:
             return None
         start = offset_to_position(snap.text, subject.start, encoding, snap.lines)
@@ -67,3 +56,25 @@ def register(server: SlmLanguageServer) -> None:
             contents=types.MarkupContent(types.MarkupKind.Markdown, text),
             range=types.Range(types.Position(*start), types.Position(*end)),
         )
+
+
+async def _explained(ls: SlmLanguageServer, uri: str, subject: Subject, told: set[str]) -> str:
+    """The hover's Markdown with the model's explanation (or the tree's, without it)."""
+    settings = ls.settings.hover
+    try:
+        answer = await ls.service.explainer.answer(
+            uri, messages(subject), settings.max_tokens, settings.deadline_ms / 1000
+        )
+        return markdown(subject, answer.text if answer.done else "")
+    except ChatTemplateError as exc:
+        model = ls.service.chat_spec() or str(ls.service.model().path)
+        if model not in told:
+            told.add(model)
+            ls.tell(
+                types.MessageType.Warning,
+                f"slm-ls: no explanations or code actions: {exc} "
+                "(set chatModel to an instruct model)",
+            )
+    except (ModelError, EngineError) as exc:
+        log.warning("no hover: %s", exc)
+    return fallback(subject)

@@ -42,6 +42,9 @@ class LanguageSpec:
     block_openers: frozenset[str] = frozenset({"{"})
     blocks: frozenset[str] = frozenset()  # statement blocks (benchmark holes)
     call_arguments: frozenset[str] = frozenset()  # argument lists (benchmark holes)
+    # Documentation is a string at the start of the body (else a comment above it).
+    docstrings: bool = False
+    doc_comment: str = ""  # the documentation comment marker, when not the line comment
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -96,6 +99,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         line_comment="#",
         imports=_set("import_statement", "import_from_statement", "future_import_statement"),
         definitions=_set("function_definition", "class_definition"),
+        docstrings=True,
         block_openers=_set(":", "{"),
         blocks=_set("block"),
         call_arguments=_set("argument_list"),
@@ -121,6 +125,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         (".rs",),
         imports=_set("use_declaration"),
         definitions=_set("function_item", "struct_item", "trait_item", "enum_item", "impl_item"),
+        doc_comment="///",
         block_openers=_set("{", ":", "=>", "->"),
         blocks=_set("block"),
         call_arguments=_set("arguments"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lsp_server.bench.fix import MUTATIONS, _error, _mutate
+from collections import Counter
+
+from lsp_server.bench.fix import MUTATIONS, _error, _mutate, bugs, local_names
 
 KINDS = {kind: (pattern, replacement) for kind, pattern, replacement in MUTATIONS}
 
@@ -20,11 +22,30 @@ KINDS = {kind: (pattern, replacement) for kind, pattern, replacement in MUTATION
         ("boolean", "    return a and b", "    return a or b"),
         ("missing_return", "        return total", "        total"),
         ("arithmetic", "    # a + b", None),  # comments are left alone
+        ("swapped_arguments", "    return max(a, b) + 1", "    return max(b, a) + 1"),
+        ("swapped_arguments", "    return f(a, g(b))", None),  # nested calls are left alone
+        ("wrong_variable", "    total += x", "    result += x"),
+        ("wrong_variable", "    return self.total", None),  # an attribute is not a local
+        ("wrong_variable", "    return len(x)", "    return len(total)"),
     ],
 )
 def test_mutations(kind: str, line: str, mutated: str | None) -> None:
     pattern, replacement = KINDS[kind]
-    assert _mutate(line, kind, pattern, replacement) == mutated
+    names = ["total", "result", "x", "xs"]
+    assert _mutate(line, kind, pattern, replacement, names) == mutated
+
+
+def test_local_names_are_parameters_then_assigned_names() -> None:
+    prompt = "def f(xs: list[int], *, start: int = 0) -> int:\n"
+    solution = "    total = start\n    for x in xs:\n        total += x\n    return total\n"
+    assert local_names(prompt, solution, "f") == ["xs", "start", "total", "x"]
+
+
+def test_the_bugs_are_balanced_across_kinds_and_all_fail() -> None:
+    found = list(bugs(21))
+    counts = Counter(bug.kind for bug in found)
+    assert len(found) == 21 and set(counts) == set(KINDS) and set(counts.values()) == {3}
+    assert len({bug.bug_id for bug in found}) == 21
 
 
 def test_the_diagnostic_is_the_error_line() -> None:

@@ -1,0 +1,136 @@
+""" "Add docstring": where the documentation of the function at the cursor goes, how to
+ask for it, and how the model's answer becomes one inserted block — or nothing when
+the answer is not documentation. Pure.
+
+Python gets a docstring as the body's first statement; the other languages a comment
+above the definition, in the language's documentation marker (`///` for Rust, else
+its line comment). Offered only where the definition has none yet."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from dataclasses import dataclass
+
+from lsp_server.context.symbols import definitions_around, signature, str_offset
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.fix import LineEdit, extract
+from lsp_server.postprocess.parse_check import count_errors
+from lsp_server.prompt.chat import Message
+from lsp_server.syntax.languages import spec_for
+
+DOC_TOKENS = 192
+DOC_SECONDS = 60.0
+MAX_DOC_LINES = 24
+MAX_CODE_CHARS = 4000  # the start of a long definition is what the summary needs
+SYSTEM = (
+    "You write documentation for code. Reply with the documentation text only: one "
+    "summary line, then, if useful, the arguments and what it returns. No code."
+)
+QUOTED = re.compile(r'("""|\'\'\')(.*?)(?:\1|\Z)', re.S)
+MARKER = re.compile(r"^\s*(///?|#+|--|/\*\*?|\*/|\*(?!\*))\s?")
+
+
+@dataclass(frozen=True)
+class DocTarget:
+    name: str
+    code: str  # the definition (possibly cut)
+    head: str  # its signature
+    line: int  # the document line the documentation is inserted before
+    indent: str
+    language: str
+
+
+def doc_target(snapshot: Snapshot, offset: int) -> DocTarget | None:
+    """The innermost definition at `offset` that has no documentation yet; None when
+    there is none (or it is a one-liner with nowhere to put a docstring)."""
+    nodes = definitions_around(snapshot, offset)
+    if not nodes:
+        return None
+    node = nodes[-1]
+    name_node = node.child_by_field_name("name")
+    name = snapshot.data[name_node.start_byte : name_node.end_byte].decode() if name_node else ""
+    text = snapshot.text
+    code = text[str_offset(snapshot, node.start_byte) : str_offset(snapshot, node.end_byte)]
+    head = signature(node, snapshot.data)
+    spec = spec_for(snapshot.language)
+    if spec.docstrings:
+        body = node.child_by_field_name("body")
+        if body is None or body.start_point[0] == node.start_point[0] or _has_docstring(body):
+            return None
+        line = body.start_point[0]
+    else:
+        line = node.start_point[0]
+        if _commented_above(text, line, spec.line_comment):
+            return None
+    row = text.split("\n")[line]
+    indent = row[: len(row) - len(row.lstrip())]
+    return DocTarget(name, code[:MAX_CODE_CHARS], head, line, indent, snapshot.language)
+
+
+def _has_docstring(body: object) -> bool:
+    first = body.named_children[0] if body.named_child_count else None  # type: ignore[attr-defined]
+    return bool(
+        first is not None
+        and first.type == "expression_statement"
+        and first.named_child_count
+        and first.named_children[0].type in ("string", "concatenated_string")
+    )
+
+
+def _commented_above(text: str, line: int, marker: str) -> bool:
+    if line == 0:
+        return False
+    above = text.split("\n")[line - 1].strip()
+    return above.startswith((marker, "*/", "*", "/*", "#[", "@"))
+
+
+def messages(found: DocTarget) -> list[Message]:
+    kind = "docstring" if spec_for(found.language).docstrings else "documentation comment"
+    code = f"```{found.language}\n{found.code.rstrip()}\n```"
+    ask = f"Write the {kind} for `{found.name or found.head.strip()}`."
+    return [Message("system", SYSTEM), Message("user", f"{code}\n\n{ask}")]
+
+
+def doc_lines(answer: str, found: DocTarget) -> list[str] | str:
+    """The documentation's lines (no quotes, no comment markers), or why there are none."""
+    text = extract(answer)
+    quoted = QUOTED.search(text)
+    if quoted:
+        text = quoted.group(2)
+    elif found.head.strip().split("\n")[0] in text:
+        return "the model rewrote the code instead of documenting it"
+    lines = [MARKER.sub("", line, count=1).rstrip() for line in text.split("\n")]
+    lines = textwrap.dedent("\n".join(lines)).strip("\n").split("\n")
+    if not "".join(lines).strip():
+        return "the model wrote no documentation"
+    return lines[:MAX_DOC_LINES]
+
+
+def render(lines: list[str], found: DocTarget) -> str:
+    """The documentation block, whole lines at the target's indentation."""
+    indent, spec = found.indent, spec_for(found.language)
+    if spec.docstrings:
+        lines = [line.replace('"""', '\\"\\"\\"') for line in lines]
+        if len(lines) == 1:
+            return f'{indent}"""{lines[0].strip()}"""\n'
+        rest = "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines[1:])
+        return f'{indent}"""{lines[0].strip()}\n{rest}{indent}"""\n'
+    marker = spec.doc_comment or spec.line_comment
+    return "".join(f"{indent}{marker} {line}".rstrip() + "\n" for line in lines)
+
+
+def doc_edit(snapshot: Snapshot, found: DocTarget, answer: str) -> LineEdit | str:
+    """The insertion that adds the model's documentation, or why there is none."""
+    lines = doc_lines(answer, found)
+    if isinstance(lines, str):
+        return lines
+    block = render(lines, found)
+    edit = LineEdit(found.line, found.line, block)
+    starts = snapshot.text.split("\n")
+    new = "\n".join([*starts[: found.line], block.rstrip("\n"), *starts[found.line :]])
+    before = count_errors(snapshot.tree.root_node) if snapshot.tree is not None else 0
+    parsed = Snapshot.parse(new, snapshot.language)
+    if parsed.tree is not None and count_errors(parsed.tree.root_node) > before:
+        return "the documentation does not parse"
+    return edit

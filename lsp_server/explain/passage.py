@@ -1,0 +1,68 @@
+""" "Explain this": the code to explain (the selection, else the definition at the
+cursor, else its line), the chat messages, and the Markdown shown to the user. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lsp_server.context.symbols import definitions_around, signature, str_offset
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.hover import whole_sentences
+from lsp_server.prompt.chat import Message
+
+EXPLAIN_TOKENS = 256
+EXPLAIN_SECONDS = 60.0
+MAX_CODE_CHARS = 6000
+SYSTEM = (
+    "You explain code to a programmer. Answer in Markdown, at most six short sentences: "
+    "what the code does, how, its inputs and result, and one pitfall if there is one. "
+    "Write names in `backticks`. Do not repeat the code."
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    code: str
+    title: str  # what is explained, for the heading ("`parse`", "lines 3–7")
+    scope: str  # the enclosing definition's signature, when the passage is inside one
+    language: str
+
+
+def passage_at(snapshot: Snapshot, start: int, end: int) -> Passage | None:
+    """What to explain for a selection [start, end) (str offsets; empty: the cursor)."""
+    text = snapshot.text
+    nodes = definitions_around(snapshot, start)
+    if end > start and text[start:end].strip():
+        first, last = text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 1
+        title = f"line {first}" if first == last else f"lines {first}–{last}"
+        scope = signature(nodes[-1], snapshot.data) if nodes else ""
+        return Passage(text[start:end][:MAX_CODE_CHARS], title, scope, snapshot.language)
+    if nodes:
+        node = nodes[-1]
+        code = text[str_offset(snapshot, node.start_byte) : str_offset(snapshot, node.end_byte)]
+        name = node.child_by_field_name("name")
+        title = f"`{snapshot.data[name.start_byte : name.end_byte].decode()}`" if name else "this"
+        outer = signature(nodes[-2], snapshot.data) if len(nodes) > 1 else ""
+        return Passage(code[:MAX_CODE_CHARS], title, outer, snapshot.language)
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    if not line.strip():
+        return None
+    number = text.count("\n", 0, start) + 1
+    return Passage(line.strip(), f"line {number}", "", snapshot.language)
+
+
+def messages(passage: Passage) -> list[Message]:
+    fence = "```"
+    parts = [f"Explain this {passage.language} code:"]
+    parts.append(f"{fence}{passage.language}\n{passage.code.rstrip()}\n{fence}")
+    if passage.scope:
+        parts.append(f"It is inside:\n{fence}{passage.language}\n{passage.scope}\n{fence}")
+    return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
+
+
+def markdown(passage: Passage, answer: str) -> str:
+    """The explanation as shown: a heading naming what is explained, then the answer."""
+    answer = whole_sentences(answer)
+    return f"**{passage.title}** (slm-ls)\n\n{answer}" if answer else ""
