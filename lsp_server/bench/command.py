@@ -29,7 +29,16 @@ from lsp_server.models.resolve import resolve
 
 # `bench load` fails above this: a leak of a Future per message was 2 KB.
 FLAT_KB_PER_MESSAGE = 0.5
-SOURCES = ("humaneval-single", "humaneval-multi", "repo", "replay", "overhead", "load", "fix")
+SOURCES = (
+    "humaneval-single",
+    "humaneval-multi",
+    "repo",
+    "replay",
+    "overhead",
+    "load",
+    "fix",
+    "hover",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +96,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a setting, e.g. completion.fimOrder=spm (repeatable)",
     )
     parser.add_argument("--holes", type=int, default=2, help="replay: holes per file")
+    parser.add_argument(
+        "--hover-every",
+        type=int,
+        default=0,
+        help="replay: also run each mode with a hover on the word just typed every N "
+        "keystrokes, reported next to the plain run",
+    )
     parser.add_argument(
         "--max-steps", type=int, default=60, help="replay: most completion requests per mode"
     )
@@ -162,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         return run_load(args)
     if args.source == "fix":
         return run_fix(args)
+    if args.source == "hover":
+        return run_hover(args)
     try:
         modes = modes_of(args)
         tasks = select_tasks(args)
@@ -237,13 +255,15 @@ def run_replay(args: argparse.Namespace) -> int:
         overrides(args.set),
     )
     runs = replay(modes, plan)
+    if args.hover_every:  # the same typing with hovers, next to the plain runs
+        runs += replay(modes, replace(plan, hover_every=args.hover_every))
     summary, raw = {}, {}
     for run in runs:
-        steps = [vars(step) for step in run.steps]
+        steps, hovers = [vars(step) for step in run.steps], [vars(h) for h in run.hovers]
         summary[run.mode] = summarise(
-            run.mode, steps, run.server, run.hole_chars, run.rss_mb, run.open_files
+            run.mode, steps, run.server, run.hole_chars, run.rss_mb, run.open_files, hovers
         )
-        raw[run.mode] = {"steps": steps, "server": run.server}
+        raw[run.mode] = {"steps": steps, "server": run.server, "hovers": hovers}
     print(markdown(summary))
     if args.out is not None:
         config = {
@@ -293,6 +313,45 @@ def run_fix(args: argparse.Namespace) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
         config = {"command": "slm-ls bench " + shlex.join(sys.argv[2:]), "bugs": len(found)}
         result = {"config": config, "summary": summary, "rows": fix.as_json(rows)}
+        (args.out / "results.json").write_text(json.dumps(result, indent=1))
+        (args.out / "results.md").write_text(f"Command: `{config['command']}`\n\n{table}\n")
+        print(f"\nwrote {args.out}/results.json, results.md")
+    return 0
+
+
+def run_hover(args: argparse.Namespace) -> int:
+    from lsp_server.bench import hover
+    from lsp_server.client.hovering import HoverAsk, hover_all
+
+    paths = hover.languages_ok(list(args.path))
+    if not paths:
+        print("slm-ls bench hover: give Python FILE... (e.g. a package's modules)", file=sys.stderr)
+        return 2
+    limit = args.limit or 50
+    chosen = hover.symbols(paths, limit + 1, args.seed)
+    asks = [HoverAsk(s.path, s.offset) for s in chosen]
+    known = hover.known_names([p.read_text(encoding="utf-8") for p in paths])
+    summaries, rows = {}, []
+    for model in args.model or [None]:
+        bar = tqdm(unit="hover", file=sys.stderr, total=len(asks) - 1)
+        answers = hover_all(model, overrides(args.set), asks[:-1], asks[-1], bar.update)
+        bar.close()
+        mine = [
+            hover.row(symbol, a.cold_ms, a.cached_ms, a.markdown, known)
+            for symbol, a in zip(chosen, answers, strict=False)
+        ]
+        summaries[model or "default"] = hover.summarise(mine)
+        rows += [{"model": model or "default", **vars(r)} for r in mine]
+    table = hover.markdown(summaries)
+    print(table)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        config = {
+            "command": "slm-ls bench " + shlex.join(sys.argv[2:]),
+            "files": [str(p) for p in paths],
+            "settings": overrides(args.set),
+        }
+        result = {"config": config, "summary": summaries, "rows": rows}
         (args.out / "results.json").write_text(json.dumps(result, indent=1))
         (args.out / "results.md").write_text(f"Command: `{config['command']}`\n\n{table}\n")
         print(f"\nwrote {args.out}/results.json, results.md")

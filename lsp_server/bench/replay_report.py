@@ -18,6 +18,7 @@ def summarise(
     hole_chars: int,
     rss_mb: float | None,
     open_files: int,
+    hovers: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """One mode's numbers; `server` records pair with `steps` in order."""
     paired = server[: len(steps)]
@@ -57,6 +58,21 @@ def summarise(
         "hole_chars": hole_chars,
         "rss_mb": rss_mb,
         "open_files": open_files,
+        **_hovers(hovers or []),
+    }
+
+
+def _hovers(hovers: list[dict[str, Any]]) -> dict[str, Any]:
+    """The hovers sent while typing: how many, how many answered with an explanation
+    or the tree's signature, how many the next hover superseded, and their latency."""
+    answered = [h for h in hovers if h["answered"]]
+    return {
+        "hovers": len(hovers),
+        "hovers_answered": len(answered),
+        "hovers_cancelled": sum(h["cancelled"] for h in hovers),
+        "hover_answered_p50_ms": percentile([h["latency_ms"] for h in answered], 50)
+        if answered
+        else None,
     }
 
 
@@ -110,6 +126,10 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
+        ("hovers sent while typing", "hovers", "{:.0f}"),
+        ("hovers answered (non-empty)", "hovers_answered", "{:.0f}"),
+        ("hovers superseded by the next one", "hovers_cancelled", "{:.0f}"),
+        ("answered hover p50 ms", "hover_answered_p50_ms", "{:.0f}"),
     ]
     modes = list(summary)
     lines = ["| | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]

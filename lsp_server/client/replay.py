@@ -22,6 +22,7 @@ from pygls.lsp.client import LanguageClient
 from lsp_server.features.completion import STATS_METHOD
 from lsp_server.syntax.languages import language_of_path
 
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 WORD = re.compile(r"\s*(\w+|[^\w\s]+)|\s+")
 
 
@@ -61,6 +62,14 @@ class ModeRun:
     hole_chars: int = 0
     rss_mb: float | None = None
     open_files: int = 0
+    hovers: list[Hovered] = field(default_factory=list)  # with --hover-every
+
+
+@dataclass
+class Hovered:
+    latency_ms: float
+    answered: bool  # non-empty Markdown came back
+    cancelled: bool  # superseded by the next hover before it answered
 
 
 def next_chunk(remaining: str) -> str:
@@ -68,7 +77,7 @@ def next_chunk(remaining: str) -> str:
     return match.group(0) if match else remaining[:1]
 
 
-def _position(text: str, offset: int) -> types.Position:
+def lsp_position(text: str, offset: int) -> types.Position:
     line = text.count("\n", 0, offset)
     column = len(text[text.rfind("\n", 0, offset) + 1 : offset].encode("utf-16-le")) // 2
     return types.Position(line, column)
@@ -87,7 +96,7 @@ class _Session:
 
     def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
         self.versions[uri] += 1
-        position = _position(text, offset)
+        position = lsp_position(text, offset)
         self.client.text_document_did_change(
             types.DidChangeTextDocumentParams(
                 types.VersionedTextDocumentIdentifier(version=self.versions[uri], uri=uri),
@@ -101,13 +110,51 @@ class _Session:
             types.InlineCompletionParams(
                 context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
                 text_document=types.TextDocumentIdentifier(uri),
-                position=_position(text, offset),
+                position=lsp_position(text, offset),
             )
         )
         elapsed = (time.perf_counter() - started) * 1000
         items = result.items if isinstance(result, types.InlineCompletionList) else []
         insert = items[0].insert_text if items else ""
         return (insert if isinstance(insert, str) else insert.value), elapsed
+
+    async def hover(self, uri: str, text: str, offset: int) -> Hovered:
+        """A hover on the word just typed (as when the mouse rests on it)."""
+        started = time.perf_counter()
+        try:
+            result = await self.client.text_document_hover_async(
+                types.HoverParams(types.TextDocumentIdentifier(uri), lsp_position(text, offset))
+            )
+        except asyncio.CancelledError:
+            return Hovered((time.perf_counter() - started) * 1000, False, True)
+        contents = result.contents if result is not None else None
+        answered = isinstance(contents, types.MarkupContent) and bool(contents.value.strip())
+        return Hovered((time.perf_counter() - started) * 1000, answered, False)
+
+
+class _Hovering:
+    """Hovers every few keystrokes, each superseding the previous one (an editor
+    cancels the hover request of a mouse that moved on)."""
+
+    def __init__(self, session: _Session, every: int) -> None:
+        self.session, self.every = session, every
+        self.pending: asyncio.Task[Hovered] | None = None
+        self.tasks: list[asyncio.Task[Hovered]] = []
+
+    def after_step(self, step: int, uri: str, text: str, offset: int) -> None:
+        if not self.every or step % self.every:
+            return
+        if self.pending is not None and not self.pending.done():
+            self.pending.cancel()
+        words = list(IDENTIFIER.finditer(text, max(0, offset - 200), offset))
+        if not words:
+            return
+        where = words[-1].start()  # the last name typed (or the nearest before it)
+        self.pending = asyncio.ensure_future(self.session.hover(uri, text, where))
+        self.tasks.append(self.pending)
+
+    async def results(self) -> list[Hovered]:
+        return [await task for task in self.tasks]
 
 
 def _accepted(suggestion: str, remaining: str) -> str:
@@ -129,7 +176,12 @@ class Hole:
 
 
 async def _retype(
-    session: _Session, run: ModeRun, hole: Hole, plan: ReplayPlan, deadline: float
+    session: _Session,
+    run: ModeRun,
+    hole: Hole,
+    plan: ReplayPlan,
+    deadline: float,
+    hovering: _Hovering,
 ) -> str:
     """Type `hole.middle` back word by word, asking for a suggestion after each word
     and accepting it (whole, or its first line) when it is what comes next."""
@@ -149,6 +201,7 @@ async def _retype(
         remaining = remaining[len(chunk) :]
         step = Step(latency, suggestion, accepted, len(chunk) - accepted, hole.document, since_open)
         run.steps.append(step)
+        hovering.after_step(len(run.steps), hole.uri, text, offset)
         await asyncio.sleep(plan.pauses.after(chunk))
     return text
 
@@ -176,6 +229,7 @@ class ReplayPlan:
     pauses: Pauses = NO_PAUSES
     # Settings sent to each server (`--set`), under the mode's `completion.mode`.
     settings: dict[str, Any] = field(default_factory=dict)
+    hover_every: int = 0  # a hover on the word just typed every N keystrokes (0: none)
 
 
 def _with_mode(settings: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -195,7 +249,9 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
         )
     )
     client.initialized(types.InitializedParams())
-    session, run = _Session(client), ModeRun(mode)
+    label = f"{mode}, hover every {plan.hover_every}" if plan.hover_every else mode
+    session, run = _Session(client), ModeRun(label)
+    hovering = _Hovering(session, plan.hover_every)
     deadline = time.monotonic() + plan.budget_s
     documents = 0
     for path, spans in plan.documents:
@@ -207,7 +263,8 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
             session.open(uri, language, hole.text)
             run.hole_chars += end - start
             documents += 1
-            await _retype(session, run, hole, plan, deadline)
+            await _retype(session, run, hole, plan, deadline, hovering)
+    run.hovers = await hovering.results()
     files = [path for path, _ in plan.documents]
     run.open_files = await _open_many(session, files, plan.open_files)
     run.rss_mb = server_rss_mb(client)

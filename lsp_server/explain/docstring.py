@@ -8,8 +8,8 @@ its line comment). Offered only where the definition has none yet."""
 
 from __future__ import annotations
 
+import inspect
 import re
-import textwrap
 from dataclasses import dataclass
 
 from lsp_server.context.symbols import definitions_around, signature, str_offset
@@ -101,7 +101,8 @@ def doc_lines(answer: str, found: DocTarget) -> list[str] | str:
     elif found.head.strip().split("\n")[0] in text:
         return "the model rewrote the code instead of documenting it"
     lines = [MARKER.sub("", line, count=1).rstrip() for line in text.split("\n")]
-    lines = textwrap.dedent("\n".join(lines)).strip("\n").split("\n")
+    # Docstring rules: the first line follows the quotes, the rest share an indentation.
+    lines = inspect.cleandoc("\n".join(lines)).split("\n")
     if not "".join(lines).strip():
         return "the model wrote no documentation"
     return lines[:MAX_DOC_LINES]
@@ -111,13 +112,19 @@ def render(lines: list[str], found: DocTarget) -> str:
     """The documentation block, whole lines at the target's indentation."""
     indent, spec = found.indent, spec_for(found.language)
     if spec.docstrings:
-        lines = [line.replace('"""', '\\"\\"\\"') for line in lines]
-        if len(lines) == 1:
-            return f'{indent}"""{lines[0].strip()}"""\n'
-        rest = "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines[1:])
-        return f'{indent}"""{lines[0].strip()}\n{rest}{indent}"""\n'
+        return _docstring(lines, indent)
     marker = spec.doc_comment or spec.line_comment
     return "".join(f"{indent}{marker} {line}".rstrip() + "\n" for line in lines)
+
+
+def _docstring(lines: list[str], indent: str) -> str:
+    # A raw string when the text has backslashes (regexes, paths): no escapes meant.
+    lines = [line.replace('"""', "'''") for line in lines]
+    quote = 'r"""' if any("\\" in line for line in lines) else '"""'
+    if len(lines) == 1:
+        return f'{indent}{quote}{lines[0].strip()}"""\n'
+    rest = "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines[1:])
+    return f'{indent}{quote}{lines[0].strip()}\n{rest}{indent}"""\n'
 
 
 def doc_edit(snapshot: Snapshot, found: DocTarget, answer: str) -> LineEdit | str:

@@ -88,7 +88,8 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
     if rewrite and docstring.doc_target(snap, start) is not None:
         offers.append(_doc_offer(ls, {**data, "action": "doc", "at": start}, snap))
     if not params.context.only and passage.passage_at(snap, start, end) is not None:
-        explain = {**data, "action": "explain", "span": [start, end]}
+        where = [r.start.line, r.start.character, r.end.line, r.end.character]
+        explain = {**data, "action": "explain", "range": where}
         offers.append(
             types.CodeAction(
                 title=EXPLAIN_TITLE,
@@ -123,6 +124,13 @@ def _doc_offer(ls: SlmLanguageServer, data: dict[str, Any], snap: Snapshot) -> t
     return action
 
 
+def _span(snap: Snapshot, where: list[int], encoding: Encoding) -> tuple[int, int]:
+    """str offsets of an LSP range sent as [line, character, end line, end character]."""
+    line, char, end_line, end_char = (int(n) for n in where)
+    start = position_to_offset(snap.text, line, char, encoding, snap.lines)
+    return start, position_to_offset(snap.text, end_line, end_char, encoding, snap.lines)
+
+
 def _current(ls: SlmLanguageServer, data: dict[str, Any]) -> tuple[Snapshot, int] | str:
     """The document's snapshot and version, if it is the one the action was listed for."""
     try:
@@ -139,10 +147,8 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | 
     current = _current(ls, data)
     if isinstance(current, str):
         return current
-    snap, encoding = current[0], ls.documents.encoding
-    line, char, end_line, end_char = data["range"]
-    start = position_to_offset(snap.text, line, char, encoding, snap.lines)
-    end = position_to_offset(snap.text, end_line, end_char, encoding, snap.lines)
+    snap = current[0]
+    start, end = _span(snap, data["range"], ls.documents.encoding)
     found = fix.target(snap, start, end, list(data.get("problems", [])))
     answer = await ls.service.explainer.answer(
         f"{data['uri']}#fix", fix.messages(found, snap.language), fix.FIX_TOKENS, fix.FIX_SECONDS
@@ -181,7 +187,7 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
         snap = ls.documents.get(data["uri"]).snapshot
     except DocumentNotOpen:
         return "the document is closed"
-    start, end = (int(n) for n in data["span"])
+    start, end = _span(snap, data["range"], ls.documents.encoding)
     found = passage.passage_at(snap, start, end)
     if found is None:
         return "nothing to explain here"

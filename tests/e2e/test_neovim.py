@@ -109,3 +109,12 @@ def test_checkhealth_reports_the_server_and_the_path_taken(
     assert f"server: {sys.executable} -m lsp_server serve" in text, text
     assert f"Neovim {major}.{minor}." in text and path in text, text
     assert "model: the server's default (qwen2.5-coder-0.5b)" in text, text
+
+
+def test_explain_this_shows_a_floating_window_in_neovim_0_12(tmp_path: Path) -> None:
+    """The code action "Explain this (slm-ls)" runs the server's command through the
+    plugin's handler, which shows the Markdown in a floating window."""
+    text = run_script(_nvim("0.12"), ROOT / "tests/e2e/neovim/explain.lua", tmp_path)
+    assert not text.startswith("FAIL"), text
+    assert "fibonacci" in text and "(slm-ls)" in text, text
+    assert len(text.split()) >= 10, text  # an explanation, not just the heading

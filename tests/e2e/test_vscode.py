@@ -148,3 +148,27 @@ def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> 
     assert text.startswith(before) and text.endswith(after), text + result.stdout
     assert text[len(before) : len(text) - len(after)].strip(), text + result.stdout
     compile(text, "fibonacci.py", "exec")
+
+
+def test_explain_this_opens_the_explanation_panel_in_vscode(vscode: tuple[str, Path]) -> None:
+    """ "slm-ls: Explain This" asks the server (slm-ls.explain) and shows the Markdown,
+    rendered, in a panel beside the editor (editor-configs/vscode/src/explain.js)."""
+    url, _ = vscode
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "fibonacci.py",
+        "SLM_LS_LINE": "3",  # "    if n < 2:" in fibonacci()
+    }
+    if os.environ.get("SLM_LS_SCREENSHOTS"):
+        env["SLM_LS_SCREENSHOT"] = str(Path(os.environ["SLM_LS_SCREENSHOTS"]) / "explain.png")
+    script = ROOT / "tests/e2e/vscode/explain.js"
+    result = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    # The action's progress came and went; the status bar is back to the model.
+    assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+    shown = result.stdout.split("explanation: ", 1)[1]
+    assert "fibonacci" in shown and len(shown.split()) >= 10, shown

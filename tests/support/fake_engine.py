@@ -25,6 +25,7 @@ class FakeEngine:
         chat_template: str | None = None,
     ) -> None:
         self.answer = answer
+        self.closed = False
         self.seconds_per_token = seconds_per_token
         self.deadline_after = deadline_after  # pretend the deadline hits after N tokens
         self.cold_seconds = cold_seconds  # what prompt_seconds answers
@@ -80,4 +81,4 @@ class FakeEngine:
         return result
 
     def close(self) -> None:
-        pass
+        self.closed = True

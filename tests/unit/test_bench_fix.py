@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from collections import Counter
+
+import pytest
 
 from lsp_server.bench.fix import MUTATIONS, _error, _mutate, bugs, local_names
 

@@ -65,3 +65,26 @@ async def test_a_model_without_a_chat_template_is_refused() -> None:
     with pytest.raises(ChatTemplateError, match="no chat template"):
         await service.explainer.answer("doc", ASK, 64, 30.0)
     service.close()
+
+
+async def test_a_chat_model_answers_beside_the_completion_model() -> None:
+    fim = FakeEngine("x * 2")
+    chat = FakeEngine("It doubles x.", chat_template=TEMPLATE)
+    engines = {"fim.gguf": fim, "chat.gguf": chat}
+    settings = Settings(
+        model="/models/fim.gguf",
+        chat_model="/models/chat.gguf",
+        completion=CompletionSettings(idle_work=False),
+    )
+    service = CompletionService(settings, factory=lambda model, s: engines[model.path.name])
+    answer = await service.explainer.answer("doc", ASK, 64, 30.0)
+    await service.suggest("doc", request_for(DOC, DOC.index("return ") + 7))
+    assert answer.text == "It doubles x." and len(chat.prompts) == 1
+    assert len(fim.prompts) == 1 and not fim.closed and not chat.closed  # both loaded
+    # Without chatModel, the completion model answers (and the chat engine is freed).
+    service.live.update({"chatModel": None})
+    with pytest.raises(ChatTemplateError):
+        await service.explainer.answer("doc", [Message("user", "And `g`?")], 64, 30.0)
+    await asyncio.sleep(0.05)
+    assert chat.closed and not service.explainer.usable()
+    service.close()

@@ -15,6 +15,7 @@ const {
 const { findServer, defaultOptions } = require('./find');
 const { serverSettings } = require('./settings');
 const { Status } = require('./status');
+const { explainThis, middleware } = require('./explain');
 
 let client = null;
 let status = null;
@@ -39,10 +40,16 @@ function progressFeature(languageClient) {
     fillClientCapabilities(capabilities) {
       capabilities.window = capabilities.window || {};
       capabilities.window.workDoneProgress = true;
+      // slm-ls.explain's result is shown by this extension (src/explain.js), so the
+      // server does not also send it as a notification.
+      capabilities.experimental = { ...(capabilities.experimental || {}), slmLsShowsExplanations: true };
     },
     initialize() {
       languageClient.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
-        languageClient.onProgress(WorkDoneProgress.type, token, (value) => status.progress(value));
+        // Model loads set the status; a code action's progress shows while it runs.
+        const action = String(token).startsWith('slm-ls/action/');
+        languageClient.onProgress(WorkDoneProgress.type, token, (value) =>
+          action ? status.actionProgress(value) : status.progress(value));
       });
     },
     getState() {
@@ -78,6 +85,7 @@ function createClient(server) {
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
     initializationOptions: serverSettings(packageJSON, config()),
     outputChannel: output,
+    middleware,
     initializationFailedHandler: (error) => {
       status.error(String(error));
       return false;
@@ -145,6 +153,7 @@ async function activate(context) {
     status,
     vscode.commands.registerCommand('slm-ls.restartServer', restart),
     vscode.commands.registerCommand('slm-ls.showLogs', () => output.show()),
+    vscode.commands.registerCommand('slm-ls.explainThis', () => explainThis(client)),
     vscode.commands.registerCommand('slm-ls.triggerSuggestion', () =>
       vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'),
     ),

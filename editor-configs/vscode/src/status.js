@@ -12,8 +12,24 @@ class Status {
   }
 
   set(icon, text, tooltip) {
+    this.stable = { icon, text, tooltip };
+    this.show(icon, text, tooltip);
+  }
+
+  show(icon, text, tooltip) {
     this.item.text = `$(${icon}) slm-ls${text ? `: ${text}` : ''}`;
     this.item.tooltip = `${tooltip}\nClick to show the slm-ls log.`;
+  }
+
+  /** $/progress of a code action (fix, docstring, explanation): shown while it runs,
+   * then the state before it comes back. */
+  actionProgress(value) {
+    if (value.kind === 'end') {
+      const { icon, text, tooltip } = this.stable || { icon: 'check', text: '', tooltip: '' };
+      this.show(icon, text, tooltip);
+      return;
+    }
+    this.show('sync~spin', value.message || 'working', 'slm-ls is asking the model');
   }
 
   starting(source) {

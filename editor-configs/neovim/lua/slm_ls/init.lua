@@ -80,6 +80,46 @@ local function on_attach(opts)
   end
 end
 
+-- "Explain this (slm-ls)" runs the slm-ls.explain command; its result (Markdown) is
+-- shown in a floating window. Declared in the client's capabilities so that the server
+-- does not also send it as a message.
+local capabilities = function()
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  caps.experimental = vim.tbl_extend("force", caps.experimental or {}, {
+    slmLsShowsExplanations = true,
+  })
+  return caps
+end
+
+function M.show_explanation(markdown)
+  local lines = vim.split(markdown, "\n", { plain = true })
+  vim.lsp.util.open_floating_preview(lines, "markdown", {
+    border = "rounded",
+    max_width = math.min(100, math.floor(vim.o.columns * 0.8)),
+    focus_id = "slm_ls_explanation",
+  })
+end
+
+local function explain_command(command, ctx)
+  local client = vim.lsp.get_client_by_id(ctx.client_id)
+  if not client then
+    return
+  end
+  local params = { command = command.command, arguments = command.arguments }
+  local function done(err, result)
+    if err then
+      vim.notify("slm-ls: " .. (err.message or tostring(err)), vim.log.levels.WARN)
+    elseif type(result) == "string" and result ~= "" then
+      M.show_explanation(result)
+    end
+  end
+  if has("0.11") then
+    client:request("workspace/executeCommand", params, done, ctx.bufnr)
+  else
+    client.request("workspace/executeCommand", params, done, ctx.bufnr)
+  end
+end
+
 -- Neovim 0.7-0.11: one client per root, attached to each buffer of a listed filetype.
 local clients = {}
 local function start_for_buffer(opts, cmd, buf)
@@ -90,6 +130,7 @@ local function start_for_buffer(opts, cmd, buf)
       cmd = cmd,
       root_dir = root,
       init_options = opts.settings,
+      capabilities = capabilities(),
       on_attach = on_attach(opts),
     })
   end
@@ -130,6 +171,7 @@ function M.setup(user)
     )
     return
   end
+  vim.lsp.commands["slm-ls.explain"] = explain_command
   if has("0.12") then
     M.state.path = "native inline completion (Neovim 0.12+)"
     vim.lsp.config("slm_ls", {
@@ -137,6 +179,7 @@ function M.setup(user)
       filetypes = opts.filetypes,
       root_markers = opts.root_markers,
       init_options = opts.settings,
+      capabilities = capabilities(),
     })
     vim.lsp.enable("slm_ls")
     vim.lsp.inline_completion.enable(true)
