@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -94,8 +95,34 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'loaded in':18} {time.perf_counter() - started:.2f} s")
     print(f"{'family':18} {info.family or 'unknown'}  layout={'-'.join(info.layout) or 'prefix'}")
     print(f"{'fim tokens':18} {info.fim if info.fim else 'none (prefix-only completion)'}")
-    _speed_probe(engine)
+    if settings.engine.kind != "local":
+        remote = settings.engine
+        print(f"{'engine':18} {remote.kind} at {remote.url} (model: {remote.model or 'default'})")
+        key = remote.api_key_env
+        if key:
+            print(f"{'api key':18} ${key} {'set' if os.environ.get(key) else 'NOT SET'}")
+        for notice in info.notices:
+            print(f"{'warning':18} {notice}")
+    try:
+        _speed_probe(engine)
+        _fim_probe(engine, settings)
+    except EngineError as exc:  # a remote engine that does not answer
+        return _fail(str(exc))
+    finally:
+        engine.close()
     return 0
+
+
+def _fim_probe(engine: Engine, settings: Settings) -> None:
+    """One completion through the pipeline the server runs (a FIM prompt when the
+    model has FIM tokens)."""
+    text = "def add(a, b):\n    return \n"
+    started = time.perf_counter()
+    suggestion = run_pipeline(
+        request_for(text, text.index("return ") + 7, "python"), engine, settings.completion
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    print(f"{'completion probe':18} {suggestion.text!r} in {elapsed:.0f} ms")
 
 
 def _speed_probe(engine: Engine) -> None:
@@ -103,10 +130,13 @@ def _speed_probe(engine: Engine) -> None:
     started = time.perf_counter()
     gen = engine.generate(prompt, GenerationParams(max_tokens=32), CancelToken())
     total = time.perf_counter() - started
-    print(
-        f"{'prompt':18} {len(prompt)} tokens in {gen.prompt_ms:.0f} ms "
-        f"({len(prompt) / max(gen.prompt_ms, 1e-6) * 1000:.0f} tokens/s)"
-    )
+    if gen.prompt_ms > 0:
+        print(
+            f"{'prompt':18} {len(prompt)} tokens in {gen.prompt_ms:.0f} ms "
+            f"({len(prompt) / max(gen.prompt_ms, 1e-6) * 1000:.0f} tokens/s)"
+        )
+    else:
+        print(f"{'prompt':18} {len(prompt)} tokens (the server does not report its time)")
     print(
         f"{'generation':18} {len(gen.tokens)} tokens in {gen.generate_ms:.0f} ms "
         f"({len(gen.tokens) / max(gen.generate_ms, 1e-6) * 1000:.0f} tokens/s); "

@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/editors.sh
+bash scripts/llama_server.sh  # the remote-engine tests' llama-server, built once
 .venv/bin/slm-ls models pull qwen2.5-coder-0.5b
 .venv/bin/slm-ls models pull smollm2-135m
 .venv/bin/ruff check lsp_server tests scripts

@@ -25,7 +25,13 @@ from lsp_server.config import settings as tree  # noqa: E402
 
 PACKAGE = ROOT / "editor-configs" / "vscode" / "package.json"
 DOCS = ROOT / "docs" / "configuration.md"
-ENUMS = {"log_level": tree.LOG_LEVELS, "fim_order": tree.FIM_ORDERS, "mode": tree.MODES}
+ENUMS = {
+    "log_level": tree.LOG_LEVELS,
+    "fim_order": tree.FIM_ORDERS,
+    "mode": tree.MODES,
+    "kind": tree.ENGINE_KINDS,
+    "prompt_format": tree.PROMPT_FORMATS,
+}
 JSON_TYPES = {int: "integer", str: "string", bool: "boolean", str | None: ["string", "null"]}
 EXTENSION = {
     "slm-ls.server.command": {

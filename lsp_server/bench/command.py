@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import shlex
 import sys
@@ -96,6 +97,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a setting, e.g. completion.fimOrder=spm (repeatable)",
     )
     parser.add_argument("--holes", type=int, default=2, help="replay: holes per file")
+    parser.add_argument(
+        "--peer",
+        choices=("llama.vim",),
+        help="replay: also send, for the same typing, the requests this peer sends to "
+        "the llama-server at --peer-url (default: engine.url of --set)",
+    )
+    parser.add_argument("--peer-url", help="replay: the peer's llama-server")
+    parser.add_argument(
+        "--concurrency",
+        help="replay: comma-separated team sizes (1,2,4,8): that many people typing "
+        "different files at once, each with their own server, on one engine",
+    )
     parser.add_argument(
         "--hover-every",
         type=int,
@@ -237,7 +250,14 @@ def run(args: argparse.Namespace) -> int:
 
 def run_replay(args: argparse.Namespace) -> int:
     from lsp_server.bench.replay_report import markdown, summarise, write
-    from lsp_server.client.replay import HUMAN_PAUSES, NO_PAUSES, ReplayPlan, replay
+    from lsp_server.client.replay import (
+        HUMAN_PAUSES,
+        NO_PAUSES,
+        ReplayPlan,
+        replay,
+        run_llama_vim,
+        team_replay,
+    )
 
     modes = [m.strip() for m in args.mode.split(",") if m.strip()]
     if not args.path or any(m not in ("full", "naive") for m in modes):
@@ -254,7 +274,19 @@ def run_replay(args: argparse.Namespace) -> int:
         HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
         overrides(args.set),
     )
-    runs = replay(modes, plan)
+    peer_url = args.peer_url or overrides(args.set).get("engine", {}).get("url")
+    if args.peer and not peer_url:
+        print("slm-ls bench replay: --peer needs --peer-url (or engine.url)", file=sys.stderr)
+        return 2
+    if args.concurrency:
+        sizes = [int(n) for n in args.concurrency.split(",") if n.strip()]
+        runs = team_replay(modes[0], plan, sizes)
+        if args.peer:
+            runs += team_replay(modes[0], plan, sizes, peer_url)
+    else:
+        runs = replay(modes, plan)
+        if args.peer:
+            runs.append(asyncio.run(run_llama_vim(plan, peer_url)))
     if args.hover_every:  # the same typing with hovers, next to the plain runs
         runs += replay(modes, replace(plan, hover_every=args.hover_every))
     summary, raw = {}, {}
@@ -263,6 +295,9 @@ def run_replay(args: argparse.Namespace) -> int:
         summary[run.mode] = summarise(
             run.mode, steps, run.server, run.hole_chars, run.rss_mb, run.open_files, hovers
         )
+        if run.wall_s:
+            generated = sum(r.get("generated_tokens", 0) for r in run.server)
+            summary[run.mode]["generated_tokens_per_s"] = generated / run.wall_s
         raw[run.mode] = {"steps": steps, "server": run.server, "hovers": hovers}
     print(markdown(summary))
     if args.out is not None:
@@ -294,7 +329,8 @@ def run_fix(args: argparse.Namespace) -> int:
         print(f"slm-ls bench: {exc}", file=sys.stderr)
         return 2
     models = args.model or ["qwen2.5-coder-0.5b"]
-    engine_settings = EngineSettings(threads=args.threads)
+    base = Settings(engine=EngineSettings(threads=args.threads))
+    engine_settings = parse_settings(overrides(args.set), base)[0].engine  # e.g. a remote engine
     bar = tqdm(unit="fix", file=sys.stderr)
     rows, found = fix.run_fix_bench(
         models,

@@ -126,6 +126,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
+        ("engine: generated tokens/s (all people)", "generated_tokens_per_s", "{:.1f}"),
         ("hovers sent while typing", "hovers", "{:.0f}"),
         ("hovers answered (non-empty)", "hovers_answered", "{:.0f}"),
         ("hovers superseded by the next one", "hovers_cancelled", "{:.0f}"),
@@ -134,6 +135,9 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
     modes = list(summary)
     lines = ["| | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
     for name, key, fmt in rows:
+        values = [summary[mode].get(key) for mode in modes]
+        if all(v is None for v in values) or (key.startswith("hover") and not any(values)):
+            continue  # a column no run measured (hovers, a team's engine rate)
         cells = []
         for mode in modes:
             value = summary[mode].get(key)

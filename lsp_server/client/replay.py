@@ -12,11 +12,13 @@ import asyncio
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.features.completion import STATS_METHOD
@@ -63,6 +65,7 @@ class ModeRun:
     rss_mb: float | None = None
     open_files: int = 0
     hovers: list[Hovered] = field(default_factory=list)  # with --hover-every
+    wall_s: float = 0.0  # a team's run: seconds from start to the last person's end
 
 
 @dataclass
@@ -118,14 +121,16 @@ class _Session:
         insert = items[0].insert_text if items else ""
         return (insert if isinstance(insert, str) else insert.value), elapsed
 
-    async def hover(self, uri: str, text: str, offset: int) -> Hovered:
-        """A hover on the word just typed (as when the mouse rests on it)."""
+    async def hover(self, uri: str, text: str, offset: int, msg_id: str) -> Hovered:
+        """A hover on the word just typed (as when the mouse rests on it), sent with
+        `msg_id` so that a newer one can cancel it with $/cancelRequest."""
         started = time.perf_counter()
+        params = types.HoverParams(types.TextDocumentIdentifier(uri), lsp_position(text, offset))
         try:
-            result = await self.client.text_document_hover_async(
-                types.HoverParams(types.TextDocumentIdentifier(uri), lsp_position(text, offset))
+            result = await self.client.protocol.send_request_async(
+                types.TEXT_DOCUMENT_HOVER, params, msg_id=msg_id
             )
-        except asyncio.CancelledError:
+        except JsonRpcRequestCancelled:
             return Hovered((time.perf_counter() - started) * 1000, False, True)
         contents = result.contents if result is not None else None
         answered = isinstance(contents, types.MarkupContent) and bool(contents.value.strip())
@@ -138,20 +143,25 @@ class _Hovering:
 
     def __init__(self, session: _Session, every: int) -> None:
         self.session, self.every = session, every
-        self.pending: asyncio.Task[Hovered] | None = None
+        self.pending: tuple[str, asyncio.Task[Hovered]] | None = None
         self.tasks: list[asyncio.Task[Hovered]] = []
 
     def after_step(self, step: int, uri: str, text: str, offset: int) -> None:
         if not self.every or step % self.every:
             return
-        if self.pending is not None and not self.pending.done():
-            self.pending.cancel()
+        if self.pending is not None and not self.pending[1].done():
+            # What VS Code does when the mouse moves on: cancel the request.
+            self.session.client.protocol.notify(
+                types.CANCEL_REQUEST, types.CancelParams(id=self.pending[0])
+            )
         words = list(IDENTIFIER.finditer(text, max(0, offset - 200), offset))
         if not words:
             return
         where = words[-1].start()  # the last name typed (or the nearest before it)
-        self.pending = asyncio.ensure_future(self.session.hover(uri, text, where))
-        self.tasks.append(self.pending)
+        msg_id = str(uuid.uuid4())
+        task = asyncio.ensure_future(self.session.hover(uri, text, where, msg_id))
+        self.pending = (msg_id, task)
+        self.tasks.append(task)
 
     async def results(self) -> list[Hovered]:
         return [await task for task in self.tasks]
@@ -173,15 +183,25 @@ class Hole:
     start: int  # where the hole was
     middle: str  # what the person types back
     document: int = 0
+    language: str = ""
+
+
+class Typist(Protocol):
+    """What the typing loop needs from whoever answers: the slm-ls server over LSP, or
+    a peer protocol (client/llama_vim.py)."""
+
+    def insert(self, uri: str, text: str, offset: int, chunk: str) -> None: ...
+
+    async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]: ...
 
 
 async def _retype(
-    session: _Session,
+    session: Typist,
     run: ModeRun,
     hole: Hole,
     plan: ReplayPlan,
     deadline: float,
-    hovering: _Hovering,
+    hovering: _Hovering | None = None,
 ) -> str:
     """Type `hole.middle` back word by word, asking for a suggestion after each word
     and accepting it (whole, or its first line) when it is what comes next."""
@@ -201,7 +221,8 @@ async def _retype(
         remaining = remaining[len(chunk) :]
         step = Step(latency, suggestion, accepted, len(chunk) - accepted, hole.document, since_open)
         run.steps.append(step)
-        hovering.after_step(len(run.steps), hole.uri, text, offset)
+        if hovering is not None:
+            hovering.after_step(len(run.steps), hole.uri, text, offset)
         await asyncio.sleep(plan.pauses.after(chunk))
     return text
 
@@ -253,17 +274,10 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     session, run = _Session(client), ModeRun(label)
     hovering = _Hovering(session, plan.hover_every)
     deadline = time.monotonic() + plan.budget_s
-    documents = 0
-    for path, spans in plan.documents:
-        source = path.read_text(encoding="utf-8")
-        language = language_of_path(path.name)
-        for index, (start, end) in enumerate(spans):
-            uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
-            hole = Hole(uri, source[:start] + source[end:], start, source[start:end], documents)
-            session.open(uri, language, hole.text)
-            run.hole_chars += end - start
-            documents += 1
-            await _retype(session, run, hole, plan, deadline, hovering)
+    for hole in _holes(plan):
+        session.open(hole.uri, hole.language, hole.text)
+        run.hole_chars += len(hole.middle)
+        await _retype(session, run, hole, plan, deadline, hovering)
     run.hovers = await hovering.results()
     files = [path for path, _ in plan.documents]
     run.open_files = await _open_many(session, files, plan.open_files)
@@ -294,6 +308,76 @@ async def _open_many(session: _Session, files: list[Path], count: int) -> int:
         session.open(uri, language_of_path(path.name), text)
         await session.complete(uri, text, len(text) // 2)
     return count
+
+
+def _holes(plan: ReplayPlan) -> list[Hole]:
+    """The documents' holes, in the order they are typed back."""
+    holes: list[Hole] = []
+    for path, spans in plan.documents:
+        source = path.read_text(encoding="utf-8")
+        language = language_of_path(path.name)
+        for index, (start, end) in enumerate(spans):
+            uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
+            holes.append(
+                Hole(
+                    uri,
+                    source[:start] + source[end:],
+                    start,
+                    source[start:end],
+                    len(holes),
+                    language,
+                )
+            )
+    return holes
+
+
+async def run_llama_vim(plan: ReplayPlan, url: str) -> ModeRun:
+    """The same typing, answered by llama.vim's requests to the llama-server at `url`."""
+    from lsp_server.client.llama_vim import LlamaVimPeer
+
+    peer, run = LlamaVimPeer(url), ModeRun("llama.vim (peer)")
+    deadline = time.monotonic() + plan.budget_s
+    try:
+        for hole in _holes(plan):
+            peer.open(hole.uri, "", hole.text, hole.start)
+            run.hole_chars += len(hole.middle)
+            await _retype(peer, run, hole, plan, deadline)
+    finally:
+        await peer.close()
+    run.server = peer.records
+    return run
+
+
+def _person(plan: ReplayPlan, index: int) -> ReplayPlan:
+    """Person `index` of a team: one of the files (round robin), the rest of the plan."""
+    return replace(plan, documents=[plan.documents[index % len(plan.documents)]], open_files=0)
+
+
+async def _team(mode: str, plan: ReplayPlan, people: int, peer_url: str | None) -> ModeRun:
+    """`people` typing at once, each with their own slm-ls server (or llama.vim peer),
+    all on one inference server; their steps and records pooled into one run."""
+    started = time.monotonic()
+    if peer_url is None:
+        runs = await asyncio.gather(*(run_mode(mode, _person(plan, i)) for i in range(people)))
+    else:
+        runs = await asyncio.gather(
+            *(run_llama_vim(_person(plan, i), peer_url) for i in range(people))
+        )
+    label = "llama.vim (peer)" if peer_url else mode
+    team = ModeRun(f"{label}, {people} {'person' if people == 1 else 'people'}")
+    for index, run in enumerate(runs):
+        team.steps += [replace(step, document=index * 1000 + step.document) for step in run.steps]
+        team.server += run.server
+        team.hole_chars += run.hole_chars
+    team.wall_s = time.monotonic() - started
+    return team
+
+
+def team_replay(
+    mode: str, plan: ReplayPlan, sizes: list[int], peer_url: str | None = None
+) -> list[ModeRun]:
+    """The concurrent replay for each team size, one after the other."""
+    return [asyncio.run(_team(mode, plan, n, peer_url)) for n in sizes]
 
 
 def replay(modes: list[str], plan: ReplayPlan) -> list[ModeRun]:

@@ -18,6 +18,8 @@ import cattrs
 LOG_LEVELS = ("debug", "info", "warning", "error")
 FIM_ORDERS = ("auto", "psm", "spm")
 MODES = ("full", "naive")
+ENGINE_KINDS = ("local", "llama-server", "openai", "ollama")
+PROMPT_FORMATS = ("auto", "tokens", "text")
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,16 @@ class EngineSettings:
     context_length: int = 4096
     batch_size: int = 512
     state_cache_mb: int = 512  # llama.cpp states of recently used documents
+    # Where the model runs: in this process, or on an inference server (docs/remote.md).
+    # Remote, the top-level `model` names the tokenizer: a GGUF whose vocabulary the
+    # served model shares (only its vocabulary is loaded).
+    kind: str = "local"  # local, llama-server, openai, ollama
+    url: str = ""  # the server's base URL, e.g. http://127.0.0.1:8080
+    model: str = ""  # the model name the server knows (openai, ollama)
+    api_key_env: str = ""  # the environment variable that holds the API key
+    connect_timeout_ms: int = 2000
+    prompt_format: str = "auto"  # auto: token ids, else text if the server refuses them
+    keep_alive: str = "30m"  # ollama: how long the server keeps the model loaded
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,10 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "state_cache_mb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
     "fim_order": (lambda v: v in FIM_ORDERS, f"one of {', '.join(FIM_ORDERS)}"),
     "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
+    "kind": (lambda v: v in ENGINE_KINDS, f"one of {', '.join(ENGINE_KINDS)}"),
+    "prompt_format": (lambda v: v in PROMPT_FORMATS, f"one of {', '.join(PROMPT_FORMATS)}"),
+    "url": (lambda v: v == "" or v.startswith(("http://", "https://")), "an http(s) URL"),
+    "connect_timeout_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)

@@ -44,6 +44,11 @@ class EngineInfo:
     chat_template: str | None = None
     bos_text: str = ""
     eos_text: str = ""
+    # Whether generate() honours `forced_prefix` (token healing's constrained first
+    # token); remote servers cannot, so the prompt keeps its last token for them.
+    heals: bool = True
+    # Warnings for the user when the engine loads (e.g. code sent without TLS).
+    notices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from lsp_server.engines.base import (
     Generation,
     GenerationParams,
 )
-from lsp_server.models.families import FimFormat, FimTokens, detect_family, format_for
+from lsp_server.engines.vocab import read_info
 
 log = logging.getLogger(__name__)
 PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point
@@ -82,70 +82,15 @@ class LlamaCppEngine:
 
     # -- model facts -----------------------------------------------------------------
     def _read_info(self, path: Path, family: str | None) -> EngineInfo:
-        meta: dict[str, Any] = self._llm.metadata or {}
-        pre_id = self._vocab_token("fim_pre")
-        pre_text = self._token_text(pre_id) if pre_id is not None else None
-        family = family or detect_family(
-            str(meta.get("general.name", path.stem)),
-            str(meta.get("general.architecture", "")),
-            pre_text,
-        )
-        fmt = format_for(family)
-        fim = self._fim_tokens(fmt) if family != "none" else None
-        bos = None
-        if self._lib.llama_vocab_get_add_bos(self._vocab):
-            bos = int(self._lib.llama_vocab_bos(self._vocab))
-        stops = set(fim.stop_ids() if fim else ())
-        for text in fmt.stop_texts if fmt else ():
-            token = self._special_token(text)
-            if token is not None:
-                stops.add(token)
-        return EngineInfo(
-            name=str(meta.get("general.name", path.stem)),
-            family=family,
-            fim=fim if fim is not None and fim.complete else None,
-            layout=fmt.layout if fmt else (),
-            bos=bos,
-            context_length=self._llm.n_ctx(),
-            stop_ids=frozenset(stops),
-            chat_template=meta.get("tokenizer.chat_template") or None,
-            bos_text=self._role_text("bos"),
-            eos_text=self._role_text("eos"),
-        )
-
-    def _role_text(self, role: str) -> str:
-        token = self._vocab_token(role)
-        return self._token_text(token) if token is not None else ""
-
-    def _vocab_token(self, role: str) -> int | None:
-        token = int(getattr(self._lib, f"llama_vocab_{role}")(self._vocab))
-        return token if 0 <= token < self._n_vocab else None
-
-    def _token_text(self, token: int) -> str:
-        raw = self._lib.llama_vocab_get_text(self._vocab, token)
-        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-
-    def _special_token(self, text: str | None) -> int | None:
-        """The id of a control token given by its text, if it is one token in this vocab."""
-        if not text:
-            return None
-        ids = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
-        return ids[0] if len(ids) == 1 else None
-
-    def _fim_tokens(self, fmt: FimFormat | None) -> FimTokens:
-        """FIM ids from the vocabulary's own markers, the family table filling gaps."""
-
-        def pick(role: str, text: str | None) -> int | None:
-            found = self._vocab_token(role)
-            return found if found is not None else self._special_token(text)
-
-        return FimTokens(
-            pre=pick("fim_pre", fmt.pre if fmt else None),
-            suf=pick("fim_suf", fmt.suf if fmt else None),
-            mid=pick("fim_mid", fmt.mid if fmt else None),
-            pad=pick("fim_pad", fmt.pad if fmt else None),
-            rep=pick("fim_rep", fmt.rep if fmt else None),
-            sep=pick("fim_sep", fmt.sep if fmt else None),
+        return read_info(
+            self._lib,
+            self._vocab,
+            self._n_vocab,
+            self._llm.metadata or {},
+            self.tokenize_special,
+            path,
+            family,
+            self._llm.n_ctx(),
         )
 
     # -- protocol ----------------------------------------------------------------------

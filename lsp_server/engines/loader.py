@@ -8,10 +8,13 @@ from lsp_server.models.resolve import ResolvedModel, check_present
 
 
 def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
-    """Load `model` in process. Raises ModelError (missing file) or EngineError."""
+    """Load `model` in process — or, for a remote `engine.kind`, its vocabulary only,
+    to build prompts for the server. Raises ModelError (missing file) or EngineError."""
+    check_present(model)
+    if settings.kind != "local":
+        return _remote(model, settings)
     from lsp_server.engines.llama_cpp import LlamaCppEngine  # heavy import, only when needed
 
-    check_present(model)
     n_ctx = settings.context_length
     if model.entry is not None:
         n_ctx = min(n_ctx, model.entry.context_length)
@@ -31,3 +34,12 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
             else "check that it is a complete GGUF file"
         )
         raise EngineError(f"{exc} — {fix}") from exc
+
+
+def _remote(model: ResolvedModel, settings: EngineSettings) -> Engine:
+    from lsp_server.engines.remote import RemoteEngine
+    from lsp_server.engines.vocab import GgufVocab
+
+    context = model.entry.context_length if model.entry is not None else settings.context_length
+    vocab = GgufVocab(model.path, model.family, min(context, settings.context_length))
+    return RemoteEngine(vocab, settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from dataclasses import replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
+from lsp_server.engines.remote import EngineUnavailable
 from lsp_server.models.resolve import ModelError
 
 if TYPE_CHECKING:
@@ -69,13 +71,44 @@ async def _suggest(
         return None
     try:
         suggestion = await ls.service.suggest(uri, request)
+    except EngineUnavailable as exc:
+        _outage(ls).report(ls, str(exc))
+        return None
     except (ModelError, EngineError) as exc:
         log.warning("no completion: %s", exc)
         return None
     except Exception:  # an engine bug must not take the server down
         log.exception("completion failed")
         return None
+    _outage(ls).recovered(ls)
     return (request, suggestion) if suggestion.text else None
+
+
+class _Outage:
+    """A remote engine that fails is told once (not once per keystroke), and its
+    return once; the log has one line per failed attempt (the engine backs off)."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def report(self, ls: SlmLanguageServer, reason: str) -> None:
+        if not self.down:
+            self.down = True
+            ls.tell(types.MessageType.Warning, f"slm-ls: no completions: {reason}")
+
+    def recovered(self, ls: SlmLanguageServer) -> None:
+        if self.down:
+            self.down = False
+            ls.window_show_message(
+                types.ShowMessageParams(types.MessageType.Info, "slm-ls: the engine answers again")
+            )
+
+
+_OUTAGES: weakref.WeakKeyDictionary[SlmLanguageServer, _Outage] = weakref.WeakKeyDictionary()
+
+
+def _outage(ls: SlmLanguageServer) -> _Outage:
+    return _OUTAGES.setdefault(ls, _Outage())
 
 
 def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> types.Range:

@@ -56,6 +56,8 @@ async def load_model(ls: SlmLanguageServer) -> None:
     try:
         engine = await ls.service.engine()
         message = f"{engine.info.name} ready"
+        for notice in engine.info.notices:
+            ls.tell(types.MessageType.Warning, notice)
     except (ModelError, EngineError) as exc:
         ls.tell(types.MessageType.Error, str(exc))
     except Exception as exc:  # a bug in loading must still end the progress and be told

@@ -242,7 +242,8 @@ def assemble(
     forced = ""
     if line is not None:
         prefix, lead = split_lead(prefix, line, caches.texts)
-        lead, forced = back_off(lead, engine.detokenize)
+        if info.heals:
+            lead, forced = back_off(lead, engine.detokenize)
     layout = layout_for(info.layout, settings.fim_order)
     ids = build_prompt(
         layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead

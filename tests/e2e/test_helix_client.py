@@ -6,6 +6,8 @@ didChangeConfiguration, and `textDocument/completion` without a context."""
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import json
 import tomllib
 
@@ -75,3 +77,31 @@ async def test_helix_gets_one_item_whose_text_edit_applies(bare_client: Language
     done = _apply_utf8(text, edit)
     assert done.startswith("def área(wïdth, height):\n    # ä rectangle\n    return wï")
     compile(done, "area.py", "exec")
+
+
+async def test_helix_gets_the_explanation_as_a_message(bare_client: LanguageClient) -> None:
+    """Helix shows no command result: "Explain this" reaches it as window/showMessage."""
+    await bare_client.initialize_session(types.InitializeParams(capabilities=_capabilities()))
+    uri = "file:///tmp/slm-ls-helix/area.py"
+    text = "def area(w, h):\n    return w * h\n"
+    bare_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+    )
+    where = types.Range(types.Position(1, 4), types.Position(1, 4))
+    actions = await bare_client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri), where, types.CodeActionContext([])
+        )
+    )
+    titles = {a.title: a for a in actions or []}
+    assert {"Fix this (slm-ls)", "Add docstring (slm-ls)", "Explain this (slm-ls)"} <= set(titles)
+    explain = titles["Explain this (slm-ls)"]
+    # pytest-lsp reads a CodeAction with a command as a Command holding its repr.
+    nested = ast.literal_eval(explain.command) if isinstance(explain, types.Command) else None
+    command = nested or {"command": explain.command.command, "arguments": explain.command.arguments}  # type: ignore[union-attr]
+    result = await bare_client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command["command"], command["arguments"])
+    )
+    await asyncio.sleep(0.2)
+    assert isinstance(result, str) and "area" in result
+    assert any(m.message == result for m in bare_client.messages)

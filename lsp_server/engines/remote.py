@@ -1,0 +1,264 @@
+"""An inference server as an engine: the same protocol as the in-process one.
+
+Prompts are built here exactly as for the local engine (token ids, from the vocabulary
+of a local GGUF loaded without weights: engines/vocab.py), sent to the server
+(engines/backends.py: llama-server, OpenAI-compatible, Ollama) and streamed back.
+A superseded or cancelled request, one past its deadline, or one whose text the stop
+rule ends closes its stream, so the server stops generating.
+
+Faults (server down, slow, HTTP errors, malformed or truncated answers) raise
+`EngineUnavailable`, and the engine backs off: until the retry time every request
+fails at once (no keystroke waits on a dead server), then one request tries again;
+the first success resets it. What cannot be done remotely is left out: token
+healing's constrained first token (`EngineInfo.heals` is False), the prompt budget
+(servers process a prompt whole), and the prompt-time estimate (0: unknown)."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+import time
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from urllib.parse import urlparse
+
+import httpx
+
+from lsp_server.config.settings import EngineSettings
+from lsp_server.engines.backends import Ask, BadAnswer, Chunk, parse, request
+from lsp_server.engines.base import CancelToken, EngineError, Generation, GenerationParams
+from lsp_server.engines.vocab import GgufVocab
+
+log = logging.getLogger(__name__)
+FIRST_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 30.0
+
+
+class EngineUnavailable(EngineError):
+    """The inference server cannot be reached or did not answer properly."""
+
+
+class _Backoff:
+    """After a failure, requests fail at once until the retry time; the delay doubles
+    with each failure in a row (1 s … 30 s) and a success resets it."""
+
+    def __init__(self) -> None:
+        self.delay = 0.0
+        self.retry_at = 0.0
+        self.reason = ""
+
+    def check(self) -> None:
+        wait = self.retry_at - time.monotonic()
+        if wait > 0:
+            raise EngineUnavailable(f"{self.reason} (retrying in {wait:.0f} s)")
+
+    def failed(self, reason: str) -> None:
+        self.delay = min(max(self.delay * 2, FIRST_BACKOFF_S), MAX_BACKOFF_S)
+        self.retry_at = time.monotonic() + self.delay
+        self.reason = reason
+
+    def succeeded(self) -> None:
+        self.delay, self.retry_at, self.reason = 0.0, 0.0, ""
+
+
+def is_loopback(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def notices_for(settings: EngineSettings) -> tuple[str, ...]:
+    """Warnings the user must see when the engine loads."""
+    if settings.url.startswith("http://") and not is_loopback(settings.url):
+        return (
+            f"slm-ls: code is sent without TLS to {settings.url} — use https:// unless "
+            "this network is trusted",
+        )
+    return ()
+
+
+@dataclass
+class _Outcome:
+    text: str = ""
+    finish: str = ""
+    last: Chunk | None = None
+
+
+class RemoteEngine:
+    """One inference server, spoken to over HTTP; calls are serialised by a lock (the
+    engine worker runs one job at a time anyway)."""
+
+    def __init__(self, vocab: GgufVocab, settings: EngineSettings) -> None:
+        if not settings.url:
+            raise EngineError(f"engine.kind is {settings.kind} but engine.url is empty")
+        self.kind = settings.kind
+        self.settings = settings
+        self._vocab = vocab
+        self.info = replace(
+            vocab.info,
+            name=f"{settings.model or vocab.info.name} @ {settings.url}",
+            heals=False,
+            notices=notices_for(settings),
+        )
+        self._as_tokens = settings.prompt_format != "text" and self.kind != "ollama"
+        self._backoff = _Backoff()
+        self._lock = threading.Lock()
+        self._slots: int | None = None
+        timeout = httpx.Timeout(30.0, connect=settings.connect_timeout_ms / 1000)
+        self._http = httpx.Client(base_url=settings.url.rstrip("/"), timeout=timeout)
+        stops = sorted(self.info.stop_ids)
+        self._stop_texts = [t for t in (vocab.detokenize([i], special=True) for i in stops) if t]
+
+    # -- protocol ----------------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        return self._vocab.tokenize(text)
+
+    def tokenize_special(self, text: str) -> list[int]:
+        return self._vocab.tokenize_special(text)
+
+    def detokenize(self, tokens: Sequence[int]) -> str:
+        return self._vocab.detokenize(tokens)
+
+    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+        return 0.0  # the server's cache is not ours to inspect
+
+    def close(self) -> None:
+        self._http.close()
+        self._vocab.close()
+
+    def generate(
+        self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
+    ) -> Generation:
+        if not prompt:
+            return Generation("", stop_reason="empty prompt")
+        with self._lock:
+            self._backoff.check()
+            started = time.perf_counter()
+            try:
+                outcome = self._stream(list(prompt), params, cancel)
+            except (httpx.HTTPError, BadAnswer, EngineUnavailable) as exc:
+                reason = _describe(exc, self.settings.url)
+                self._backoff.failed(reason)
+                log.warning("remote engine: %s", reason)
+                raise EngineUnavailable(reason) from exc
+            self._backoff.succeeded()
+            return self._generation(list(prompt), outcome, started)
+
+    # -- the exchange --------------------------------------------------------------------
+    def _stream(self, ids: list[int], params: GenerationParams, cancel: CancelToken) -> _Outcome:
+        path, body = request(self.kind, self._ask(ids, params))
+        outcome = _Outcome()
+        with self._http.stream(
+            "POST", path, json=body, headers=self._headers(), timeout=self._timeout(params)
+        ) as response:
+            if response.status_code in (400, 422) and self._as_tokens and self._may_fall_back():
+                response.read()
+                self._as_tokens = False  # the server wants text: remember, and ask again
+                log.info("remote engine: the server takes no token ids; sending text")
+                return self._stream(ids, params, cancel)
+            if response.status_code >= 400:
+                response.read()
+                raise EngineUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+            for chunk in self._chunks(response):
+                outcome.text += chunk.text
+                outcome.last = chunk
+                if chunk.done:
+                    outcome.finish = chunk.finish
+                    return outcome
+                if cancel.cancelled:
+                    outcome.finish = "cancelled"
+                    return outcome  # leaving the block closes the stream: the server stops
+                if params.stop_when is not None and params.stop_when(outcome.text):
+                    outcome.finish = "stop_when"
+                    return outcome
+                if params.deadline is not None and time.monotonic() >= params.deadline:
+                    outcome.finish = "deadline"
+                    return outcome
+        if cancel.cancelled:
+            outcome.finish = "cancelled"
+            return outcome
+        raise BadAnswer("the answer ended before the server said it was done")
+
+    def _chunks(self, response: httpx.Response) -> Iterator[Chunk]:
+        for line in response.iter_lines():
+            chunk = parse(self.kind, line)
+            if chunk is not None:
+                yield chunk
+
+    def _ask(self, ids: list[int], params: GenerationParams) -> Ask:
+        left_ms = 0
+        if params.deadline is not None:
+            left_ms = max(int((params.deadline - time.monotonic()) * 1000), 1)
+        return Ask(
+            ids=ids,
+            text="" if self._as_tokens else self._vocab.detokenize(ids, special=True),
+            as_tokens=self._as_tokens,
+            max_tokens=params.max_tokens,
+            stop=self._stop_texts,
+            model=self.settings.model,
+            slot=self._slot(params.session),
+            max_ms=left_ms,
+            keep_alive=self.settings.keep_alive,
+        )
+
+    def _may_fall_back(self) -> bool:
+        return self.settings.prompt_format == "auto"
+
+    def _headers(self) -> dict[str, str]:
+        name = self.settings.api_key_env
+        key = os.environ.get(name, "") if name else ""
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def _timeout(self, params: GenerationParams) -> httpx.Timeout:
+        """Never wait past the deadline (plus a moment for the server to say it stopped)."""
+        read = 30.0
+        if params.deadline is not None:
+            read = max(params.deadline - time.monotonic(), 0.05) + 0.5
+        return httpx.Timeout(read, connect=self.settings.connect_timeout_ms / 1000)
+
+    def _slot(self, session: str) -> int:
+        """llama-server: the same slot for a document every time (its own KV cache)."""
+        if self.kind != "llama-server":
+            return -1
+        if self._slots is None:
+            self._slots = self._read_slots()
+        return zlib.crc32(session.encode()) % self._slots if self._slots > 1 else 0
+
+    def _read_slots(self) -> int:
+        try:
+            props = self._http.get("/props", headers=self._headers()).json()
+            return max(int(props.get("total_slots", 1)), 1)
+        except (httpx.HTTPError, ValueError, TypeError, AttributeError):
+            return 1
+
+    def _generation(self, ids: list[int], outcome: _Outcome, started: float) -> Generation:
+        last = outcome.last or Chunk()
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        text = outcome.text  # at a stop or the deadline: the text so far (the pipeline trims)
+        return Generation(
+            text,
+            tokens=self._vocab.tokenize(text),  # what the server's tokens were, re-tokenized
+            prompt_tokens=len(ids),
+            reused_tokens=last.cached or 0,
+            evaluated_tokens=last.evaluated,
+            stop_reason=outcome.finish,
+            prompt_ms=last.prompt_ms,
+            generate_ms=last.generate_ms or elapsed_ms,
+        )
+
+
+def _describe(exc: Exception, url: str) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"the engine at {url} cannot be reached ({exc})"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"the engine at {url} did not answer in time"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return f"the engine at {url} broke off its answer ({exc})"
+    return f"the engine at {url}: {exc}"

@@ -1,0 +1,175 @@
+"""Remote engines against real inference servers on loopback, started on free ports
+with the 0.5B model, and the real slm-ls server speaking LSP in front of them:
+
+- llama.cpp's `llama-server` (built once by scripts/llama_server.sh from the llama.cpp
+  vendored in llama-cpp-python's source): `engine.kind = "llama-server"`, token-id
+  prompts, a slot per document, and the prompt cache reused by the next keystroke;
+- llama-cpp-python's OpenAI-compatible server (`python -m llama_cpp.server`):
+  `engine.kind = "openai"`; it takes no token ids, so the engine falls back to text."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from lsp_server.features.completion import STATS_METHOD
+from lsp_server.models.resolve import resolve
+from tests.e2e.conftest import ROOT, SERVE, init_params
+from tests.e2e.remote_fakes import free_port
+
+MODEL = resolve("qwen2.5-coder-0.5b").path
+TEXT = "def add(a, b):\n    \n\n\nprint(add(1, 2))\n"
+URI = "file:///tmp/slm-ls-remote/add.py"
+
+
+def _llama_server_binary() -> Path:
+    result = subprocess.run(
+        ["bash", "scripts/llama_server.sh"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"llama-server could not be built: {result.stderr[-1500:]}")
+        pytest.skip("llama-server could not be built (scripts/llama_server.sh)")
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"no answer from {url}")
+
+
+def _serve(command: list[str], health: str) -> Iterator[str]:
+    log = open(os.devnull, "wb")  # noqa: SIM115 - closed with the process
+    process = subprocess.Popen(command, stdout=log, stderr=log)
+    try:
+        base = health.rsplit("/", 1)[0]
+        _wait_healthy(health, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+LLAMA_SERVER: dict[str, str] = {}
+OPENAI_SERVER: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def llama_server() -> Iterator[str]:
+    binary, port = _llama_server_binary(), free_port()
+    command = [str(binary), "-m", str(MODEL), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["-c", "8192", "-np", "2", "-t", "2", "--no-webui"]
+    yield from _serve(command, f"http://127.0.0.1:{port}/health")
+
+
+@pytest.fixture(scope="module")
+def openai_server() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL)]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
+    yield from _serve(command, f"http://127.0.0.1:{port}/v1/models")
+
+
+def _options(kind: str, url: str) -> dict[str, Any]:
+    # A cold prompt on a busy CI machine may take a while: the default deadline is 4 s.
+    return {"engine": {"kind": kind, "url": url}, "completion": {"deadlineMs": 60000}}
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVE))
+async def client_on_llama_server(lsp_client: LanguageClient, llama_server: str):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(init_params(_options("llama-server", llama_server)))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVE))
+async def client_on_openai_server(lsp_client: LanguageClient, openai_server: str):  # type: ignore[no-untyped-def]
+    await lsp_client.initialize_session(init_params(_options("openai", openai_server)))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def _inline(client: LanguageClient, line: int, character: int) -> str:
+    result = await client.text_document_inline_completion_async(
+        types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(URI),
+            position=types.Position(line, character),
+        )
+    )
+    items = result.items if isinstance(result, types.InlineCompletionList) else result or []
+    return str(items[0].insert_text) if items else ""
+
+
+def _open(client: LanguageClient) -> None:
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "python", 1, TEXT))
+    )
+
+
+def _type(client: LanguageClient, version: int, line: int, character: int, text: str) -> None:
+    where = types.Range(types.Position(line, character), types.Position(line, character))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=URI),
+            [types.TextDocumentContentChangePartial(where, text)],
+        )
+    )
+
+
+async def _records(client: LanguageClient) -> list[dict[str, Any]]:
+    stats = await client.protocol.send_request_async(STATS_METHOD, {})
+    records = stats["records"] if isinstance(stats, dict) else stats.records
+    return [
+        r if isinstance(r, dict) else r._asdict() if hasattr(r, "_asdict") else vars(r)
+        for r in records
+    ]
+
+
+async def test_inline_completion_through_llama_server(
+    client_on_llama_server: LanguageClient,
+) -> None:
+    client = client_on_llama_server
+    _open(client)
+    first = await _inline(client, 1, 4)
+    assert first.strip(), "no suggestion from llama-server"
+    compile(TEXT.replace("    \n", "    " + first + "\n", 1), "add.py", "exec")
+    # The next keystroke: the document's slot still holds the prompt, so the server
+    # processes only what changed (its tokens_cached/tokens_evaluated, in our stats).
+    _type(client, 2, 1, 4, "r")
+    assert (await _inline(client, 1, 5)).strip()
+    records = [r for r in await _records(client) if not r["cache_hit"] and r["prompt_tokens"]]
+    assert len(records) >= 2, records
+    last = records[-1]
+    assert last["evaluated_tokens"] < last["prompt_tokens"] / 2, records
+
+
+async def test_inline_completion_through_an_openai_compatible_server(
+    client_on_openai_server: LanguageClient,
+) -> None:
+    _open(client_on_openai_server)
+    suggestion = await _inline(client_on_openai_server, 1, 4)
+    assert suggestion.strip(), "no suggestion from the OpenAI-compatible server"
+    compile(TEXT.replace("    \n", "    " + suggestion + "\n", 1), "add.py", "exec")
