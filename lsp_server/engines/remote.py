@@ -15,14 +15,18 @@ healing's constrained first token (`EngineInfo.heals` is False), the prompt budg
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
+import socket
 import threading
 import time
 import zlib
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlparse
 
 import httpx
@@ -142,8 +146,10 @@ class RemoteEngine:
             self._backoff.check()
             started = time.perf_counter()
             try:
-                outcome = self._stream(list(prompt), params, cancel)
-            except (httpx.HTTPError, BadAnswer, EngineUnavailable) as exc:
+                outcome = self._stream_unless_cancelled(list(prompt), params, cancel)
+            except (httpx.HTTPError, httpx.StreamError, BadAnswer, EngineUnavailable) as exc:
+                if cancel.cancelled:  # the watcher closed the stream: not a fault
+                    return self._generation(list(prompt), _Outcome(finish="cancelled"), started)
                 reason = _describe(exc, self.settings.url)
                 self._backoff.failed(reason)
                 log.warning("remote engine: %s", reason)
@@ -152,12 +158,40 @@ class RemoteEngine:
             return self._generation(list(prompt), outcome, started)
 
     # -- the exchange --------------------------------------------------------------------
+    def _stream_unless_cancelled(
+        self, ids: list[int], params: GenerationParams, cancel: CancelToken
+    ) -> _Outcome:
+        """`_stream` on a helper thread; a cancel returns at once even before the server
+        sent its headers (the helper then ends at the server's first line, or at the
+        deadline's read timeout, and closes the connection)."""
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["outcome"] = self._stream(ids, params, cancel)
+            except Exception as exc:  # handed to the waiting thread
+                box["error"] = exc
+
+        helper = threading.Thread(target=run, name="slm-remote-request", daemon=True)
+        helper.start()
+        while helper.is_alive():
+            helper.join(0.02)
+            if cancel.cancelled and helper.is_alive():
+                return _Outcome(finish="cancelled")
+        if "error" in box:
+            raise box["error"]
+        outcome: _Outcome = box["outcome"]
+        return outcome
+
     def _stream(self, ids: list[int], params: GenerationParams, cancel: CancelToken) -> _Outcome:
         path, body = request(self.kind, self._ask(ids, params))
         outcome = _Outcome()
-        with self._http.stream(
-            "POST", path, json=body, headers=self._headers(), timeout=self._timeout(params)
-        ) as response:
+        with (
+            self._http.stream(
+                "POST", path, json=body, headers=self._headers(), timeout=self._timeout(params)
+            ) as response,
+            _closed_on_cancel(response, cancel),
+        ):
             if response.status_code in (400, 422) and self._as_tokens and self._may_fall_back():
                 response.read()
                 self._as_tokens = False  # the server wants text: remember, and ask again
@@ -252,6 +286,38 @@ class RemoteEngine:
             prompt_ms=last.prompt_ms,
             generate_ms=last.generate_ms or elapsed_ms,
         )
+
+
+@contextmanager
+def _closed_on_cancel(response: httpx.Response, cancel: CancelToken) -> Iterator[None]:
+    """Close `response` as soon as `cancel` is set, even while a read is blocked (the
+    server may still be processing the prompt): the next keystroke's request must not
+    wait for a superseded one's first token."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.02):
+            if cancel.cancelled:
+                _abort(response)
+                return
+
+    watcher = threading.Thread(target=watch, name="slm-remote-cancel", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+
+
+def _abort(response: httpx.Response) -> None:
+    """Shut the connection down: closing the response alone does not wake a thread
+    blocked reading its socket."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    response.close()
 
 
 def _describe(exc: Exception, url: str) -> str:

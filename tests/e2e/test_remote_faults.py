@@ -9,6 +9,7 @@ the real servers are tested in test_remote.py."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 
@@ -134,3 +135,17 @@ async def test_over_lsp_a_failing_server_is_told_once_and_recovery_works(
     assert await _inline(remote_client, uri) == "return a + b"
     await asyncio.sleep(0.2)
     assert any("answers again" in m.message for m in remote_client.messages)
+
+
+def test_a_request_superseded_while_the_server_is_silent_returns_at_once(server: object) -> None:
+    """The server may still be processing the prompt: the next keystroke must not wait
+    for the superseded request's first token, and a cancel is not a fault."""
+    server.behaviour = "silent"  # type: ignore[attr-defined]
+    engine = _engine(url_of(server))  # type: ignore[arg-type]
+    token = CancelToken()
+    threading.Timer(0.3, token.cancel).start()
+    started = time.monotonic()
+    result = engine.generate(engine.tokenize("x = "), _params(20.0), token)
+    assert result.stop_reason == "cancelled" and time.monotonic() - started < 1.5
+    server.behaviour = "ok"  # type: ignore[attr-defined]
+    assert engine.generate(engine.tokenize("x = "), _params(), CancelToken()).text  # no back-off
