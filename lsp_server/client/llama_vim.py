@@ -157,7 +157,7 @@ class LlamaVimPeer:
         started = time.perf_counter()
         data = (await self._http.post("/infill", json=body)).json()
         timings = data.get("timings") or {}
-        cached = int(data.get("tokens_cached") or 0)
+        cached = int(timings.get("cache_n") or 0)
         prompt_n = int(timings.get("prompt_n") or 0)
         self.records.append(
             {

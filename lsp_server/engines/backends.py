@@ -4,8 +4,8 @@ out (engines/remote.py does the HTTP).
 
 - `llama-server`: llama.cpp's `/completion` with the prompt as token ids — our FIM
   layout as it is (see docs/decisions.md: why not `/infill`), `cache_prompt`, a slot
-  per document (`id_slot`), `t_max_predict_ms`; its `tokens_cached`, `tokens_evaluated`
-  and `timings` read into our stats.
+  per document (`id_slot`), `t_max_predict_ms`; its `timings` (prompt tokens reused and
+  processed, times) read into our stats.
 - `openai`: `/v1/completions` (vLLM, llama.cpp, LM Studio, TGI, llama-cpp-python's
   server) with the prompt as token ids where the server takes them (vLLM, llama.cpp),
   else as text with the model's FIM tokens written out; never the `suffix` field.
@@ -69,6 +69,9 @@ def request(kind: str, ask: Ask) -> tuple[str, dict[str, Any]]:
             "top_k": 1,
             "stop": ask.stop,
             "t_max_predict_ms": ask.max_ms,
+            # Timings on every chunk: a stream we close early (a stop rule, a newer
+            # keystroke) still tells how much of the prompt the slot reused.
+            "timings_per_token": True,
         }
         return "/completion", body
     if kind == "openai":
@@ -134,14 +137,15 @@ def _llama(data: dict[str, Any]) -> Chunk:
     chunk = Chunk(text=str(data["content"]), done=bool(data.get("stop")))
     if chunk.done:
         chunk.finish = "max_tokens" if data.get("stop_type") == "limit" else "eog"
-        chunk.cached = _int(data.get("tokens_cached"))
-        chunk.evaluated = _int(data.get("tokens_evaluated"))
+    if data.get("timings"):
+        # `timings`: cache_n prompt tokens reused from the slot, prompt_n processed.
+        # (`tokens_evaluated` is the whole prompt, `tokens_cached` what the slot holds
+        # afterwards, the answer included: neither is what this request processed.)
         timings = data.get("timings") or {}
+        chunk.cached = _int(timings.get("cache_n"))
+        chunk.evaluated = _int(timings.get("prompt_n"))
         chunk.prompt_ms = float(timings.get("prompt_ms") or 0.0)
         chunk.generate_ms = float(timings.get("predicted_ms") or 0.0)
-        if chunk.cached is not None and chunk.evaluated is not None:
-            # tokens_evaluated counts the whole prompt; what was processed is the rest.
-            chunk.evaluated = max(chunk.evaluated - chunk.cached, 0)
     return chunk
 
 

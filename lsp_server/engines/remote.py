@@ -6,8 +6,9 @@ of a local GGUF loaded without weights: engines/vocab.py), sent to the server
 A superseded or cancelled request, one past its deadline, or one whose text the stop
 rule ends closes its stream, so the server stops generating.
 
-Faults (server down, slow, HTTP errors, malformed or truncated answers) raise
-`EngineUnavailable`, and the engine backs off: until the retry time every request
+Faults (server down, HTTP errors, malformed or truncated answers, and a server that
+stays silent past the deadline three requests in a row) raise `EngineUnavailable`,
+and the engine backs off: until the retry time every request
 fails at once (no keystroke waits on a dead server), then one request tries again;
 the first success resets it. What cannot be done remotely is left out: token
 healing's constrained first token (`EngineInfo.heals` is False), the prompt budget
@@ -39,6 +40,7 @@ from lsp_server.engines.vocab import GgufVocab
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 30.0
+SLOW_LIMIT = 3  # deadline timeouts in a row, with no answer between, that make a fault
 
 
 class EngineUnavailable(EngineError):
@@ -115,6 +117,7 @@ class RemoteEngine:
         self._backoff = _Backoff()
         self._lock = threading.Lock()
         self._slots: int | None = None
+        self._timeouts = 0  # read timeouts in a row (see _slow)
         timeout = httpx.Timeout(30.0, connect=settings.connect_timeout_ms / 1000)
         self._http = httpx.Client(base_url=settings.url.rstrip("/"), timeout=timeout)
         stops = sorted(self.info.stop_ids)
@@ -150,12 +153,24 @@ class RemoteEngine:
             except (httpx.HTTPError, httpx.StreamError, BadAnswer, EngineUnavailable) as exc:
                 if cancel.cancelled:  # the watcher closed the stream: not a fault
                     return self._generation(list(prompt), _Outcome(finish="cancelled"), started)
+                if self._slow(exc):  # the deadline came first: no answer, no fault yet
+                    return self._generation(list(prompt), _Outcome(finish="deadline"), started)
                 reason = _describe(exc, self.settings.url)
                 self._backoff.failed(reason)
                 log.warning("remote engine: %s", reason)
                 raise EngineUnavailable(reason) from exc
             self._backoff.succeeded()
+            self._timeouts = 0
             return self._generation(list(prompt), outcome, started)
+
+    def _slow(self, exc: Exception) -> bool:
+        """A read that timed out at the request's deadline: a busy server (a cold prompt,
+        other people's requests) is not a dead one. Only SLOW_LIMIT such timeouts in a
+        row, without any answer between them, count as a fault."""
+        if not isinstance(exc, httpx.ReadTimeout):
+            return False
+        self._timeouts += 1
+        return self._timeouts < SLOW_LIMIT
 
     # -- the exchange --------------------------------------------------------------------
     def _stream_unless_cancelled(
@@ -192,13 +207,12 @@ class RemoteEngine:
             ) as response,
             _closed_on_cancel(response, cancel),
         ):
-            if response.status_code in (400, 422) and self._as_tokens and self._may_fall_back():
-                response.read()
-                self._as_tokens = False  # the server wants text: remember, and ask again
-                log.info("remote engine: the server takes no token ids; sending text")
-                return self._stream(ids, params, cancel)
             if response.status_code >= 400:
                 response.read()
+                if self._refuses_ids(response):
+                    self._as_tokens = False  # the server wants text: remember, and ask again
+                    log.info("remote engine: the server takes no token ids; sending text")
+                    return self._stream(ids, params, cancel)
                 raise EngineUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
             for chunk in self._chunks(response):
                 outcome.text += chunk.text
@@ -242,8 +256,12 @@ class RemoteEngine:
             keep_alive=self.settings.keep_alive,
         )
 
-    def _may_fall_back(self) -> bool:
-        return self.settings.prompt_format == "auto"
+    def _refuses_ids(self, response: httpx.Response) -> bool:
+        """A refusal of the token-id prompt (LM Studio: 400/422; llama-cpp-python's
+        server: 500 with a validation error naming `prompt`), in `auto` mode."""
+        if not self._as_tokens or self.settings.prompt_format != "auto":
+            return False
+        return response.status_code in (400, 422, 500) and "prompt" in response.text.lower()
 
     def _headers(self) -> dict[str, str]:
         name = self.settings.api_key_env

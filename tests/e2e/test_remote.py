@@ -29,7 +29,14 @@ from tests.e2e.conftest import ROOT, SERVE, init_params
 from tests.e2e.remote_fakes import free_port
 
 MODEL = resolve("qwen2.5-coder-0.5b").path
-TEXT = "def add(a, b):\n    \n\n\nprint(add(1, 2))\n"
+# Some code before the function, as in a real file: the prompt's start that the next
+# keystroke's request shares with this one.
+PREAMBLE = "".join(
+    f"def scale_{i}(values, factor):\n    return [v * factor + {i} for v in values]\n\n\n"
+    for i in range(12)
+)
+TEXT = PREAMBLE + "def add(a, b):\n    \n\n\nprint(add(1, 2))\n"
+LINE = PREAMBLE.count("\n") + 1  # the empty body line of add()
 URI = "file:///tmp/slm-ls-remote/add.py"
 
 
@@ -59,12 +66,11 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 1
     pytest.fail(f"no answer from {url}")
 
 
-def _serve(command: list[str], health: str) -> Iterator[str]:
+def _serve(command: list[str], base: str, health: str) -> Iterator[str]:
     log = open(os.devnull, "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(command, stdout=log, stderr=log)
     try:
-        base = health.rsplit("/", 1)[0]
-        _wait_healthy(health, process)
+        _wait_healthy(base + health, process)
         yield base
     finally:
         process.terminate()
@@ -81,7 +87,7 @@ def llama_server() -> Iterator[str]:
     binary, port = _llama_server_binary(), free_port()
     command = [str(binary), "-m", str(MODEL), "--host", "127.0.0.1", "--port", str(port)]
     command += ["-c", "8192", "-np", "2", "-t", "2", "--no-webui"]
-    yield from _serve(command, f"http://127.0.0.1:{port}/health")
+    yield from _serve(command, f"http://127.0.0.1:{port}", "/health")
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +95,7 @@ def openai_server() -> Iterator[str]:
     port = free_port()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL)]
     command += ["--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096"]
-    yield from _serve(command, f"http://127.0.0.1:{port}/v1/models")
+    yield from _serve(command, f"http://127.0.0.1:{port}", "/v1/models")
 
 
 def _options(kind: str, url: str) -> dict[str, Any]:
@@ -153,13 +159,15 @@ async def test_inline_completion_through_llama_server(
 ) -> None:
     client = client_on_llama_server
     _open(client)
-    first = await _inline(client, 1, 4)
+    first = await _inline(client, LINE, 4)
     assert first.strip(), "no suggestion from llama-server"
     compile(TEXT.replace("    \n", "    " + first + "\n", 1), "add.py", "exec")
     # The next keystroke: the document's slot still holds the prompt, so the server
     # processes only what changed (its tokens_cached/tokens_evaluated, in our stats).
-    _type(client, 2, 1, 4, "r")
-    assert (await _inline(client, 1, 5)).strip()
+    # (Not typing through the suggestion, which the cache would answer.)
+    typed = "total = a"
+    _type(client, 2, LINE, 4, typed)
+    await _inline(client, LINE, 4 + len(typed))
     records = [r for r in await _records(client) if not r["cache_hit"] and r["prompt_tokens"]]
     assert len(records) >= 2, records
     last = records[-1]
@@ -170,6 +178,6 @@ async def test_inline_completion_through_an_openai_compatible_server(
     client_on_openai_server: LanguageClient,
 ) -> None:
     _open(client_on_openai_server)
-    suggestion = await _inline(client_on_openai_server, 1, 4)
+    suggestion = await _inline(client_on_openai_server, LINE, 4)
     assert suggestion.strip(), "no suggestion from the OpenAI-compatible server"
     compile(TEXT.replace("    \n", "    " + suggestion + "\n", 1), "add.py", "exec")

@@ -46,8 +46,9 @@ def test_ollama_gets_raw_text_and_keep_alive() -> None:
         ("llama-server", 'data: {"content": "re", "stop": false}', Chunk("re")),
         (
             "llama-server",
-            'data: {"content": "", "stop": true, "stop_type": "limit", "tokens_cached": 90,'
-            ' "tokens_evaluated": 100, "timings": {"prompt_ms": 5.0, "predicted_ms": 40.0}}',
+            'data: {"content": "", "stop": true, "stop_type": "limit", "tokens_cached": 108,'
+            ' "tokens_evaluated": 100, "timings": {"cache_n": 90, "prompt_n": 10,'
+            ' "prompt_ms": 5.0, "predicted_ms": 40.0}}',
             Chunk("", True, "max_tokens", 90, 10, 5.0, 40.0),
         ),
         ("openai", 'data: {"choices": [{"text": "turn", "finish_reason": null}]}', Chunk("turn")),
