@@ -348,20 +348,27 @@ async def run_llama_vim(plan: ReplayPlan, url: str) -> ModeRun:
     return run
 
 
-def _person(plan: ReplayPlan, index: int) -> ReplayPlan:
-    """Person `index` of a team: one of the files (round robin), the rest of the plan."""
-    return replace(plan, documents=[plan.documents[index % len(plan.documents)]], open_files=0)
+def _person(plan: ReplayPlan, index: int, people: int) -> ReplayPlan:
+    """Person `index` of `people`: every people-th file from `index` on, so that every
+    team size types the same files (one person types them all; eight people, one
+    each). `max_steps` counts per file."""
+    mine = plan.documents[index::people]
+    return replace(plan, documents=mine, max_steps=plan.max_steps * len(mine), open_files=0)
 
 
 async def _team(mode: str, plan: ReplayPlan, people: int, peer_url: str | None) -> ModeRun:
     """`people` typing at once, each with their own slm-ls server (or llama.vim peer),
     all on one inference server; their steps and records pooled into one run."""
+    if people > len(plan.documents):
+        raise ValueError(f"{people} people need at least {people} files to type")
     started = time.monotonic()
     if peer_url is None:
-        runs = await asyncio.gather(*(run_mode(mode, _person(plan, i)) for i in range(people)))
+        runs = await asyncio.gather(
+            *(run_mode(mode, _person(plan, i, people)) for i in range(people))
+        )
     else:
         runs = await asyncio.gather(
-            *(run_llama_vim(_person(plan, i), peer_url) for i in range(people))
+            *(run_llama_vim(_person(plan, i, people), peer_url) for i in range(people))
         )
     label = "llama.vim (peer)" if peer_url else mode
     team = ModeRun(f"{label}, {people} {'person' if people == 1 else 'people'}")

@@ -47,8 +47,14 @@ async def test_the_client_cache_serves_typing_through_an_answer() -> None:
     await peer.close()
 
 
-def test_each_person_of_a_team_types_one_file() -> None:
-    plan = ReplayPlan([(Path("a.py"), [(0, 1)]), (Path("b.py"), [(0, 1)])], open_files=20)
-    people = [_person(plan, i) for i in range(3)]
-    assert [p.documents[0][0].name for p in people] == ["a.py", "b.py", "a.py"]
-    assert all(p.open_files == 0 for p in people)
+def test_every_team_size_types_the_same_files() -> None:
+    files = [(Path(f"{name}.py"), [(0, 1)]) for name in "abcd"]
+    plan = ReplayPlan(files, max_steps=30, open_files=20)
+    alone = _person(plan, 0, 1)
+    assert [p.name for p, _ in alone.documents] == ["a.py", "b.py", "c.py", "d.py"]
+    assert alone.max_steps == 120 and alone.open_files == 0
+    pair = [_person(plan, i, 2) for i in range(2)]
+    assert [[p.name for p, _ in person.documents] for person in pair] == [
+        ["a.py", "c.py"],
+        ["b.py", "d.py"],
+    ]

@@ -1,0 +1,66 @@
+'use strict';
+// Shared by the VS Code test scripts: Chromium launched headless, the workbench
+// loaded with the slm-ls server ready, and commands run from the palette.
+const puppeteer = require('puppeteer-core');
+
+const WAIT = { timeout: 240000 };
+
+function step(message) {
+  console.log(`[${new Date().toISOString()}] ${message}`);
+}
+
+function launch(env) {
+  return puppeteer.launch({
+    executablePath: env.SLM_LS_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    protocolTimeout: 600000,
+    defaultViewport: { width: 1100, height: 620 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+async function command(page, title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { visible: true });
+  await page.keyboard.type(title);
+  await page.waitForFunction(
+    (wanted) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((row) =>
+      row.textContent.includes(wanted)),
+    {},
+    title,
+  );
+  await page.keyboard.press('Enter');
+}
+
+async function statusText(page) {
+  return page.$$eval('.statusbar-item', (items) =>
+    items.map((item) => item.textContent.trim()).filter((text) => text.startsWith('slm-ls')));
+}
+
+/** The workbench at `url`, once the slm-ls status-bar item says the model is ready. */
+async function openWorkbench(browser, url) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(WAIT.timeout);
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.waitForSelector('.monaco-workbench .part.statusbar');
+  step('workbench loaded');
+  await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some(
+    (item) => /^slm-ls: (?!starting|loading)/.test(item.textContent.trim())), WAIT);
+  return page;
+}
+
+/** Open `file` (quick open) and put the cursor at the start of `line` (1-based). */
+async function openAt(page, file, line) {
+  await command(page, 'Go to File');
+  await page.keyboard.type(file);
+  await page.waitForSelector('.quick-input-list .monaco-list-row');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.monaco-editor .view-lines');
+  await page.click('.monaco-editor .view-lines');
+  await command(page, 'Go to Line/Column');
+  await page.keyboard.type(line);
+  await page.keyboard.press('Enter');
+}
+
+module.exports = { WAIT, step, launch, command, statusText, openWorkbench, openAt };
