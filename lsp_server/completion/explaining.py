@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lsp_server.completion.worker import shared
 from lsp_server.engines.base import CancelToken, Generation, GenerationParams
 from lsp_server.prompt.chat import ChatTemplate, ChatTemplateError, Message
 
@@ -116,7 +117,7 @@ class Explainer:
             return engine.generate(ids, params, _Either(attempt, mine))
 
         try:
-            await asyncio.wrap_future(self.service.load_chat())
+            await shared(self.service.load_chat())
             return await asyncio.wrap_future(self.service.run_explain(job))
         finally:
             self._attempts.discard(attempt)

@@ -21,7 +21,7 @@ from lsp_server.completion.pipeline import Suggestion, complete
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.stats import Record, Stats
 from lsp_server.completion.steps import FULL, NAIVE
-from lsp_server.completion.worker import EngineWorker, Priority
+from lsp_server.completion.worker import EngineWorker, Priority, shared
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.engines.base import CancelToken, Engine, EngineError
@@ -152,7 +152,7 @@ class CompletionService:
 
     async def engine(self) -> Engine:
         """The loaded engine; raises ModelError or EngineError when loading failed."""
-        return (await asyncio.wrap_future(self.load())).engine
+        return (await shared(self.load())).engine
 
     async def suggest(self, key: str, request: CompletionRequest) -> Suggestion:
         """The suggestion for `request`: from the cache when the user is typing
@@ -187,7 +187,7 @@ class CompletionService:
         return suggestion
 
     async def _generate(self, key: str, request: CompletionRequest, full: bool) -> Suggestion:
-        await asyncio.wrap_future(self.load())
+        await shared(self.load())
         token = CancelToken()
         if (older := self._inflight.get(key)) is not None:
             older.cancel()

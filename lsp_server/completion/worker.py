@@ -7,6 +7,7 @@ that a keystroke's completion never waits behind slower work that is queued.
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import itertools
 import logging
@@ -27,6 +28,13 @@ class Priority(IntEnum):
     COMPLETION = 1
     EXPLAIN = 2  # hover, code actions
     IDLE = 3  # work for the time between keystrokes (completion/idle.py)
+
+
+async def shared(future: concurrent.futures.Future[T]) -> T:
+    """Wait for a job that others may be waiting for too (a model load): a waiter that
+    is cancelled ($/cancelRequest, a superseded request) must not cancel the job while
+    it is still queued."""
+    return await asyncio.shield(asyncio.wrap_future(future))
 
 
 class EngineWorker:

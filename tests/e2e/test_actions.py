@@ -5,9 +5,17 @@ from __future__ import annotations
 
 import ast
 import asyncio
+from typing import Any
 
+import pytest
 from lsprotocol import types
+from pygls.lsp.client import LanguageClient as PlainClient
 from pytest_lsp import LanguageClient, client_capabilities
+
+from tests.e2e.conftest import SERVE
+
+# A hang (seen once in teardown, not understood) fails the test instead of stalling CI.
+pytestmark = pytest.mark.timeout(180)
 
 URI = "file:///tmp/slm-ls-actions/shapes.py"
 CODE = """import math
@@ -121,24 +129,48 @@ async def test_a_client_that_shows_explanations_gets_no_message(
     assert not any(m.message == result for m in bare_client.messages)
 
 
-async def test_cancelling_the_progress_stops_the_action(client: LanguageClient) -> None:
-    _open(client)
-    actions = await client.text_document_code_action_async(_params(INSIDE))
-    action = _titled(actions, "Add docstring (slm-ls)")
-    before = set(client.progress_reports)
-    resolving = asyncio.ensure_future(client.code_action_resolve_async(action))
-    token = None
-    for _ in range(200):
-        await asyncio.sleep(0.05)
-        started = [t for t in client.progress_reports if t not in before]
-        if started and str(started[0]).startswith("slm-ls/action/"):
-            token = started[0]
-            break
-    assert token is not None, client.progress_reports
-    begin = client.progress_reports[token][0]
-    assert isinstance(begin, types.WorkDoneProgressBegin) and begin.cancellable
-    client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token))
-    resolved = await asyncio.wait_for(resolving, 10)
-    assert resolved.edit is None
-    end = client.progress_reports[token][-1]
-    assert isinstance(end, types.WorkDoneProgressEnd) and end.message == "cancelled"
+async def test_cancelling_the_progress_stops_the_action() -> None:
+    """window/workDoneProgress/cancel stops the model and applies nothing. (A plain
+    pygls client: under pytest-lsp's client this test's teardown sometimes never got
+    the server's exit — not understood yet, see the closing note of issue 6.)"""
+    client = PlainClient("slm-ls-test", "0")
+    reports: dict[object, list[Any]] = {}
+
+    @client.feature(types.WINDOW_WORK_DONE_PROGRESS_CREATE)
+    def create(params: types.WorkDoneProgressCreateParams) -> None:
+        reports.setdefault(params.token, [])
+
+    @client.feature(types.PROGRESS)
+    def progress(params: types.ProgressParams) -> None:
+        reports.setdefault(params.token, []).append(params.value)
+
+    await client.start_io(*SERVE)
+    try:
+        caps = client_capabilities("visual-studio-code")
+        await client.initialize_async(types.InitializeParams(capabilities=caps))
+        client.initialized(types.InitializedParams())
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(types.TextDocumentItem(URI, "python", 1, CODE))
+        )
+        actions = await client.text_document_code_action_async(_params(INSIDE))
+        action = _titled(actions, "Add docstring (slm-ls)")
+        resolving = asyncio.ensure_future(client.code_action_resolve_async(action))
+        token = None
+        for _ in range(400):
+            await asyncio.sleep(0.05)
+            begun = [t for t in reports if str(t).startswith("slm-ls/action/") and reports[t]]
+            if begun:
+                token = begun[0]
+                break
+        assert token is not None, reports
+        assert reports[token][0]["kind"] == "begin" and reports[token][0]["cancellable"]
+        client.protocol.notify(
+            types.WINDOW_WORK_DONE_PROGRESS_CANCEL, types.WorkDoneProgressCancelParams(token)
+        )
+        resolved = await asyncio.wait_for(resolving, 30)
+        assert resolved.edit is None
+        assert reports[token][-1] == {"kind": "end", "message": "cancelled"}
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()

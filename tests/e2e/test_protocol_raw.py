@@ -169,7 +169,9 @@ def test_framing_variants_are_understood(raw: RawClient, header: bytes) -> None:
 
 def test_a_bad_frame_is_skipped_and_the_server_hears_the_next(raw: RawClient) -> None:
     raw.send_raw(b"Content-Length: 9\r\n\r\nnot json!")
-    assert raw.read()["error"]["code"] == -32700
+    while "method" in (message := raw.read()):  # notifications (the model load's message)
+        pass
+    assert message["error"]["code"] == -32700
     raw.send({"id": 5, "method": "slmls/stats", "params": {}})
     assert "result" in raw.answer(5)
 
@@ -314,7 +316,8 @@ def test_an_unreadable_change_is_told_and_the_document_is_not_used(raw: RawClien
     raw.send({"id": 31, "method": "slmls/stats", "params": {}})
     told = []
     while (message := raw.read()).get("id") != 31:
-        if message.get("method") == "window/showMessage":
+        # (The missing test model's load message may come at any time: not this one.)
+        if message.get("method") == "window/showMessage" and uri in message["params"]["message"]:
             told.append(message["params"])
     assert message["result"]["documents"][uri]["sha256"] == _sha("x = 10\n")  # the 1st applied
     assert [m["type"] for m in told] == [2] and uri in told[0]["message"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 
 import pytest
 
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
-from lsp_server.completion.worker import EngineWorker, Priority
+from lsp_server.completion.worker import EngineWorker, Priority, shared
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import CompletionSettings, Settings
 from tests.support.fake_engine import FakeEngine
@@ -110,3 +111,16 @@ async def test_an_engine_exception_fails_one_request_and_the_next_one_works() ->
     engine.answer = " x\n"
     assert (await service.suggest("a", request_for(text, 21))).text == "x"
     service.close()
+
+
+async def test_a_cancelled_waiter_does_not_cancel_a_shared_job() -> None:
+    """A hover cancelled while the model load it waits for is still queued must not
+    cancel the load that every later request needs."""
+    load: concurrent.futures.Future[str] = concurrent.futures.Future()  # queued, not running
+    waiter = asyncio.ensure_future(shared(load))
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    await asyncio.sleep(0.01)
+    assert waiter.cancelled() and not load.cancelled()
+    load.set_result("engine")
+    assert await shared(load) == "engine"
