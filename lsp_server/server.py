@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -117,8 +118,10 @@ class SlmLanguageServer(LanguageServer):
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """Serve over stdin/stdout with our own framing (transport.py)."""
         self._stop_event = threading.Event()
-        reader = StdinAsyncReader(stdin or sys.stdin.buffer, self.thread_pool)
-        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        if stdin is None and stdout is None:
+            stdin, stdout = claim_stdio()
+        reader = StdinAsyncReader(stdin, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout))
         try:
             asyncio.run(self.serve_stream(reader.readline, reader.readexactly))
         except BrokenPipeError:
@@ -184,6 +187,25 @@ class SlmLanguageServer(LanguageServer):
         """window/showMessage, plus one log line."""
         log.log(logging.ERROR if kind == types.MessageType.Error else logging.WARNING, message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+
+
+def claim_stdio() -> tuple[Any, Any]:
+    """The protocol's own copies of file descriptors 0 and 1, after which 0 reads
+    /dev/null and 1 writes to stderr.
+
+    llama-cpp-python points descriptors 1 and 2 at /dev/null while it loads a model
+    (its `suppress_stdout_stderr`), process-wide, from the engine thread: a message
+    the server wrote meanwhile was lost, and the client waited forever for it. Native
+    code printing to stdout would corrupt the stream the same way, and a child process
+    could read our input. On private descriptors, none of that reaches the protocol."""
+    sys.stdout.flush()
+    channel_in, channel_out = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr  # a stray print() goes to the log, not to the client
+    return open(channel_in, "rb"), open(channel_out, "wb")
 
 
 def build_server(

@@ -125,7 +125,8 @@ def parse_settings(raw: Any, base: Settings | None = None) -> tuple[Settings, li
     base = base or Settings()
     if isinstance(raw, dict):
         raw = raw.get("slm-ls", raw.get("slmLs", raw))
-    if raw is None:
+    if raw is None or raw == []:
+        # [] is how Lua clients (Neovim) encode an empty table: no settings.
         return base, []
     errors: list[str] = []
     settings = _merge(base, raw, "", errors)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -72,11 +71,6 @@ async def test_a_chat_model_beside_the_completion_model_explains(
     assert completion is not None
 
 
-@pytest.mark.skip(
-    reason="passes, then its teardown hangs: the server processed `shutdown` but the client "
-    "never completes — the same intermittent hang as the progress-cancel test; issue 6 "
-    "stays open on it"
-)
 async def test_hover_and_actions_go_to_the_chat_model_named(bare_client: LanguageClient) -> None:
     """A `chatModel` that cannot load: the hover shows the tree's signature only, and
     the action says the named model is missing — the chat work went to that model."""

@@ -4,12 +4,14 @@ model is needed (a missing one): these are protocol tests."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,9 +23,9 @@ from tests.e2e.conftest import MISSING_MODEL, ROOT, slm_ls
 
 
 class RawClient:
-    def __init__(self) -> None:
+    def __init__(self, model: str = MISSING_MODEL) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lsp_server", "serve", "--model", MISSING_MODEL],
+            [sys.executable, "-m", "lsp_server", "serve", "--model", model],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -253,6 +255,37 @@ def test_bench_load_reports_memory_per_message(tmp_path: Path) -> None:
     summary = json.loads((out / "load.json").read_text())["summary"]
     assert summary["notifications"] == 3000 and summary["answered"] == summary["requests"]
     assert result.returncode == (0 if summary["flat"] else 1), result.stderr[-500:]
+
+
+def test_every_answer_sent_while_the_model_loads_arrives() -> None:
+    """llama-cpp-python points stdout at /dev/null while it loads a model: answers
+    written meanwhile were lost and the client waited forever (Neovim's "Explain this"
+    hung this way). Requests are sent all through a real load; each one is answered."""
+    client = RawClient(model="qwen2.5-coder-0.5b")
+    answered: set[int] = set()
+
+    def collect() -> None:
+        with contextlib.suppress(ValueError, json.JSONDecodeError):
+            while True:
+                message = client.read()
+                if "method" not in message and isinstance(message.get("id"), int):
+                    answered.add(message["id"])
+
+    try:
+        reader = threading.Thread(target=collect, daemon=True)
+        reader.start()
+        client.send({"id": 1, "method": "initialize", "params": {"capabilities": {}}})
+        client.send({"method": "initialized", "params": {}})  # the model starts loading
+        ids = range(2, 202)
+        for request_id in ids:
+            client.send({"id": request_id, "method": "slmls/stats", "params": {}})
+            time.sleep(0.01)  # spread over the load (about a second)
+        deadline = time.monotonic() + 60
+        while not answered >= {1, *ids} and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sorted({1, *ids} - answered) == []
+    finally:
+        client.close()
 
 
 def test_a_client_gone_mid_request_ends_the_server(raw: RawClient) -> None:

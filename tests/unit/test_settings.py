@@ -47,6 +47,9 @@ def test_good_values_merge_and_wrapping_key() -> None:
     assert errors == []
     assert settings.model == "smollm2-135m" and settings.completion.max_tokens == 16
     assert parse_settings(None, base) == (base, [])
+    # Neovim sends an empty Lua table as []: no settings, no complaint; [1] is an error.
+    assert parse_settings([], base) == (base, [])
+    assert parse_settings([1], base)[1] == ["settings: expected an object, got [1]"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,14 @@
 -- floating window's text to $SLM_LS_OUT — or "FAIL: why".
 local out = assert(os.getenv("SLM_LS_OUT"))
 
+-- What the editor told the user (vim.notify), reported when no window appears.
+local told = {}
+local notify = vim.notify
+vim.notify = function(msg, ...)
+  table.insert(told, tostring(msg))
+  return notify(msg, ...)
+end
+
 local function finish(text)
   local f = assert(io.open(out, "w"))
   f:write(text)
@@ -51,6 +59,12 @@ timer:start(100, 100, vim.schedule_wrap(function()
   end
   if waited >= 240000 then
     timer:close()
-    finish("FAIL: no floating window (asked: " .. tostring(asked) .. ")")
+    finish(
+      "FAIL: no floating window (asked: "
+        .. tostring(asked)
+        .. "; told: "
+        .. table.concat(told, " | ")
+        .. ")"
+    )
   end
 end))

@@ -161,6 +161,9 @@ end
 
 function M.setup(user)
   local opts = vim.tbl_deep_extend("force", M.defaults, user or {})
+  if vim.tbl_isempty(opts.settings or {}) then
+    opts.settings = vim.empty_dict() -- else sent as [] (an empty Lua table is a list)
+  end
   local cmd, found, tried = M.find_cmd(opts)
   M.state = { cmd = cmd, found = found, tried = tried, opts = opts }
   if not cmd then
