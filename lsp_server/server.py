@@ -19,11 +19,12 @@ from typing import Any
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcException,
+    JsonRpcInternalError,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
     JsonRpcParseError,
 )
-from pygls.io_ import StdinAsyncReader, StdoutWriter
+from pygls.io_ import StdinAsyncReader
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -78,6 +79,13 @@ class SlmProtocol(LanguageServerProtocol):
             self._send_response(data["id"], error=error.to_response_error())
             return ANSWERED
 
+    def _send_data(self, data: Any) -> None:
+        if _closed(self.writer):
+            # `exit` closed the channel; a task winding down has nobody to tell.
+            log.debug("dropped a message: the channel to the client is closed")
+            return
+        super()._send_data(data)
+
     def handle_message(self, message: Any) -> None:
         if message is ANSWERED:
             return
@@ -121,7 +129,7 @@ class SlmLanguageServer(LanguageServer):
         if stdin is None and stdout is None:
             stdin, stdout = claim_stdio()
         reader = StdinAsyncReader(stdin, self.thread_pool)
-        self.protocol.set_writer(StdoutWriter(stdout))
+        self.protocol.set_writer(ChannelWriter(stdout))
         try:
             asyncio.run(self.serve_stream(reader.readline, reader.readexactly))
         except BrokenPipeError:
@@ -183,28 +191,69 @@ class SlmLanguageServer(LanguageServer):
         with contextlib.suppress(asyncio.CancelledError):
             asyncio.run(serve_forever())
 
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if source is JsonRpcInternalError:
+            # Sending failed: telling the client would fail the same way, and pygls
+            # would report that failure again, recursively.
+            log.error("could not send a message to the client: %s", error)
+            return
+        super().report_server_error(error, source)
+
     def tell(self, kind: types.MessageType, message: str) -> None:
         """window/showMessage, plus one log line."""
         log.log(logging.ERROR if kind == types.MessageType.Error else logging.WARNING, message)
         self.window_show_message(types.ShowMessageParams(type=kind, message=message))
 
 
+def _closed(writer: Any) -> bool:
+    """Whether the writer to the client (a file on stdio, a StreamWriter on TCP) is
+    closed."""
+    if writer is None:
+        return False
+    closing = getattr(writer, "is_closing", None)
+    return bool(closing()) if callable(closing) else bool(getattr(writer, "closed", False))
+
+
+class ChannelWriter:
+    """The client's side of stdio for pygls: each message written whole and flushed."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.stream.closed)
+
+    def close(self) -> None:
+        self.stream.close()
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data)
+        self.stream.flush()
+
+
 def claim_stdio() -> tuple[Any, Any]:
-    """The protocol's own copies of file descriptors 0 and 1, after which 0 reads
-    /dev/null and 1 writes to stderr.
+    """The protocol's own copies of file descriptors 0 and 1, and the log's own copy
+    of 2; then 0 reads /dev/null and 1 writes to stderr.
 
     llama-cpp-python points descriptors 1 and 2 at /dev/null while it loads a model
     (its `suppress_stdout_stderr`), process-wide, from the engine thread: a message
-    the server wrote meanwhile was lost, and the client waited forever for it. Native
-    code printing to stdout would corrupt the stream the same way, and a child process
-    could read our input. On private descriptors, none of that reaches the protocol."""
+    the server wrote meanwhile was lost, and the client waited forever for it (and a
+    log line written meanwhile was lost too). Native code printing to stdout would
+    corrupt the stream the same way, and a child process could read our input. On
+    private descriptors, none of that reaches the protocol or the log."""
     sys.stdout.flush()
-    channel_in, channel_out = os.dup(0), os.dup(1)
+    sys.stderr.flush()
+    channel_in, channel_out, log_fd = os.dup(0), os.dup(1), os.dup(2)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    sys.stdout = sys.stderr  # a stray print() goes to the log, not to the client
+    log_stream = open(log_fd, "w", buffering=1, errors="backslashreplace")  # noqa: SIM115
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+            handler.setStream(log_stream)
+    sys.stdout = sys.stderr = log_stream  # a stray print() goes to the log, not the client
     return open(channel_in, "rb"), open(channel_out, "wb")
 
 

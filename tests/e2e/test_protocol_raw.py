@@ -23,13 +23,13 @@ from tests.e2e.conftest import MISSING_MODEL, ROOT, slm_ls
 
 
 class RawClient:
-    def __init__(self, model: str = MISSING_MODEL) -> None:
+    def __init__(self, model: str = MISSING_MODEL, stderr: Any = subprocess.DEVNULL) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "lsp_server", "serve", "--model", model],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=stderr,
         )
 
     def send(self, message: dict[str, Any], header: bytes = b"Content-Length: %d\r\n\r\n") -> None:
@@ -257,18 +257,25 @@ def test_bench_load_reports_memory_per_message(tmp_path: Path) -> None:
     assert result.returncode == (0 if summary["flat"] else 1), result.stderr[-500:]
 
 
-def test_every_answer_sent_while_the_model_loads_arrives() -> None:
-    """llama-cpp-python points stdout at /dev/null while it loads a model: answers
-    written meanwhile were lost and the client waited forever (Neovim's "Explain this"
-    hung this way). Requests are sent all through a real load; each one is answered."""
-    client = RawClient(model="qwen2.5-coder-0.5b")
+def test_every_answer_sent_while_the_model_loads_arrives(tmp_path: Path) -> None:
+    """llama-cpp-python points stdout and stderr at /dev/null while it loads a model:
+    answers written meanwhile were lost and the client waited forever (Neovim's
+    "Explain this" hung this way), and log lines were lost. Requests and bad settings
+    are sent all through a real load; each request is answered, each bad setting is
+    told and logged."""
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:
+        client = RawClient(model="qwen2.5-coder-0.5b", stderr=stderr)
     answered: set[int] = set()
+    told: list[str] = []
 
     def collect() -> None:
         with contextlib.suppress(ValueError, json.JSONDecodeError):
             while True:
                 message = client.read()
-                if "method" not in message and isinstance(message.get("id"), int):
+                if message.get("method") == "window/showMessage":
+                    told.append(message["params"]["message"])
+                elif "method" not in message and isinstance(message.get("id"), int):
                     answered.add(message["id"])
 
     try:
@@ -279,11 +286,39 @@ def test_every_answer_sent_while_the_model_loads_arrives() -> None:
         ids = range(2, 202)
         for request_id in ids:
             client.send({"id": request_id, "method": "slmls/stats", "params": {}})
+            if request_id % 20 == 0:
+                bad = {"settings": {"completion": {"maxTokens": f"lots{request_id}"}}}
+                client.send({"method": "workspace/didChangeConfiguration", "params": bad})
             time.sleep(0.01)  # spread over the load (about a second)
         deadline = time.monotonic() + 60
         while not answered >= {1, *ids} and time.monotonic() < deadline:
             time.sleep(0.1)
         assert sorted({1, *ids} - answered) == []
+        wanted = [f"lots{n}" for n in ids if n % 20 == 0]
+        assert [w for w in wanted if not any(w in m for m in told)] == []
+        assert [w for w in wanted if w not in log.read_text()] == []
+    finally:
+        client.close()
+
+
+def test_exit_while_the_model_loads_ends_the_process() -> None:
+    """`exit` during a model load: the load's progress ends after the channel closed.
+    Sending it failed, pygls reported the failure by sending, recursively, and the
+    log flood filled the stderr pipe: the server never exited (the progress-cancel
+    test hung this way). Nobody reads stderr here, as pygls's own client does not."""
+    client = RawClient(model="qwen2.5-coder-0.5b", stderr=subprocess.PIPE)
+    try:
+        caps = {"window": {"workDoneProgress": True}}
+        client.send({"id": 1, "method": "initialize", "params": {"capabilities": caps}})
+        client.answer(1)
+        client.send({"method": "initialized", "params": {}})
+        while (create := client.read()).get("method") != "window/workDoneProgress/create":
+            pass
+        client.send({"id": create["id"], "result": None})
+        client.send({"id": 2, "method": "shutdown"})
+        assert "result" in client.answer(2)
+        client.send({"method": "exit"})
+        assert client.process.wait(timeout=60) == 0
     finally:
         client.close()
 
