@@ -98,6 +98,7 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
     if settings.engine.kind != "local":
         remote = settings.engine
         print(f"{'engine':18} {remote.kind} at {remote.url} (model: {remote.model or 'default'})")
+        print(f"{'tokenizer':18} {getattr(engine, 'tokenizer', 'unknown')}")
         key = remote.api_key_env
         if key:
             print(f"{'api key':18} ${key} {'set' if os.environ.get(key) else 'NOT SET'}")

@@ -24,12 +24,13 @@ from lsp_server.completion.steps import FULL, NAIVE
 from lsp_server.completion.worker import EngineWorker, Priority, shared
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
-from lsp_server.engines.base import CancelToken, Engine, EngineError
+from lsp_server.engines.base import CancelToken, Engine, EngineError, EngineUnavailable
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
 from lsp_server.prompt.builder import PromptCaches
 
 log = logging.getLogger(__name__)
+LOAD_RETRY_S = 5.0  # a load the inference server failed is tried again after this
 T = TypeVar("T")
 
 EngineFactory = Callable[[ResolvedModel, Settings], Engine]
@@ -63,6 +64,7 @@ class CompletionService:
         # engine of the newest load before it, never on one that a load has closed.
         self._active: Loaded | None = None
         self._loaded_key: tuple[object, ...] | None = None
+        self._loaded_at = 0.0
         # The chat model's engine, when `chatModel` names another model (same rules).
         self._chat_loaded: concurrent.futures.Future[Loaded] | None = None
         self._chat_active: Loaded | None = None
@@ -88,12 +90,22 @@ class CompletionService:
     def load(self) -> concurrent.futures.Future[Loaded]:
         """Start loading the engine for the current settings (a no-op when it is loaded)."""
         key = self.engine_key()
-        if self._loaded is not None and key == self._loaded_key:
+        if self._loaded is not None and key == self._loaded_key and not self._retry_due():
             return self._loaded
         previous = self._loaded
         self._loaded_key = key
         self._loaded = self.worker.submit(lambda: self._load(previous), Priority.LOAD)
+        self._loaded_at = time.monotonic()
         return self._loaded
+
+    def _retry_due(self) -> bool:
+        """Whether the load failed only because the inference server did not answer (a
+        remote engine asks it for the tokenizer) long enough ago to try again."""
+        loaded = self._loaded
+        if loaded is None or not loaded.done() or loaded.cancelled():
+            return False
+        unavailable = isinstance(loaded.exception(), EngineUnavailable)
+        return unavailable and time.monotonic() - self._loaded_at >= LOAD_RETRY_S
 
     def _load(self, previous: concurrent.futures.Future[Loaded] | None) -> Loaded:
         # On the worker: no generation holds the previous engine while it is closed.

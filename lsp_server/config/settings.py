@@ -20,6 +20,7 @@ FIM_ORDERS = ("auto", "psm", "spm")
 MODES = ("full", "naive")
 ENGINE_KINDS = ("local", "llama-server", "openai", "ollama")
 PROMPT_FORMATS = ("auto", "tokens", "text")
+TOKENIZERS = ("auto", "local", "server")
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class EngineSettings:
     connect_timeout_ms: int = 2000
     prompt_format: str = "auto"  # auto: token ids, else text if the server refuses them
     keep_alive: str = "30m"  # ollama: how long the server keeps the model loaded
+    # Whose tokenizer builds the prompts: auto (a local GGUF of `model` when there is
+    # one, else the server's /tokenize), local, or server.
+    tokenizer: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
     "kind": (lambda v: v in ENGINE_KINDS, f"one of {', '.join(ENGINE_KINDS)}"),
     "prompt_format": (lambda v: v in PROMPT_FORMATS, f"one of {', '.join(PROMPT_FORMATS)}"),
+    "tokenizer": (lambda v: v in TOKENIZERS, f"one of {', '.join(TOKENIZERS)}"),
     "url": (lambda v: v == "" or v.startswith(("http://", "https://")), "an http(s) URL"),
     "connect_timeout_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
 }

@@ -177,3 +177,99 @@ def _ollama(data: dict[str, Any]) -> Chunk:
 
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) else None
+
+
+# -- the server's tokenizer (engines/server_vocab.py) ------------------------------------
+# Where no GGUF of the served model is at hand, its tokenizer is asked over HTTP:
+# llama-server `/tokenize` (content, add_special, parse_special), vLLM `/tokenize`
+# (model, prompt, add_special_tokens: control tokens in the text are always parsed),
+# llama-cpp-python `/extras/tokenize` (input: parsed with control tokens, BOS added).
+
+
+@dataclass(frozen=True)
+class TokenizerApi:
+    style: str  # llama | vllm | llama-cpp-python
+    tokenize: str  # paths
+    detokenize: str
+    parses_special: bool  # whether `special=False` (code as plain text) can be asked
+
+
+LLAMA_TOKENIZER = TokenizerApi("llama", "/tokenize", "/detokenize", parses_special=False)
+VLLM_TOKENIZER = TokenizerApi("vllm", "/tokenize", "/detokenize", parses_special=True)
+LCP_TOKENIZER = TokenizerApi("llama-cpp-python", "/extras/tokenize", "/extras/detokenize", True)
+# Tried in this order, the first that tokenizes a probe text wins.
+TOKENIZERS: dict[str, tuple[TokenizerApi, ...]] = {
+    "llama-server": (LLAMA_TOKENIZER,),
+    "openai": (VLLM_TOKENIZER, LLAMA_TOKENIZER, LCP_TOKENIZER),
+}
+
+
+def tokenize_body(api: TokenizerApi, text: str, special: bool, bos: bool, model: str) -> Any:
+    """The JSON body asking `api` for the ids of `text` (`special`: control tokens
+    written in it are parsed; `bos`: with the model's start token, if it has one)."""
+    if api.style == "llama":
+        return {"content": text, "add_special": bos, "parse_special": special}
+    if api.style == "vllm":
+        return {"model": model, "prompt": text, "add_special_tokens": bos}
+    return {"input": text, "model": model or None}
+
+
+def tokens_of(data: Any) -> list[int]:
+    """The ids in a tokenize answer (every style answers `tokens`; llama-server's may
+    be {id, piece} objects)."""
+    tokens = data.get("tokens") if isinstance(data, dict) else None
+    if not isinstance(tokens, list):
+        raise BadAnswer(f"no tokens in the answer: {str(data)[:80]!r}")
+    ids = [t.get("id") if isinstance(t, dict) else t for t in tokens]
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise BadAnswer(f"tokens that are not ids: {str(tokens)[:80]!r}")
+    return [int(i) for i in ids if i is not None]
+
+
+def detokenize_body(api: TokenizerApi, ids: list[int], model: str) -> Any:
+    if api.style == "llama":
+        return {"tokens": ids}
+    return {"model": model or None, "tokens": ids}
+
+
+def text_of(api: TokenizerApi, data: Any) -> str:
+    """The text in a detokenize answer (control tokens written out)."""
+    key = {"llama": "content", "vllm": "prompt"}.get(api.style, "text")
+    text = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(text, str):
+        raise BadAnswer(f"no text in the answer: {str(data)[:80]!r}")
+    return text
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What the server says about the model it runs."""
+
+    name: str = ""
+    context_length: int | None = None
+    chat_template: str | None = None
+    bos_text: str = ""
+    eos_text: str = ""
+
+
+def served_model(kind: str, data: Any) -> ServedModel:
+    """From llama-server's `/props`, or an OpenAI-compatible `/v1/models`."""
+    if not isinstance(data, dict):
+        return ServedModel()
+    if kind == "llama-server":
+        settings = data.get("default_generation_settings") or {}
+        n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
+        return ServedModel(
+            name=str(data.get("model_alias") or data.get("model_path") or ""),
+            context_length=_int(n_ctx),
+            chat_template=data.get("chat_template") or None,
+            bos_text=str(data.get("bos_token") or ""),
+            eos_text=str(data.get("eos_token") or ""),
+        )
+    models = data.get("data")
+    first = models[0] if isinstance(models, list) and models else {}
+    if not isinstance(first, dict):
+        return ServedModel()
+    return ServedModel(
+        name=str(first.get("id") or ""), context_length=_int(first.get("max_model_len"))
+    )

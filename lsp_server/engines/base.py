@@ -14,6 +14,11 @@ class EngineError(Exception):
     """The engine could not load or run the model."""
 
 
+class EngineUnavailable(EngineError):
+    """The inference server cannot be reached or did not answer properly (a remote
+    engine): worth trying again later, unlike a model that cannot load."""
+
+
 class CancelToken:
     """Set by whoever supersedes or cancels a request; checked between tokens."""
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from lsp_server.config.settings import EngineSettings
 from lsp_server.engines.base import Engine, EngineError
-from lsp_server.models.resolve import ResolvedModel, check_present
+from lsp_server.models.resolve import ModelError, ResolvedModel, check_present
 
 
 def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
     """Load `model` in process — or, for a remote `engine.kind`, its vocabulary only,
     to build prompts for the server. Raises ModelError (missing file) or EngineError."""
-    check_present(model)
     if settings.kind != "local":
         return _remote(model, settings)
+    check_present(model)
     from lsp_server.engines.llama_cpp import LlamaCppEngine  # heavy import, only when needed
 
     n_ctx = settings.context_length
@@ -37,9 +37,29 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
 
 
 def _remote(model: ResolvedModel, settings: EngineSettings) -> Engine:
-    from lsp_server.engines.remote import RemoteEngine
-    from lsp_server.engines.vocab import GgufVocab
+    """A remote engine whose prompts are built with the served model's tokenizer: a
+    local GGUF's vocabulary (exact, free), or else the server's /tokenize."""
+    from lsp_server.engines.remote import RemoteEngine, Vocabulary
 
     context = model.entry.context_length if model.entry is not None else settings.context_length
-    vocab = GgufVocab(model.path, model.family, min(context, settings.context_length))
+    context = min(context, settings.context_length)
+    local = settings.tokenizer == "local" or (
+        settings.tokenizer == "auto" and (model.path.is_file() or settings.kind == "ollama")
+    )
+    vocab: Vocabulary
+    if local:
+        from lsp_server.engines.vocab import GgufVocab
+
+        if settings.kind == "ollama" and not model.path.is_file():
+            raise ModelError(
+                f"{model.path} not found, and Ollama offers no tokenizer endpoint: name a "
+                "local GGUF of the served model in `model` (Ollama keeps its models as GGUF "
+                "files under ~/.ollama/models/blobs; docs/remote.md)"
+            )
+        check_present(model)
+        vocab = GgufVocab(model.path, model.family, context)
+    else:
+        from lsp_server.engines.server_vocab import ServerVocab
+
+        vocab = ServerVocab(settings, model.family, settings.context_length)
     return RemoteEngine(vocab, settings)

@@ -27,15 +27,21 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 import httpx
 
 from lsp_server.config.settings import EngineSettings
 from lsp_server.engines.backends import Ask, BadAnswer, Chunk, parse, request
-from lsp_server.engines.base import CancelToken, EngineError, Generation, GenerationParams
-from lsp_server.engines.vocab import GgufVocab
+from lsp_server.engines.base import (
+    CancelToken,
+    EngineError,
+    EngineInfo,
+    EngineUnavailable,
+    Generation,
+    GenerationParams,
+)
 
 log = logging.getLogger(__name__)
 FIRST_BACKOFF_S = 1.0
@@ -43,8 +49,20 @@ MAX_BACKOFF_S = 30.0
 SLOW_LIMIT = 3  # deadline timeouts in a row, with no answer between, that make a fault
 
 
-class EngineUnavailable(EngineError):
-    """The inference server cannot be reached or did not answer properly."""
+class Vocabulary(Protocol):
+    """The served model's tokenizer and facts: from a local GGUF (engines/vocab.py) or
+    from the server itself (engines/server_vocab.py)."""
+
+    info: EngineInfo
+    source: str  # where the tokenizer is (slm-ls doctor says)
+
+    def tokenize(self, text: str) -> list[int]: ...
+
+    def tokenize_special(self, text: str) -> list[int]: ...
+
+    def detokenize(self, tokens: Sequence[int], special: bool = False) -> str: ...
+
+    def close(self) -> None: ...
 
 
 class _Backoff:
@@ -101,12 +119,13 @@ class RemoteEngine:
     """One inference server, spoken to over HTTP; calls are serialised by a lock (the
     engine worker runs one job at a time anyway)."""
 
-    def __init__(self, vocab: GgufVocab, settings: EngineSettings) -> None:
+    def __init__(self, vocab: Vocabulary, settings: EngineSettings) -> None:
         if not settings.url:
             raise EngineError(f"engine.kind is {settings.kind} but engine.url is empty")
         self.kind = settings.kind
         self.settings = settings
         self._vocab = vocab
+        self.tokenizer = vocab.source
         self.info = replace(
             vocab.info,
             name=f"{settings.model or vocab.info.name} @ {settings.url}",
@@ -155,7 +174,7 @@ class RemoteEngine:
                     return self._generation(list(prompt), _Outcome(finish="cancelled"), started)
                 if self._slow(exc):  # the deadline came first: no answer, no fault yet
                     return self._generation(list(prompt), _Outcome(finish="deadline"), started)
-                reason = _describe(exc, self.settings.url)
+                reason = describe(exc, self.settings.url)
                 self._backoff.failed(reason)
                 log.warning("remote engine: %s", reason)
                 raise EngineUnavailable(reason) from exc
@@ -264,9 +283,7 @@ class RemoteEngine:
         return response.status_code in (400, 422, 500) and "prompt" in response.text.lower()
 
     def _headers(self) -> dict[str, str]:
-        name = self.settings.api_key_env
-        key = os.environ.get(name, "") if name else ""
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return auth_headers(self.settings)
 
     def _timeout(self, params: GenerationParams) -> httpx.Timeout:
         """Never wait past the deadline (plus a moment for the server to say it stopped)."""
@@ -338,7 +355,13 @@ def _abort(response: httpx.Response) -> None:
     response.close()
 
 
-def _describe(exc: Exception, url: str) -> str:
+def auth_headers(settings: EngineSettings) -> dict[str, str]:
+    """The API key from the variable `engine.apiKeyEnv` names (never logged)."""
+    key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
+    return {"Authorization": f"Bearer {key}"} if key else {}
+
+
+def describe(exc: Exception, url: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"the engine at {url} cannot be reached ({exc})"
     if isinstance(exc, httpx.TimeoutException):

@@ -105,6 +105,7 @@ class GgufVocab:
 
         if not path.is_file():
             raise EngineError(f"tokenizer file not found: {path}")
+        self.source = f"{path} (its vocabulary only)"
         params = llama_cpp.llama_model_default_params()
         params.vocab_only = True
         try:

@@ -98,21 +98,34 @@ def openai_server() -> Iterator[str]:
     yield from _serve(command, f"http://127.0.0.1:{port}", "/v1/models")
 
 
-def _options(kind: str, url: str) -> dict[str, Any]:
+# The tokenizer: the local GGUF (the default model, pulled), or none at hand — the
+# `model` setting names a file that does not exist, so the server's /tokenize builds
+# the prompts.
+TOKENIZERS = [{}, {"model": "/nonexistent/slm-ls-test/served.gguf"}]
+TOKENIZER_IDS = ["local-gguf", "server-tokenizer"]
+
+
+def _options(kind: str, url: str, extra: dict[str, Any]) -> dict[str, Any]:
     # A cold prompt on a busy CI machine may take a while: the default deadline is 4 s.
-    return {"engine": {"kind": kind, "url": url}, "completion": {"deadlineMs": 60000}}
+    return {"engine": {"kind": kind, "url": url}, "completion": {"deadlineMs": 60000}, **extra}
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVE))
-async def client_on_llama_server(lsp_client: LanguageClient, llama_server: str):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(init_params(_options("llama-server", llama_server)))
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVE), params=TOKENIZERS, ids=TOKENIZER_IDS
+)
+async def client_on_llama_server(lsp_client: LanguageClient, llama_server: str, request):  # type: ignore[no-untyped-def]
+    options = _options("llama-server", llama_server, request.param)
+    await lsp_client.initialize_session(init_params(options))
     yield
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVE))
-async def client_on_openai_server(lsp_client: LanguageClient, openai_server: str):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(init_params(_options("openai", openai_server)))
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVE), params=TOKENIZERS, ids=TOKENIZER_IDS
+)
+async def client_on_openai_server(lsp_client: LanguageClient, openai_server: str, request):  # type: ignore[no-untyped-def]
+    options = _options("openai", openai_server, request.param)
+    await lsp_client.initialize_session(init_params(options))
     yield
     await lsp_client.shutdown_session()
 
@@ -181,3 +194,28 @@ async def test_inline_completion_through_an_openai_compatible_server(
     suggestion = await _inline(client_on_openai_server, LINE, 4)
     assert suggestion.strip(), "no suggestion from the OpenAI-compatible server"
     compile(TEXT.replace("    \n", "    " + suggestion + "\n", 1), "add.py", "exec")
+
+
+def test_the_servers_tokenizer_builds_the_same_ids_as_the_local_gguf(llama_server: str) -> None:
+    """Without a GGUF at hand the prompts come from llama-server's /tokenize: the same
+    ids, control tokens and model facts as the GGUF's own vocabulary."""
+    from lsp_server.config.settings import EngineSettings
+    from lsp_server.engines.server_vocab import ServerVocab
+    from lsp_server.engines.vocab import GgufVocab
+
+    settings = EngineSettings(kind="llama-server", url=llama_server, tokenizer="server")
+    served, local = ServerVocab(settings, None, 4096), GgufVocab(MODEL, None, 4096)
+    try:
+        for field in ("family", "fim", "layout", "bos", "stop_ids", "bos_text", "eos_text"):
+            assert getattr(served.info, field) == getattr(local.info, field), field
+        assert served.info.context_length == 4096  # the slot's: 8192 over 2 slots
+        assert (served.info.chat_template or "").strip() == (local.info.chat_template or "").strip()
+        for text in [TEXT, "  héllo wörld 😋\n", "x = '<|fim_prefix|>'\n", "\t\tif a<b: pass"]:
+            assert served.tokenize(text) == local.tokenize(text), text
+            assert served.tokenize_special(text) == local.tokenize_special(text), text
+        ids = local.tokenize_special("<|fim_prefix|>def add(a, b):")
+        assert served.detokenize(ids) == local.detokenize(ids)
+        assert served.detokenize(ids, special=True) == local.detokenize(ids, special=True)
+    finally:
+        served.close()
+        local.close()

@@ -86,3 +86,65 @@ def test_streamed_lines(kind: str, line: str, chunk: Chunk | None) -> None:
 def test_anything_else_is_refused(kind: str, line: str) -> None:
     with pytest.raises(BadAnswer):
         parse(kind, line)
+
+
+def test_tokenizer_requests_per_server() -> None:
+    from lsp_server.engines import backends as b
+
+    assert b.tokenize_body(b.LLAMA_TOKENIZER, "x", special=False, bos=False, model="m") == {
+        "content": "x",
+        "add_special": False,
+        "parse_special": False,
+    }
+    vllm = b.tokenize_body(b.VLLM_TOKENIZER, "x", special=True, bos=True, model="m")
+    assert vllm == {"model": "m", "prompt": "x", "add_special_tokens": True}
+    assert b.tokenize_body(b.LCP_TOKENIZER, "x", False, False, "") == {"input": "x", "model": None}
+    assert b.detokenize_body(b.LLAMA_TOKENIZER, [1, 2], "m") == {"tokens": [1, 2]}
+    assert b.TOKENIZERS["openai"][0] is b.VLLM_TOKENIZER and "ollama" not in b.TOKENIZERS
+
+
+@pytest.mark.parametrize(
+    ("data", "ids"),
+    [
+        ({"tokens": [1, 2]}, [1, 2]),
+        ({"tokens": [{"id": 7, "piece": "def"}]}, [7]),  # llama-server's with_pieces
+        ({"count": 2, "max_model_len": 4096, "tokens": [3, 4]}, [3, 4]),  # vLLM
+    ],
+)
+def test_tokenize_answers(data: object, ids: list[int]) -> None:
+    from lsp_server.engines.backends import tokens_of
+
+    assert tokens_of(data) == ids
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"tokens": "1 2"}, {"tokens": [1, "2"]}, {"tokens": [True]}, [1, 2], None]
+)
+def test_bad_tokenize_answers_are_refused(data: object) -> None:
+    from lsp_server.engines.backends import tokens_of
+
+    with pytest.raises(BadAnswer):
+        tokens_of(data)
+
+
+def test_detokenize_answers_and_served_model_facts() -> None:
+    from lsp_server.engines import backends as b
+
+    assert b.text_of(b.LLAMA_TOKENIZER, {"content": "def"}) == "def"
+    assert b.text_of(b.VLLM_TOKENIZER, {"prompt": "def"}) == "def"
+    assert b.text_of(b.LCP_TOKENIZER, {"text": "def"}) == "def"
+    with pytest.raises(BadAnswer):
+        b.text_of(b.LLAMA_TOKENIZER, {"prompt": "def"})
+    props = {
+        "model_path": "/m/qwen.gguf",
+        "chat_template": "{{ x }}",
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "default_generation_settings": {"n_ctx": 2048},
+    }
+    served = b.served_model("llama-server", props)
+    assert served == b.ServedModel("/m/qwen.gguf", 2048, "{{ x }}", "<s>", "</s>")
+    models = {"data": [{"id": "Qwen/Qwen2.5-Coder-32B", "max_model_len": 32768}]}
+    assert b.served_model("openai", models) == b.ServedModel("Qwen/Qwen2.5-Coder-32B", 32768)
+    assert b.served_model("openai", {"data": []}) == b.ServedModel()
+    assert b.served_model("llama-server", "garbage") == b.ServedModel()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
@@ -129,3 +131,36 @@ async def test_a_quick_answer_is_followed_by_warming_the_full_prompt() -> None:
     assert quick.session == "a#quick" and quick.prompt_deadline is None
     assert warm.session == "a" and warm.prompt_deadline is not None
     service.close()
+
+
+async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A remote engine asks the server for its tokenizer when it loads: a server that
+    was down then is asked again (after LOAD_RETRY_S), not given up on."""
+    from lsp_server.completion import service as service_module
+    from lsp_server.engines.base import EngineError, EngineUnavailable
+
+    engine, attempts = FakeEngine(" x\n"), []
+
+    def factory(model: object, settings: object) -> FakeEngine:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise EngineUnavailable("the engine at http://127.0.0.1:1 cannot be reached")
+        return engine
+
+    monkeypatch.setattr(service_module, "LOAD_RETRY_S", 0.0)
+    service = CompletionService(Settings(), factory=factory)
+    with pytest.raises(EngineUnavailable):
+        await service.engine()
+    assert await service.engine() is engine and len(attempts) == 2
+
+    def broken(model: object, settings: object) -> FakeEngine:
+        attempts.append(1)
+        raise EngineError("cannot load: not a GGUF")
+
+    other = CompletionService(Settings(), factory=broken)
+    for _ in range(2):
+        with pytest.raises(EngineError):
+            await other.engine()
+    assert len(attempts) == 3  # a model that cannot load is not retried
+    service.close()
+    other.close()
