@@ -210,7 +210,7 @@ def tokenize_body(api: TokenizerApi, text: str, special: bool, bos: bool, model:
     if api.style == "llama":
         return {"content": text, "add_special": bos, "parse_special": special}
     if api.style == "vllm":
-        return {"model": model, "prompt": text, "add_special_tokens": bos}
+        return {"model": model or None, "prompt": text, "add_special_tokens": bos}
     return {"input": text, "model": model or None}
 
 

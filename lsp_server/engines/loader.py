@@ -39,27 +39,25 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
 def _remote(model: ResolvedModel, settings: EngineSettings) -> Engine:
     """A remote engine whose prompts are built with the served model's tokenizer: a
     local GGUF's vocabulary (exact, free), or else the server's /tokenize."""
+    from lsp_server.engines.backends import TOKENIZERS
     from lsp_server.engines.remote import RemoteEngine, Vocabulary
 
-    context = model.entry.context_length if model.entry is not None else settings.context_length
-    context = min(context, settings.context_length)
-    local = settings.tokenizer == "local" or (
-        settings.tokenizer == "auto" and (model.path.is_file() or settings.kind == "ollama")
-    )
+    at_hand, asks = model.path.is_file(), settings.kind in TOKENIZERS
     vocab: Vocabulary
-    if local:
-        from lsp_server.engines.vocab import GgufVocab
-
-        if settings.kind == "ollama" and not model.path.is_file():
-            raise ModelError(
-                f"{model.path} not found, and Ollama offers no tokenizer endpoint: name a "
-                "local GGUF of the served model in `model` (Ollama keeps its models as GGUF "
-                "files under ~/.ollama/models/blobs; docs/remote.md)"
-            )
-        check_present(model)
-        vocab = GgufVocab(model.path, model.family, context)
-    else:
+    if settings.tokenizer == "server" or (settings.tokenizer == "auto" and asks and not at_hand):
         from lsp_server.engines.server_vocab import ServerVocab
 
         vocab = ServerVocab(settings, model.family, settings.context_length)
+    else:
+        from lsp_server.engines.vocab import GgufVocab
+
+        if not at_hand and not asks:
+            raise ModelError(
+                f"{model.path} not found, and {settings.kind} offers no tokenizer endpoint: "
+                "name a local GGUF of the served model in `model` (Ollama keeps its models "
+                "as GGUF files under ~/.ollama/models/blobs; docs/remote.md)"
+            )
+        check_present(model)
+        context = model.entry.context_length if model.entry else settings.context_length
+        vocab = GgufVocab(model.path, model.family, min(context, settings.context_length))
     return RemoteEngine(vocab, settings)

@@ -109,7 +109,7 @@ class ServerVocab:
     # -- what the server is ------------------------------------------------------------------
     def _find_api(self) -> TokenizerApi:
         """The first tokenizer endpoint of this kind of server that answers a probe."""
-        unreachable: EngineUnavailable | None = None
+        refused: EngineUnavailable | None = None
         for api in backends.TOKENIZERS.get(self.settings.kind, ()):
             try:
                 if self._ask(PROBE, special=False, bos=False, api=api):
@@ -117,12 +117,12 @@ class ServerVocab:
             except EngineUnavailable as exc:
                 if isinstance(exc.__cause__, httpx.TransportError):
                     raise  # nothing answers: not a missing endpoint (retried later)
-                unreachable = exc
+                refused = exc
             except BadAnswer as exc:
                 log.debug("no tokenizer at %s: %s", api.tokenize, exc)
         raise EngineError(
             f"{self.settings.url} offers no tokenizer endpoint"
-            + (f" ({unreachable})" if unreachable else "")
+            + (f" ({refused})" if refused else "")
             + ": name a local GGUF of the served model in `model` (docs/remote.md)"
         )
 
