@@ -170,6 +170,7 @@ class SlmLanguageServer(LanguageServer):
         protocol (a second client would read the first one's documents and answers),
         so a connection made while another is open is closed at once."""
         self._stop_event = threading.Event()
+        claim_log()
         busy = False
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -233,28 +234,34 @@ class ChannelWriter:
 
 
 def claim_stdio() -> tuple[Any, Any]:
-    """The protocol's own copies of file descriptors 0 and 1, and the log's own copy
-    of 2; then 0 reads /dev/null and 1 writes to stderr.
+    """The protocol's own copies of file descriptors 0 and 1 (and the log's own stderr,
+    `claim_log`); then 0 reads /dev/null and 1 writes to stderr.
 
     llama-cpp-python points descriptors 1 and 2 at /dev/null while it loads a model
     (its `suppress_stdout_stderr`), process-wide, from the engine thread: a message
-    the server wrote meanwhile was lost, and the client waited forever for it (and a
-    log line written meanwhile was lost too). Native code printing to stdout would
-    corrupt the stream the same way, and a child process could read our input. On
-    private descriptors, none of that reaches the protocol or the log."""
+    the server wrote meanwhile was lost, and the client waited forever for it. Native
+    code printing to stdout would corrupt the stream the same way, and a child process
+    could read our input. On private descriptors, none of that reaches the protocol."""
     sys.stdout.flush()
-    sys.stderr.flush()
-    channel_in, channel_out, log_fd = os.dup(0), os.dup(1), os.dup(2)
+    channel_in, channel_out = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.close(null)
     os.dup2(2, 1)
-    log_stream = open(log_fd, "w", buffering=1, errors="backslashreplace")  # noqa: SIM115
+    claim_log()
+    sys.stdout = sys.stderr  # a stray print() goes to the log, not to the client
+    return open(channel_in, "rb"), open(channel_out, "wb")
+
+
+def claim_log() -> None:
+    """The log on its own copy of descriptor 2: a line written while llama-cpp-python
+    silences stderr (a model load) is not lost."""
+    sys.stderr.flush()
+    log_stream = open(os.dup(2), "w", buffering=1, errors="backslashreplace")  # noqa: SIM115
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
             handler.setStream(log_stream)
-    sys.stdout = sys.stderr = log_stream  # a stray print() goes to the log, not the client
-    return open(channel_in, "rb"), open(channel_out, "wb")
+    sys.stderr = log_stream
 
 
 def build_server(
