@@ -343,6 +343,7 @@ def run_fix(args: argparse.Namespace) -> int:
     summary = fix.summarise(rows)
     table = (
         f"{fix.markdown(summary)}\n\nFixed, by mutation kind (bugs):\n\n{fix.kind_markdown(rows)}"
+        f"\n\nUnchanged, by reason (share of the bugs):\n\n{fix.reason_markdown(rows)}"
     )
     print(table)
     if args.out is not None:

@@ -205,7 +205,9 @@ def _generate(engine: Engine, chat: list[Message]) -> str:
     return engine.generate(ids, params, CancelToken()).text
 
 
-def _full(engine: Engine, bug: Bug) -> str | None:
+def _full(engine: Engine, bug: Bug) -> str:
+    """The file after the fix "Fix this" applies; raises Refused with the reason the
+    user is told when it applies none."""
     snap = Snapshot.parse(bug.text, "python")
     lines = bug.text.split("\n")
     start = (
@@ -217,15 +219,21 @@ def _full(engine: Engine, bug: Bug) -> str | None:
     found = target(snap, start, end, [bug.error])
     edits = fix_edits(snap, found, _generate(engine, messages(found, "python")))
     if isinstance(edits, str):
-        return None
+        raise Refused(edits)
     return apply_edits(bug.text, edits)
 
 
-def _naive(engine: Engine, bug: Bug) -> str | None:
+def _naive(engine: Engine, bug: Bug) -> str:
     code = f"```python\n{bug.text}\n```"
     ask = f"{code}\n\nThe tests fail with: {bug.error}\nRewrite the code with the bug fixed."
     answer = extract(_generate(engine, [Message("system", SYSTEM), Message("user", ask)]))
-    return answer or None
+    if not answer:
+        raise Refused("no code in the answer")
+    return answer
+
+
+class Refused(Exception):
+    """No edit: the reason (for `full`, what "Fix this" tells the user)."""
 
 
 def _touched(old: str, new: str) -> int:
@@ -239,10 +247,18 @@ def _touched(old: str, new: str) -> int:
 
 def run_one(engine: Engine, model: str, mode: str, bug: Bug) -> FixRow:
     started = time.perf_counter()
-    fixed_text = (_full if mode == "full" else _naive)(engine, bug)
+    try:
+        fixed_text = (_full if mode == "full" else _naive)(engine, bug)
+    except Refused as refused:
+        latency = (time.perf_counter() - started) * 1000
+        row = FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
+        row.reason = str(refused)
+        return row
     latency = (time.perf_counter() - started) * 1000
-    if fixed_text is None or fixed_text.strip() == bug.text.strip():
-        return FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
+    if fixed_text.strip() == bug.text.strip():
+        row = FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
+        row.reason = "the model changed nothing"
+        return row
     try:
         compile(fixed_text, "fix.py", "exec")
         valid = True
@@ -304,6 +320,22 @@ def kind_markdown(rows: list[FixRow]) -> str:
     lines = [f"| model | mode | {head} |", "|---|---|" + "---|" * len(kinds)]
     for key, shares in by_kind(rows).items():
         cells = " | ".join(f"{shares.get(k, 0):.0%}" for k in kinds)
+        lines.append(f"| {key} | {cells} |")
+    return "\n".join(lines)
+
+
+def reason_markdown(rows: list[FixRow]) -> str:
+    """Why bugs stayed unchanged, per (model | mode): shares of all its bugs."""
+    reasons = sorted({r.reason for r in rows if r.unchanged})
+    if not reasons:
+        return "(no bug was left unchanged)"
+    lines = [f"| model | mode | {' | '.join(reasons)} |", "|---|---|" + "---|" * len(reasons)]
+    for key in dict.fromkeys(f"{r.model} | {r.mode}" for r in rows):
+        mine = [r for r in rows if f"{r.model} | {r.mode}" == key]
+        cells = " | ".join(
+            f"{sum(r.unchanged and r.reason == why for r in mine) / len(mine):.0%}"
+            for why in reasons
+        )
         lines.append(f"| {key} | {cells} |")
     return "\n".join(lines)
 

@@ -55,3 +55,28 @@ def test_the_diagnostic_is_the_error_line() -> None:
     )
     assert _error(stderr) == "IndexError: list index out of range"
     assert _error("") == "the tests fail"
+
+
+def test_unchanged_bugs_are_broken_down_by_reason() -> None:
+    from lsp_server.bench.fix import FixRow, reason_markdown
+
+    def row(mode: str, reason: str) -> FixRow:
+        unchanged = bool(reason)
+        return FixRow("m", mode, "b", "k", not unchanged, True, unchanged, 0, 1.0, reason)
+
+    rows = [
+        row("full", "the model changed nothing"),
+        row("full", "the model's code does not parse"),
+        row("full", ""),
+        row("full", ""),
+        row("naive", "no code in the answer"),
+        row("naive", ""),
+    ]
+    table = reason_markdown(rows).split("\n")
+    assert table[0] == (
+        "| model | mode | no code in the answer | the model changed nothing "
+        "| the model's code does not parse |"
+    )
+    assert table[2] == "| m | full | 0% | 25% | 25% |"
+    assert table[3] == "| m | naive | 50% | 0% | 0% |"
+    assert reason_markdown([row("full", "")]) == "(no bug was left unchanged)"
