@@ -249,16 +249,14 @@ def run_one(engine: Engine, model: str, mode: str, bug: Bug) -> FixRow:
     started = time.perf_counter()
     try:
         fixed_text = (_full if mode == "full" else _naive)(engine, bug)
+        if fixed_text.strip() == bug.text.strip():
+            raise Refused("the model changed nothing")
     except Refused as refused:
         latency = (time.perf_counter() - started) * 1000
-        row = FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
-        row.reason = str(refused)
-        return row
+        return FixRow(
+            model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency, str(refused)
+        )
     latency = (time.perf_counter() - started) * 1000
-    if fixed_text.strip() == bug.text.strip():
-        row = FixRow(model, mode, bug.bug_id, bug.kind, False, True, True, 0, latency)
-        row.reason = "the model changed nothing"
-        return row
     try:
         compile(fixed_text, "fix.py", "exec")
         valid = True
