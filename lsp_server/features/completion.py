@@ -18,8 +18,7 @@ from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
-from lsp_server.engines.base import EngineError
-from lsp_server.engines.remote import EngineUnavailable
+from lsp_server.engines.base import EngineError, EngineUnavailable
 from lsp_server.models.resolve import ModelError
 
 if TYPE_CHECKING:
