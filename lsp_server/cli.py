@@ -92,6 +92,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="a .gguf path or a catalog name")
     parser.add_argument("--threads", type=int, default=0, help="0: from the CPU count")
     parser.add_argument(
+        "--gpu-layers", type=int, default=-1, help="engine.gpuLayers: -1 auto, 0 CPU only"
+    )
+    parser.add_argument(
         "--log-level", default="warning", choices=("debug", "info", "warning", "error")
     )
     remote = parser.add_argument_group("remote engine (docs/remote.md)")
@@ -104,6 +107,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _settings(args: argparse.Namespace) -> Settings:
     engine = EngineSettings(
         threads=args.threads,
+        gpu_layers=args.gpu_layers,
         kind=args.engine,
         url=args.engine_url,
         model=args.engine_model,

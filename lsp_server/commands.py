@@ -49,7 +49,12 @@ def complete(args: argparse.Namespace, settings: Settings) -> int:
     completion = replace(
         settings.completion, max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
     )
-    suggestion = run_pipeline(request, engine, completion)
+    try:
+        suggestion = run_pipeline(request, engine, completion)
+    except (ModelError, EngineError) as exc:  # one line, as doctor does: no traceback
+        return _fail(str(exc))
+    finally:
+        engine.close()
     print(suggestion.text)
     return 0
 
@@ -95,7 +100,13 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'loaded in':18} {time.perf_counter() - started:.2f} s")
     print(f"{'family':18} {info.family or 'unknown'}  layout={'-'.join(info.layout) or 'prefix'}")
     print(f"{'fim tokens':18} {info.fim if info.fim else 'none (prefix-only completion)'}")
-    if settings.engine.kind != "local":
+    if settings.engine.kind == "local":
+        layers = getattr(engine, "gpu_layers", 0)
+        where = (
+            "CPU only" if layers == 0 else f"{'all' if layers < 0 else layers} layers on the GPU"
+        )
+        print(f"{'gpu offload':18} {where} (engine.gpuLayers = {settings.engine.gpu_layers})")
+    else:
         remote = settings.engine
         print(f"{'engine':18} {remote.kind} at {remote.url} (model: {remote.model or 'default'})")
         print(f"{'tokenizer':18} {getattr(engine, 'tokenizer', 'unknown')}")

@@ -23,17 +23,18 @@ from pygls.exceptions import (
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
     JsonRpcParseError,
+    JsonRpcServerNotInitialized,
 )
 from pygls.io_ import StdinAsyncReader
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from lsp_server import __version__
-from lsp_server.completion.service import CompletionService
+from lsp_server.completion.service import CompletionService, EngineFactory, default_factory
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
-from lsp_server.transport import FramingError, read_messages
+from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +50,27 @@ OWN_SYNC = {
 }
 
 
+# How long leaving waits for the running generation to see its cancellation (it is
+# checked between tokens and prompt chunks: well under a second on a CPU).
+STOP_TIMEOUT_S = 10.0
+
 # A request whose params could not be read, already answered with an error.
 ANSWERED = object()
 
 
 class SlmProtocol(LanguageServerProtocol):
     """pygls's protocol, with every request answered: a request whose params do not
-    fit its method gets InvalidParams (pygls logs it and never answers), and a
-    request after `shutdown` gets InvalidRequest (pygls drops it)."""
+    fit its method gets InvalidParams (pygls logs it and never answers), a request
+    before `initialize` ServerNotInitialized, a second `initialize` and a request after
+    `shutdown` InvalidRequest (pygls serves the first two and drops the last), and a
+    reply of the client that cannot be read fails the request that waits for it."""
+
+    def __init__(self, server: Any, converter: Any) -> None:
+        super().__init__(server, converter)
+        self.initialize_seen = False
+        # cattrs turns "1" into 1 for an integer field; a position given as a string is
+        # the client's bug, answered as one.
+        self._converter.register_structure_hook(int, _strict_int)
 
     def _register_builtin_features(self) -> None:
         super()._register_builtin_features()
@@ -71,7 +85,10 @@ class SlmProtocol(LanguageServerProtocol):
                 # Dropping it would leave the document silently out of sync.
                 self._server.unreadable_change(data.get("params"))  # type: ignore[attr-defined]
                 return ANSWERED
-            if "id" not in data or "method" not in data:
+            if "method" not in data and "id" in data:
+                self._fail_waiter(data["id"])
+                return ANSWERED
+            if "id" not in data:
                 raise
             method = str(data.get("method"))
             log.warning("invalid params for %s: answered with an error", method)
@@ -86,22 +103,56 @@ class SlmProtocol(LanguageServerProtocol):
             return
         super()._send_data(data)
 
+    def _fail_waiter(self, msg_id: Any) -> None:
+        """A reply from the client that does not fit the request it answers: whoever
+        waits for it gets an error instead of waiting forever."""
+        log.warning("a reply from the client could not be read")
+        self._result_types.pop(msg_id, None)
+        future = self._request_futures.pop(msg_id, None)
+        if future is not None and not future.done():
+            future.set_exception(JsonRpcInvalidParams("the client's reply could not be read"))
+
     def handle_message(self, message: Any) -> None:
         if message is ANSWERED:
             return
         method = getattr(message, "method", None)
-        if self._shutdown and method is not None and method != types.EXIT:
+        refusal = self._refusal(method) if method is not None else None
+        if refusal is not None:
             if hasattr(message, "id"):
-                error = JsonRpcInvalidRequest("the server is shutting down")
-                self._send_response(message.id, error=error.to_response_error())
+                self._send_response(message.id, error=refusal.to_response_error())
             return
+        if method == types.INITIALIZE:
+            self.initialize_seen = True
         super().handle_message(message)
+
+    def _refusal(self, method: str) -> JsonRpcException | None:
+        """Why a message with `method` is not served now (None when it is)."""
+        if method == types.EXIT:
+            return None
+        if self._shutdown:
+            return JsonRpcInvalidRequest("the server is shutting down")
+        if method == types.INITIALIZE and self.initialize_seen:
+            return JsonRpcInvalidRequest("initialize was already sent")
+        if method != types.INITIALIZE and not self.initialize_seen:
+            return JsonRpcServerNotInitialized("initialize must come first")
+        return None
+
+
+def _strict_int(value: Any, _: type) -> int:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise TypeError(f"expected an integer, got {type(value).__name__}")
 
 
 class SlmLanguageServer(LanguageServer):
     """pygls server holding the core objects that the features share."""
 
-    def __init__(self, settings: Settings | None = None, cli_model: str | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        cli_model: str | None = None,
+        factory: EngineFactory = default_factory,
+    ) -> None:
         super().__init__(
             "slm-ls",
             __version__,
@@ -112,7 +163,7 @@ class SlmLanguageServer(LanguageServer):
         self.documents = DocumentStore(
             max_bytes=lambda: self.live.current.completion.max_document_bytes
         )
-        self.service = CompletionService(self.live, cli_model)
+        self.service = CompletionService(self.live, cli_model, factory)
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False
@@ -153,17 +204,42 @@ class SlmLanguageServer(LanguageServer):
             log.error("stopping: %s", exc)
 
     def _handle_body(self, body: bytes) -> None:
+        """One message: decoded, its envelope checked, structured, then dispatched.
+        Whatever it holds, the server answers what can be answered and serves on."""
         try:
-            message = json.loads(body, object_hook=self.protocol.structure_message)
-        except ValueError:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
             log.warning("skipped a message that is not JSON (%d bytes)", len(body))
             error = JsonRpcParseError("the message is not JSON").to_response_error()
             self.protocol._send_response(None, error=error)  # type: ignore[arg-type]
             return
-        except Exception:
-            log.exception("skipped a message that could not be read")
+        problem = envelope_problem(data)
+        if problem is not None:
+            self._refuse(data, problem)
             return
-        self.protocol.handle_message(message)
+        method = data.get("method", "a reply")
+        try:
+            message = self.protocol.structure_message(data)
+        except Exception:
+            log.warning("skipped a %s message that could not be read", method)
+            return
+        try:
+            self.protocol.handle_message(message)
+        except Exception:
+            log.exception("a %s message could not be handled", method)
+            if "method" in data and "id" in data:
+                failed = JsonRpcInternalError("the server could not handle this request")
+                self.protocol._send_response(data["id"], error=failed.to_response_error())
+
+    def _refuse(self, data: Any, problem: str) -> None:
+        """Answer a message that is not JSON-RPC 2.0 with InvalidRequest (one log line;
+        a malformed reply of the client has nobody to answer)."""
+        log.warning("refused a message: %s", problem)
+        if isinstance(data, dict) and "method" not in data and {"result", "error"} & set(data):
+            return
+        ident = data.get("id") if isinstance(data, dict) else None
+        error = JsonRpcInvalidRequest(problem).to_response_error()
+        self.protocol._send_response(ident if valid_id(ident) else None, error=error)  # type: ignore[arg-type]
 
     def start_tcp(self, host: str, port: int) -> None:
         """Serve one client over TCP. pygls serves every connection with the one
@@ -267,10 +343,13 @@ def claim_log() -> None:
 def build_server(
     settings: Settings | None = None,
     cli_model: str | None = None,
+    factory: EngineFactory = default_factory,
 ) -> SlmLanguageServer:
+    """The server with every feature registered; `factory` makes its engines (tests
+    pass a fake one)."""
     from lsp_server.features import actions, completion, documents, hover, lifecycle
 
-    server = SlmLanguageServer(settings, cli_model)
+    server = SlmLanguageServer(settings, cli_model, factory)
     for feature in (lifecycle, documents, completion, hover, actions):
         feature.register(server)
     return server
@@ -278,10 +357,27 @@ def build_server(
 
 def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> int:
     """Serve until the client leaves; the exit code is 0 after `shutdown`, else 1 (as
-    LSP asks of `exit` without `shutdown`, and of a client that vanished)."""
+    LSP asks of `exit` without `shutdown`, and of a client that vanished). On every
+    way out (`exit`, the end of the input, a signal's SystemExit) the engine stops
+    before the interpreter does."""
     server = build_server(settings, cli_model)
-    if tcp is None:
-        server.start_io()
-    else:
-        server.start_tcp(*tcp)
+    try:
+        if tcp is None:
+            server.start_io()
+        else:
+            server.start_tcp(*tcp)
+    finally:
+        leave(server)
     return 0 if server.shutdown_requested else 1
+
+
+def leave(server: SlmLanguageServer) -> None:
+    """Stop the engine thread before the interpreter exits: llama.cpp freed under a
+    running generation crashes the process. A generation that does not stop in time
+    (a stuck native call) leaves through os._exit, which skips the interpreter's
+    clean-up that would crash."""
+    if server.service.stop(STOP_TIMEOUT_S):
+        return
+    log.error("the engine did not stop within %.0f s: leaving without clean-up", STOP_TIMEOUT_S)
+    logging.shutdown()
+    os._exit(0 if server.shutdown_requested else 1)

@@ -55,3 +55,34 @@ async def _headers(readline: Callable[[], Awaitable[bytes]]) -> int | None:
         found = _LENGTH.search(line)
         if found:
             length = int(found.group(1))
+
+
+def valid_id(value: object) -> bool:
+    """A JSON-RPC id LSP allows: an integer or a string (not a bool, list or object)."""
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def envelope_problem(data: object) -> str | None:
+    """Why a decoded message is not a JSON-RPC 2.0 request, notification or response
+    (None when it is one). Checked before anything dispatches it: LSP has no batches,
+    and a message of another shape is answered with an error, never run."""
+    if isinstance(data, list):
+        return "batches are not part of LSP: send one message per frame"
+    if not isinstance(data, dict):
+        return "a message must be a JSON object"
+    if data.get("jsonrpc") != "2.0":
+        return 'a message must say "jsonrpc": "2.0"'
+    if "id" in data and not valid_id(data["id"]):
+        responding = "method" not in data and "error" in data and data["id"] is None
+        if not responding:
+            return "an id must be an integer or a string"
+    if "method" in data:
+        if not isinstance(data["method"], str):
+            return "method must be a string"
+        params = data.get("params")
+        if params is not None and not isinstance(params, dict | list):
+            return "params must be an object or an array"
+        return None
+    if "id" in data and ("result" in data or "error" in data):
+        return None
+    return "a message needs a method, or an id and a result or an error"

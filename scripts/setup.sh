@@ -38,13 +38,29 @@ if [ "$arch" = "x86_64" ]; then
   export CXXFLAGS="${CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
   wheels="$wheels-noamx"
 fi
-if ! "$VENV_PY" -c "import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION')" 2>/dev/null; then
+# GPU offload (engine.gpuLayers): SLM_LS_GPU=cuda|vulkan|metal builds llama.cpp with
+# that backend (its toolkit must be installed: CUDA's nvcc, the Vulkan SDK, Xcode).
+# On Apple silicon llama.cpp builds with Metal anyway. Unset: the CPU build.
+GPU=${SLM_LS_GPU:-}
+case "$GPU" in
+  "") ;;
+  cuda) export CMAKE_ARGS="${CMAKE_ARGS:-} -DGGML_CUDA=on" ;;
+  vulkan) export CMAKE_ARGS="${CMAKE_ARGS:-} -DGGML_VULKAN=on" ;;
+  metal) export CMAKE_ARGS="${CMAKE_ARGS:-} -DGGML_METAL=on" ;;
+  *) echo "SLM_LS_GPU must be cuda, vulkan or metal (got '$GPU')" >&2; exit 2 ;;
+esac
+wheels="$wheels${GPU:+-$GPU}"
+want_gpu=$([ -n "$GPU" ] && echo 1 || echo 0)
+installed="import llama_cpp, sys; sys.exit(llama_cpp.__version__ != '$LLAMA_VERSION' \
+  or ($want_gpu and not llama_cpp.llama_supports_gpu_offload()))"
+if ! "$VENV_PY" -c "$installed" 2>/dev/null; then
   if ! ls "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl >/dev/null 2>&1; then
     echo "building llama-cpp-python $LLAMA_VERSION from source (a few minutes, once)..." >&2
     mkdir -p "$wheels"
     "$VENV_PY" -m pip wheel --quiet --no-deps --no-cache-dir --wheel-dir "$wheels" \
       "llama-cpp-python==$LLAMA_VERSION"
   fi
+  "$VENV_PY" -m pip uninstall --quiet -y llama-cpp-python >/dev/null 2>&1 || true
   "$VENV_PY" -m pip install --quiet "$wheels"/llama_cpp_python-"$LLAMA_VERSION"-*.whl
 fi
 "$VENV_PY" -m pip install --quiet -e ".[dev,bench]"

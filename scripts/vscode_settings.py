@@ -52,6 +52,18 @@ EXTENSION = {
 }
 
 
+# Settings that decide where code and secrets go, or which program runs: VS Code takes
+# them from user settings only, never from a workspace's .vscode/settings.json
+# (docs/configuration.md, "Settings that send code or secrets").
+MACHINE_SCOPED = {
+    "slm-ls.server.command",
+    "slm-ls.server.python",
+    "slm-ls.engine.kind",
+    "slm-ls.engine.url",
+    "slm-ls.engine.apiKeyEnv",
+}
+
+
 def descriptions() -> dict[str, str]:
     """The meaning column of docs/configuration.md's table, by setting name."""
     rows = re.findall(r"^\| `([\w.]+)` \| [^|]* \| (.*) \|$", DOCS.read_text(), re.M)
@@ -78,6 +90,8 @@ def _properties(cls: type, path: str, docs: dict[str, str]) -> dict[str, Any]:
 def configuration() -> dict[str, Any]:
     properties = dict(EXTENSION)
     properties.update(_properties(tree.Settings, "", descriptions()))
+    for name in MACHINE_SCOPED:
+        properties[name] = {**properties[name], "scope": "machine"}
     return {"title": "slm-ls", "properties": properties}
 
 

@@ -20,13 +20,13 @@ from dataclasses import asdict, dataclass
 from lsp_server.bench.humaneval import load_problems
 from lsp_server.bench.metrics import percentile
 from lsp_server.bench.sandbox import run_program
+from lsp_server.documents.edits import apply_edits
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import CancelToken, Engine, GenerationParams
 from lsp_server.explain.fix import (
     FIX_SECONDS,
     FIX_TOKENS,
     SYSTEM,
-    apply_edits,
     extract,
     fix_edits,
     messages,

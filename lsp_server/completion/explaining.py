@@ -59,6 +59,11 @@ class Explainer:
         for token in list(self._attempts):
             token.cancel()
 
+    def stop(self) -> None:
+        """The server is leaving: stop every answer, for good."""
+        for token in [*self._newest.values(), *self._attempts]:
+            token.cancel()
+
     async def answer(
         self, key: str, messages: list[Message], max_tokens: int, deadline_s: float
     ) -> Answer:

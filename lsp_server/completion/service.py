@@ -36,7 +36,7 @@ T = TypeVar("T")
 EngineFactory = Callable[[ResolvedModel, Settings], Engine]
 
 
-def _default_factory(model: ResolvedModel, settings: Settings) -> Engine:
+def default_factory(model: ResolvedModel, settings: Settings) -> Engine:
     return load_engine(model, settings.engine)
 
 
@@ -53,7 +53,7 @@ class CompletionService:
         self,
         settings: LiveSettings | Settings | None = None,
         cli_model: str | None = None,
-        factory: EngineFactory = _default_factory,
+        factory: EngineFactory = default_factory,
     ) -> None:
         self.live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
         self.cli_model = cli_model
@@ -245,9 +245,17 @@ class CompletionService:
     def close(self) -> None:
         """Stop the work in flight and free the engine once no job uses it."""
         self.idle.stop()
+        self.explainer.stop()
         for token in self._inflight.values():
             token.cancel()
         self.worker.close(then=self._unload)
+
+    def stop(self, timeout: float) -> bool:
+        """`close`, then wait until the engine is freed and its thread has ended: the
+        interpreter must not unload llama.cpp while a generation is still running in
+        it (SIGSEGV at exit). False when the thread did not end in `timeout` seconds."""
+        self.close()
+        return self.worker.join(timeout)
 
     def _unload(self) -> None:
         self._unload_chat()

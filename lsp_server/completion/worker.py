@@ -67,7 +67,10 @@ class EngineWorker:
                 future.set_exception(exc)
 
     def close(self, then: Callable[[], object] | None = None) -> None:
-        """Cancel the queued jobs, run `then` once the running one returns, and stop."""
+        """Cancel the queued jobs, run `then` once the running one returns, and stop.
+        Only the first call does anything."""
+        if self._closed:
+            return
         self._closed = True
         while True:
             try:
@@ -79,3 +82,8 @@ class EngineWorker:
         if then is not None:
             self._queue.put((-2, -2, (then, concurrent.futures.Future())))
         self._queue.put((-1, -1, None))
+
+    def join(self, timeout: float) -> bool:
+        """Wait for the thread to end (after `close`); False when it did not in time."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()

@@ -29,6 +29,9 @@ class EngineSettings:
     context_length: int = 4096
     batch_size: int = 512
     state_cache_mb: int = 512  # llama.cpp states of recently used documents
+    # Layers offloaded to the GPU: -1 (auto) all of them when llama.cpp was built with
+    # GPU offload (Metal, CUDA, Vulkan: scripts/setup.sh), else 0; 0: the CPU only.
+    gpu_layers: int = -1
     # Where the model runs: in this process, or on an inference server (docs/remote.md).
     # Remote, the top-level `model` names the tokenizer: a GGUF whose vocabulary the
     # served model shares (only its vocabulary is loaded).
@@ -87,6 +90,12 @@ class Settings:
     hover: HoverSettings = field(default_factory=HoverSettings)
 
 
+# What `engine.apiKeyEnv` may name when it comes from the editor: settings can come
+# from a cloned repository's workspace configuration, and the key goes to
+# `engine.url`; a name of this shape holds an inference API key by convention, not a
+# cloud or source-hosting secret (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN). docs/decisions.md.
+API_KEY_NAME = re.compile(r"[A-Z][A-Z0-9_]*_API_KEY")
+
 _CHECKS: dict[str, tuple[Any, str]] = {
     "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
     "threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
@@ -100,16 +109,30 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "prompt_budget_ms": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
     "max_document_bytes": (lambda v: v >= 1, "1 or more"),
     "state_cache_mb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "gpu_layers": (lambda v: -1 <= v <= 100_000, "-1 (auto), 0 (CPU only) or a layer count"),
     "fim_order": (lambda v: v in FIM_ORDERS, f"one of {', '.join(FIM_ORDERS)}"),
     "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
     "kind": (lambda v: v in ENGINE_KINDS, f"one of {', '.join(ENGINE_KINDS)}"),
     "prompt_format": (lambda v: v in PROMPT_FORMATS, f"one of {', '.join(PROMPT_FORMATS)}"),
     "tokenizer": (lambda v: v in TOKENIZERS, f"one of {', '.join(TOKENIZERS)}"),
     "url": (lambda v: v == "" or v.startswith(("http://", "https://")), "an http(s) URL"),
+    "api_key_env": (
+        lambda v: v == "" or API_KEY_NAME.fullmatch(v) is not None,
+        "the name of an API key variable (ending in _API_KEY, e.g. OPENAI_API_KEY); "
+        "another variable can be named on the command line only (slm-ls serve "
+        "--api-key-env NAME), never by editor or workspace settings",
+    ),
     "connect_timeout_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
+
+
+def base_url(url: str) -> str:
+    """The server's base URL as our paths expect it: no trailing slash, and no
+    trailing `/v1` (what OpenAI clients are given: our paths carry their own)."""
+    url = url.rstrip("/")
+    return url[: -len("/v1")] if url.endswith("/v1") else url
 
 
 def camel(name: str) -> str:

@@ -64,6 +64,12 @@ class LineIndex:
         line = bisect_right(self.starts, offset) - 1
         return line, self.starts[line]
 
+    def line_span(self, text: str, offset: int) -> tuple[int, int]:
+        """Where the line holding `offset` starts, and where the next one starts (its
+        line break included; len(text) on the last line)."""
+        line, start = self.line_of(min(max(offset, 0), len(text)))
+        return start, self.line_start(text, line + 1)
+
     def edited(self, old: str, start: int, end: int, new_text: str) -> LineIndex | None:
         """The index of `old` with old[start:end] replaced by `new_text`; None when a
         carriage return at the edges could join or split a "\\r\\n" (rebuild then)."""
@@ -76,6 +82,18 @@ class LineIndex:
         inserted = [start + m.end() for m in re.finditer("\n", new_text)]
         tail = [s + delta for s in self.starts[last:]]
         return LineIndex([*self.starts[:first], *inserted, *tail])
+
+
+def split_lines(text: str) -> list[str]:
+    """`text` cut into LSP lines, each with its line break (str.splitlines(True), but
+    breaking only where LSP does)."""
+    if not text:
+        return []
+    ends = [m.end() for m in _BREAK.finditer(text)]
+    starts = [0, *ends]
+    if starts[-1] == len(text):
+        starts.pop()
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
 def line_start(text: str, line: int) -> int:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class LlamaCppEngine:
         n_threads: int = 0,
         n_batch: int = 512,
         state_cache_bytes: int = 512 << 20,
+        gpu_layers: int = -1,
     ) -> None:
         import llama_cpp
 
@@ -60,12 +61,14 @@ class LlamaCppEngine:
         self._lib = llama_cpp
         self._lock = threading.Lock()
         self._path = path
-        self._file = _identity(path)
-        self._llm = _load(llama_cpp, path, n_ctx, n_batch, n_threads or default_threads())
+        self._file: tuple[int, int, int] | None = _identity(path)
+        self.gpu_layers = offloaded_layers(llama_cpp, gpu_layers)
+        load = Loading(n_ctx, n_batch, n_threads or default_threads(), self.gpu_layers)
+        self._llm = _load(llama_cpp, path, load)
         trained = _trained_context(self._llm.metadata or {})
         if n_ctx > trained:  # a larger context costs memory and gives nothing
             self._llm.close()
-            self._llm = _load(llama_cpp, path, trained, n_batch, n_threads or default_threads())
+            self._llm = _load(llama_cpp, path, replace(load, n_ctx=trained))
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._n_vocab = self._llm.n_vocab()
         self.info = self._read_info(path, family)
@@ -114,10 +117,11 @@ class LlamaCppEngine:
     ) -> Generation:
         if not prompt:
             return Generation("", stop_reason="empty prompt")
-        if _identity(self._path) != self._file:
-            # The weights are mapped from the file: reading a truncated one kills the
-            # process (SIGBUS). A changed file is refused until the model is reloaded.
-            raise EngineError(f"the model file changed on disk: {self._path} (reload it)")
+        if self._file is not None and _identity(self._path) != self._file:
+            # The weights were read into memory at load (not mapped): the change does
+            # not reach them. Said once; the new file is read at the next load.
+            log.warning("the model file changed on disk: %s (the loaded copy is used)", self._path)
+            self._file = None
         limit = self._llm.n_ctx() - 1
         if len(prompt) >= limit:
             raise EngineError(f"prompt of {len(prompt)} tokens exceeds the context ({limit})")
@@ -334,14 +338,36 @@ def _identity(path: Path) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-def _load(llama_cpp: Any, path: Path, n_ctx: int, n_batch: int, threads: int) -> Any:
+@dataclass(frozen=True)
+class Loading:
+    """How a model is loaded."""
+
+    n_ctx: int
+    n_batch: int
+    threads: int
+    gpu_layers: int  # llama.cpp's n_gpu_layers: -1 all, 0 none
+
+
+def offloaded_layers(llama_cpp: Any, wanted: int) -> int:
+    """llama.cpp's n_gpu_layers for the `engine.gpuLayers` setting: -1 (auto) means
+    every layer when this build of llama.cpp can offload to a GPU, else none."""
+    if wanted >= 0:
+        return wanted
+    return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+
+
+def _load(llama_cpp: Any, path: Path, load: Loading) -> Any:
     try:
         return llama_cpp.Llama(
             model_path=str(path),
-            n_ctx=n_ctx,
-            n_batch=n_batch,
-            n_threads=threads,
-            n_threads_batch=threads,  # prompt processing too (its default is every CPU)
+            n_ctx=load.n_ctx,
+            n_batch=load.n_batch,
+            n_gpu_layers=load.gpu_layers,
+            n_threads=load.threads,
+            n_threads_batch=load.threads,  # prompt processing too (its default is every CPU)
+            # Read, not mapped: a mapped file truncated or rewritten while in use kills
+            # the process with SIGBUS on the next page read (docs/reliability.md).
+            use_mmap=False,
             verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as exc:

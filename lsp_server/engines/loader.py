@@ -26,6 +26,7 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
             n_threads=settings.threads,
             n_batch=settings.batch_size,
             state_cache_bytes=settings.state_cache_mb << 20,
+            gpu_layers=settings.gpu_layers,
         )
     except EngineError as exc:
         fix = (

@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from lsp_server.config.settings import EngineSettings
+from lsp_server.config.settings import EngineSettings, base_url
 from lsp_server.engines.backends import Ask, BadAnswer, Chunk, parse, request
 from lsp_server.engines.base import (
     CancelToken,
@@ -138,7 +138,7 @@ class RemoteEngine:
         self._slots: int | None = None
         self._timeouts = 0  # read timeouts in a row (see _slow)
         timeout = httpx.Timeout(30.0, connect=settings.connect_timeout_ms / 1000)
-        self._http = httpx.Client(base_url=settings.url.rstrip("/"), timeout=timeout)
+        self._http = httpx.Client(base_url=base_url(settings.url), timeout=timeout)
         stops = sorted(self.info.stop_ids)
         self._stop_texts = [t for t in (vocab.detokenize([i], special=True) for i in stops) if t]
 
@@ -232,7 +232,7 @@ class RemoteEngine:
                     self._as_tokens = False  # the server wants text: remember, and ask again
                     log.info("remote engine: the server takes no token ids; sending text")
                     return self._stream(ids, params, cancel)
-                raise EngineUnavailable(f"HTTP {response.status_code}: {response.text[:200]}")
+                response.raise_for_status()  # described with what to change (describe)
             for chunk in self._chunks(response):
                 outcome.text += chunk.text
                 outcome.last = chunk
@@ -361,11 +361,26 @@ def auth_headers(settings: EngineSettings) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"} if key else {}
 
 
+# What to change when the server refuses a request, by HTTP status.
+_STATUS_FIX = {
+    401: "check engine.apiKeyEnv: the server wants an API key",
+    403: "check engine.apiKeyEnv: the server refused the API key",
+    404: "check engine.url (the server's base URL, e.g. http://host:8080) and engine.kind "
+    "(the API the server speaks: llama-server, openai or ollama)",
+    405: "check engine.kind: the server does not speak this API",
+}
+
+
 def describe(exc: Exception, url: str) -> str:
+    """One line for the user: what was asked, what went wrong, and what to change."""
     if isinstance(exc, httpx.ConnectError):
-        return f"the engine at {url} cannot be reached ({exc})"
+        return f"the engine at {url} cannot be reached ({exc}): is the server running?"
     if isinstance(exc, httpx.TimeoutException):
         return f"the engine at {url} did not answer in time"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the engine at {url} broke off its answer ({exc})"
+    if isinstance(exc, httpx.HTTPStatusError):
+        request, status = exc.request, exc.response.status_code
+        fix = _STATUS_FIX.get(status, "see the server's log")
+        return f"{request.method} {request.url} answered HTTP {status}: {fix}"
     return f"the engine at {url}: {exc}"

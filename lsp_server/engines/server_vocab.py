@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from lsp_server.config.settings import EngineSettings
+from lsp_server.config.settings import EngineSettings, base_url
 from lsp_server.engines import backends
 from lsp_server.engines.backends import BadAnswer, ServedModel, TokenizerApi
 from lsp_server.engines.base import EngineError, EngineInfo
@@ -43,11 +43,11 @@ class ServerVocab:
             raise EngineError(f"engine.kind is {settings.kind} but engine.url is empty")
         self.settings = settings
         timeout = httpx.Timeout(10.0, connect=settings.connect_timeout_ms / 1000)
-        self._http = httpx.Client(base_url=settings.url.rstrip("/"), timeout=timeout)
+        self._http = httpx.Client(base_url=base_url(settings.url), timeout=timeout)
         self._ids: OrderedDict[tuple[str, bool], list[int]] = OrderedDict()
         self._strip_bos: int | None = None
         self.api = self._find_api()
-        self.source = f"{settings.url.rstrip('/')}{self.api.tokenize} (the server's)"
+        self.source = f"{base_url(settings.url)}{self.api.tokenize} (the server's)"
         bos = self._bos()
         served = self._served()
         self.info = _info(self, served, family, context_length, bos)

@@ -108,6 +108,7 @@ class GgufVocab:
         self.source = f"{path} (its vocabulary only)"
         params = llama_cpp.llama_model_default_params()
         params.vocab_only = True
+        params.use_mmap = False  # nothing stays mapped: a truncated file cannot SIGBUS us
         try:
             self._model = _internals.LlamaModel(path_model=str(path), params=params, verbose=False)
         except (ValueError, RuntimeError) as exc:

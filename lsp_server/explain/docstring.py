@@ -13,8 +13,9 @@ import re
 from dataclasses import dataclass
 
 from lsp_server.context.symbols import definitions_around, signature, str_offset
+from lsp_server.documents.edits import Edit
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.explain.fix import LineEdit, extract
+from lsp_server.explain.fix import extract
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
 from lsp_server.syntax.languages import spec_for
@@ -36,7 +37,7 @@ class DocTarget:
     name: str
     code: str  # the definition (possibly cut)
     head: str  # its signature
-    line: int  # the document line the documentation is inserted before
+    at: int  # str offset of the line the documentation is inserted before
     indent: str
     language: str
 
@@ -58,14 +59,16 @@ def doc_target(snapshot: Snapshot, offset: int) -> DocTarget | None:
         body = node.child_by_field_name("body")
         if body is None or body.start_point[0] == node.start_point[0] or _has_docstring(body):
             return None
-        line = body.start_point[0]
+        start = str_offset(snapshot, body.start_byte)
     else:
-        line = node.start_point[0]
-        if _commented_above(text, line, spec.line_comment):
-            return None
-    row = text.split("\n")[line]
+        start = str_offset(snapshot, node.start_byte)
+    # Lines as LSP counts them: the insertion goes back to the editor in its lines.
+    at, after = snapshot.lines.line_span(text, start)
+    if not spec.docstrings and _commented_above(snapshot, at, spec.line_comment):
+        return None
+    row = text[at:after]
     indent = row[: len(row) - len(row.lstrip())]
-    return DocTarget(name, code[:MAX_CODE_CHARS], head, line, indent, snapshot.language)
+    return DocTarget(name, code[:MAX_CODE_CHARS], head, at, indent, snapshot.language)
 
 
 def _has_docstring(body: object) -> bool:
@@ -78,10 +81,12 @@ def _has_docstring(body: object) -> bool:
     )
 
 
-def _commented_above(text: str, line: int, marker: str) -> bool:
-    if line == 0:
+def _commented_above(snapshot: Snapshot, at: int, marker: str) -> bool:
+    """Whether the line before the one starting at `at` is documentation."""
+    if at == 0:
         return False
-    above = text.split("\n")[line - 1].strip()
+    start, end = snapshot.lines.line_span(snapshot.text, at - 1)
+    above = snapshot.text[start:end].strip()
     return above.startswith((marker, "*/", "*", "/*", "#[", "@"))
 
 
@@ -127,15 +132,14 @@ def _docstring(lines: list[str], indent: str) -> str:
     return f'{indent}{quote}{lines[0].strip()}\n{rest}{indent}"""\n'
 
 
-def doc_edit(snapshot: Snapshot, found: DocTarget, answer: str) -> LineEdit | str:
+def doc_edit(snapshot: Snapshot, found: DocTarget, answer: str) -> Edit | str:
     """The insertion that adds the model's documentation, or why there is none."""
     lines = doc_lines(answer, found)
     if isinstance(lines, str):
         return lines
     block = render(lines, found)
-    edit = LineEdit(found.line, found.line, block)
-    starts = snapshot.text.split("\n")
-    new = "\n".join([*starts[: found.line], block.rstrip("\n"), *starts[found.line :]])
+    edit = Edit(found.at, found.at, block)
+    new = snapshot.text[: found.at] + block + snapshot.text[found.at :]
     before = count_errors(snapshot.tree.root_node) if snapshot.tree is not None else 0
     parsed = Snapshot.parse(new, snapshot.language)
     if parsed.tree is not None and count_errors(parsed.tree.root_node) > before:

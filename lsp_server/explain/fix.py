@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 
 from lsp_server.context.symbols import definitions_around, str_offset
+from lsp_server.documents.edits import Edit
+from lsp_server.documents.positions import split_lines
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
@@ -37,15 +39,6 @@ class Target:
     line: str  # the line the problem is on, stripped
 
 
-@dataclass(frozen=True)
-class LineEdit:
-    """Replace lines [first, last) of the document with `text` (whole lines)."""
-
-    first: int
-    last: int
-    text: str
-
-
 def target(snapshot: Snapshot, start: int, end: int, problems: list[str]) -> Target:
     """The code to rewrite for a problem at [start, end) (str offsets)."""
     text = snapshot.text
@@ -54,12 +47,11 @@ def target(snapshot: Snapshot, start: int, end: int, problems: list[str]) -> Tar
     if nodes:
         first = str_offset(snapshot, nodes[-1].start_byte)
         last = max(last, str_offset(snapshot, nodes[-1].end_byte))
-    line_start = text.rfind("\n", 0, first) + 1
-    line_end = text.find("\n", last)
-    line_end = len(text) if line_end < 0 else line_end + 1
-    where = text.rfind("\n", 0, start) + 1
-    end_of_line = text.find("\n", start)
-    line = text[where : len(text) if end_of_line < 0 else end_of_line].strip()
+    # Whole lines as LSP counts them: the edits go back to the editor in its lines.
+    lines = snapshot.lines
+    line_start, line_end = lines.line_span(text, first)[0], lines.line_span(text, last)[1]
+    where, after = lines.line_span(text, start)
+    line = text[where:after].strip()
     problem = "; ".join(problems) if problems else "it does not work as intended"
     return Target(line_start, line_end, text[line_start:line_end], problem, line)
 
@@ -98,8 +90,9 @@ def _indent(code: str) -> str:
     return ""
 
 
-def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[LineEdit] | str:
-    """The smallest line edits that apply the model's fix, or why there is none."""
+def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[Edit] | str:
+    """The smallest edits of whole lines that apply the model's fix, or why there is
+    none."""
     new = reindent(extract(answer), found.code)
     if found.code.endswith("\n") and not new.endswith("\n"):
         new += "\n"
@@ -112,8 +105,7 @@ def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[LineEdit] 
     fixed = text[: found.start] + new + text[found.end :]
     if _errors(snapshot.language, fixed) > _errors_now(snapshot):
         return "the model's code does not parse"
-    first_line = text.count("\n", 0, found.start)
-    return _line_edits(found.code, new, first_line)
+    return _line_edits(found.code, new, found.start)
 
 
 def _errors_now(snapshot: Snapshot) -> int:
@@ -126,19 +118,15 @@ def _errors(language: str, text: str) -> int:
     return count_errors(parsed.tree.root_node) if parsed.tree is not None else 0
 
 
-def apply_edits(text: str, edits: list[LineEdit]) -> str:
-    """`text` with the line edits applied (what the editor does with the TextEdits)."""
-    lines = text.splitlines(keepends=True)
-    for edit in sorted(edits, key=lambda e: e.first, reverse=True):
-        lines[edit.first : edit.last] = [edit.text]
-    return "".join(lines)
-
-
-def _line_edits(old: str, new: str, first_line: int) -> list[LineEdit]:
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+def _line_edits(old: str, new: str, at: int) -> list[Edit]:
+    """The changed lines of `old` (which starts at offset `at`) as edits."""
+    a, b = split_lines(old), split_lines(new)
+    offsets = [at]
+    for line in a:
+        offsets.append(offsets[-1] + len(line))
     edits = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag != "equal":
-            edits.append(LineEdit(first_line + i1, first_line + i2, "".join(b[j1:j2])))
+            edits.append(Edit(offsets[i1], offsets[i2], "".join(b[j1:j2])))
     return edits

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
+from lsp_server.documents.edits import Edit
 from lsp_server.documents.positions import Encoding, offset_to_position, position_to_offset
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.explain import docstring, fix, passage
-from lsp_server.explain.fix import LineEdit
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
 from lsp_server.syntax.languages import spec_for
@@ -142,7 +142,7 @@ def _current(ls: SlmLanguageServer, data: dict[str, Any]) -> tuple[Snapshot, int
     return doc.snapshot, doc.version
 
 
-async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | str:
+async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
     """The line edits for the fix `data` describes, or why there are none."""
     current = _current(ls, data)
     if isinstance(current, str):
@@ -158,7 +158,7 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | 
     return fix.fix_edits(snap, found, answer.text)
 
 
-async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[LineEdit] | str:
+async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
     """The insertion of the documentation `data` asks for, or why there is none."""
     current = _current(ls, data)
     if isinstance(current, str):
@@ -202,7 +202,7 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
 
 
 def _workspace_edit(
-    ls: SlmLanguageServer, data: dict[str, Any], edits: list[LineEdit]
+    ls: SlmLanguageServer, data: dict[str, Any], edits: list[Edit]
 ) -> types.WorkspaceEdit:
     snap = ls.documents.get(data["uri"]).snapshot
     return types.WorkspaceEdit(
@@ -211,22 +211,17 @@ def _workspace_edit(
                 types.OptionalVersionedTextDocumentIdentifier(
                     uri=data["uri"], version=data["version"]
                 ),
-                _text_edits(snap.text, edits, ls.documents.encoding),
+                _text_edits(snap, edits, ls.documents.encoding),
             )
         ]
     )
 
 
-def _text_edits(text: str, edits: list[LineEdit], encoding: Encoding) -> list[types.TextEdit]:
-    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-
-    def offset(line: int) -> int:
-        return starts[line] if line < len(starts) else len(text)
-
+def _text_edits(snap: Snapshot, edits: list[Edit], encoding: Encoding) -> list[types.TextEdit]:
     found = []
     for edit in edits:
-        a = offset_to_position(text, offset(edit.first), encoding)
-        b = offset_to_position(text, offset(edit.last), encoding)
+        a = offset_to_position(snap.text, edit.start, encoding, snap.lines)
+        b = offset_to_position(snap.text, edit.end, encoding, snap.lines)
         found.append(types.TextEdit(types.Range(types.Position(*a), types.Position(*b)), edit.text))
     return found
 

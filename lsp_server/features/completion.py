@@ -74,7 +74,7 @@ async def _suggest(
         _outage(ls).report(ls, str(exc))
         return None
     except (ModelError, EngineError) as exc:
-        log.warning("no completion: %s", exc)
+        _outage(ls).report(ls, str(exc))  # told once, not once per keystroke
         return None
     except Exception:  # an engine bug must not take the server down
         log.exception("completion failed")
@@ -84,8 +84,9 @@ async def _suggest(
 
 
 class _Outage:
-    """A remote engine that fails is told once (not once per keystroke), and its
-    return once; the log has one line per failed attempt (the engine backs off)."""
+    """An engine that fails (a remote one that does not answer, a model that cannot
+    be used) is told once, not once per keystroke, and its return once; the log has
+    one line per failed attempt (a remote engine backs off)."""
 
     def __init__(self) -> None:
         self.down = False

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from lsp_server.documents.edits import apply_edits
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.explain.docstring import doc_edit, doc_lines, doc_target
-from lsp_server.explain.fix import apply_edits
 from lsp_server.explain.passage import markdown, passage_at
 
 PY = """import math
@@ -46,7 +46,11 @@ def test_python_documentation_goes_first_in_the_body_of_the_innermost_definition
     snap = _snap(PY)
     found = doc_target(snap, PY.index("math.pi"))
     assert found is not None
-    assert (found.name, found.line, found.indent) == ("area", 5, "        ")
+    assert (found.name, found.at, found.indent) == (
+        "area",
+        PY.index("        return math"),
+        "        ",
+    )
     edit = doc_edit(snap, found, 'Sure:\n```python\n"""The area of a circle of radius r."""\n```')
     assert not isinstance(edit, str)
     fixed = apply_edits(PY, [edit])
@@ -61,7 +65,11 @@ def test_documented_definitions_and_one_liners_are_not_offered(where: str) -> No
 def test_other_languages_get_a_comment_above_in_their_documentation_marker() -> None:
     snap = _snap(RUST, "rust")
     found = doc_target(snap, RUST.index("a + b"))
-    assert found is not None and (found.name, found.line, found.indent) == ("add", 2, "")
+    assert found is not None and (found.name, found.at, found.indent) == (
+        "add",
+        RUST.index("fn add"),
+        "",
+    )
     assert doc_target(snap, RUST.index("a - b")) is None  # has a /// comment
     edit = doc_edit(snap, found, "// Adds two numbers.\n// Returns their sum.")
     assert not isinstance(edit, str)

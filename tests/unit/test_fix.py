@@ -3,9 +3,11 @@ the smallest edit — or the reason there is none."""
 
 from __future__ import annotations
 
+import pytest
+
+from lsp_server.documents.edits import Edit, apply_edits
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.explain.fix import (
-    LineEdit,
     Target,
     extract,
     fix_edits,
@@ -71,8 +73,9 @@ def test_reindent_restores_the_old_indentation() -> None:
 def test_the_edit_is_the_changed_line_only() -> None:
     snap, found = _target()
     edits = fix_edits(snap, found, f"```python\n{FIXED}\n```")
-    line = CODE.split("\n").index("    for i in range(len(xs) + 1):")
-    assert edits == [LineEdit(line, line + 1, "    for i in range(len(xs)):\n")]
+    start = CODE.index("    for i in range(len(xs) + 1):")
+    end = CODE.index("\n", start) + 1
+    assert edits == [Edit(start, end, "    for i in range(len(xs)):\n")]
 
 
 def test_answers_that_are_no_fix_are_refused() -> None:
@@ -83,3 +86,24 @@ def test_answers_that_are_no_fix_are_refused() -> None:
     assert fix_edits(snap, found, broken) == "the model's code does not parse"
     one_line = "    for i in range(len(xs)):"
     assert fix_edits(snap, found, one_line) == "the model did not return the whole code"
+
+
+BUGGY = (
+    "def total(values):\n    # add up the values{sep}(see the notes)\n    result = 0\n"
+    "    for v in values:\n        result -= v\n    return result\n\n\n"
+    "print(total([1, 2, 3]))\n"
+)
+
+
+@pytest.mark.parametrize("sep", [" ", "\u2028", "\f", "\x1c", "\x85", "\v"])
+def test_the_fix_replaces_the_buggy_line_whatever_breaks_a_comment(sep: str) -> None:
+    """Characters that str.splitlines breaks at, and LSP does not, inside the code
+    (issue 15, item 2: the edit replaced the line after the bug)."""
+    text = BUGGY.format(sep=sep)
+    snap = Snapshot.parse(text, "python")
+    at = text.index("result -= v")
+    found = target(snap, at, at + len("result -= v"), ["wrong sign"])
+    answer = text[: text.index("\n\n\n")].replace("result -= v", "result += v")
+    edits = fix_edits(snap, found, f"```python\n{answer}\n```")
+    assert isinstance(edits, list)
+    assert apply_edits(text, edits) == text.replace("result -= v", "result += v")

@@ -103,7 +103,7 @@ function createClient(server) {
 
 async function start() {
   const folders = (vscode.workspace.workspaceFolders || []).map((folder) => folder.uri.fsPath);
-  const { server, tried } = findServer(defaultOptions(config(), folders), isFile);
+  const { server, tried } = findServer(defaultOptions(config(), folders, vscode.workspace.isTrusted), isFile);
   if (!server) {
     notFound(tried);
     return;

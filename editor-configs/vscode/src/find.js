@@ -7,8 +7,10 @@ const os = require('os');
 const EXE = process.platform === 'win32' ? 'slm-ls.exe' : 'slm-ls';
 const BIN = process.platform === 'win32' ? 'Scripts' : 'bin';
 
-/** Every place to look, in order: [{command, args, source}]. */
-function candidates({ command, python, folders, envPath, home }) {
+/** Every place to look, in order: [{command, args, source}]. A workspace that VS Code
+ * does not trust (a repository just cloned) is not searched: its .venv could hold any
+ * program. */
+function candidates({ command, python, folders, envPath, home, trusted = true }) {
   const found = [];
   const cmd = typeof command === 'string' ? (command ? [command] : []) : command || [];
   if (cmd.length > 0) {
@@ -17,7 +19,7 @@ function candidates({ command, python, folders, envPath, home }) {
   if (python) {
     found.push({ command: python, args: ['-m', 'lsp_server', 'serve'], source: 'setting slm-ls.server.python' });
   }
-  for (const folder of folders || []) {
+  for (const folder of trusted ? folders || [] : []) {
     for (const venv of ['.venv', 'venv']) {
       found.push({ command: path.join(folder, venv, BIN, EXE), args: ['serve'], source: `workspace ${venv}` });
     }
@@ -45,8 +47,9 @@ function findServer(options, exists) {
   return { server: null, tried };
 }
 
-function defaultOptions(config, folders) {
+function defaultOptions(config, folders, trusted) {
   return {
+    trusted,
     command: config.get('server.command'),
     python: config.get('server.python'),
     folders,

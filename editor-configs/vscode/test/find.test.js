@@ -24,6 +24,12 @@ test("the workspace's .venv comes before PATH", () => {
   assert.deepStrictEqual(tried, []);
 });
 
+test("an untrusted workspace's .venv is never started", () => {
+  const exists = (f) => f === venv || f === '/usr/bin/slm-ls';
+  const { server } = findServer({ ...base, trusted: false }, exists);
+  assert.strictEqual(server.command, '/usr/bin/slm-ls');
+});
+
 test('PATH is searched in order', () => {
   const { server, tried } = findServer(base, (f) => f === '/opt/bin/slm-ls');
   assert.strictEqual(server.command, '/opt/bin/slm-ls');
