@@ -138,10 +138,12 @@ class SlmProtocol(LanguageServerProtocol):
         return None
 
 
-def _strict_int(value: Any, _: type) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise TypeError(f"expected an integer, got {type(value).__name__}")
+def _strict_int(value: Any, kind: type) -> Any:
+    """cattrs's hook for int and its subclasses (bool, the IntEnums), as it was — the
+    type called on the value — but an int field takes only a JSON integer."""
+    if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return kind(value)
 
 
 class SlmLanguageServer(LanguageServer):
@@ -210,8 +212,7 @@ class SlmLanguageServer(LanguageServer):
             data = json.loads(body)
         except (ValueError, RecursionError):
             log.warning("skipped a message that is not JSON (%d bytes)", len(body))
-            error = JsonRpcParseError("the message is not JSON").to_response_error()
-            self.protocol._send_response(None, error=error)  # type: ignore[arg-type]
+            self._answer_error(None, JsonRpcParseError("the message is not JSON"))
             return
         problem = envelope_problem(data)
         if problem is not None:
@@ -238,8 +239,16 @@ class SlmLanguageServer(LanguageServer):
         if isinstance(data, dict) and "method" not in data and {"result", "error"} & set(data):
             return
         ident = data.get("id") if isinstance(data, dict) else None
-        error = JsonRpcInvalidRequest(problem).to_response_error()
-        self.protocol._send_response(ident if valid_id(ident) else None, error=error)  # type: ignore[arg-type]
+        self._answer_error(ident, JsonRpcInvalidRequest(problem))
+
+    def _answer_error(self, ident: Any, error: JsonRpcException) -> None:
+        """An error response; `"id": null` when the message's id is unknown or invalid
+        (JSON-RPC asks for the member; pygls would leave it out)."""
+        if valid_id(ident):
+            self.protocol._send_response(ident, error=error.to_response_error())
+            return
+        failure = {"code": error.code, "message": error.message}
+        self.protocol._send_data({"jsonrpc": "2.0", "id": None, "error": failure})
 
     def start_tcp(self, host: str, port: int) -> None:
         """Serve one client over TCP. pygls serves every connection with the one

@@ -21,6 +21,7 @@ def postprocess(
     if steps.trimming:
         if not plan.new_line and not (plan.line_before + plan.line_rest).strip():
             text = trim.skip_blank_start(text, plan.line_before)  # a blank cursor line
+            text = trim.overindented_start(text, plan.line_before, plan.deepest_indent)
         text = trim.block(text, plan.min_indent) if plan.multiline else trim.first_line(text)
         if plan.multiline and plan.body_indent >= 0:
             text = trim.before_body(text, plan.body_indent)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tree_sitter import Tree
 
+from lsp_server.postprocess.indent import indent_style
 from lsp_server.postprocess.trim import indentation
 from lsp_server.syntax.cursor import analyse
 from lsp_server.syntax.languages import spec_for
@@ -32,6 +33,32 @@ class Plan:
     # A blank line above code indented deeper than the cursor: that body is already
     # there, so a block ends with the line that opens it (its indentation; -1: none).
     body_indent: int = -1
+    # A blank cursor line: the deepest its code can be indented (the line above's
+    # indentation, one unit more after an opener); -1 when not a blank line.
+    deepest_indent: int = -1
+
+
+# How a line that opens a block ends (its body is indented one unit deeper).
+OPENING_ENDS = ("{", "(", "[", ":", "=>", " do", " then", "else")
+ABOVE_LINES = 50  # how far up the line above a blank one is looked for
+
+
+def deepest_indent(text: str, line_start: int, indent: str) -> int:
+    """The deepest indentation (characters) code on the blank line starting at
+    `line_start`, whose cursor stands at `indent`, can have: the nearest non-blank line
+    above's, one unit more when that line opens a block; 0 at the top of the text. The
+    unit is the document's, else the step from that line to the cursor (the editor's)."""
+    above = text[max(0, line_start - 4000) : line_start].split("\n")[-ABOVE_LINES - 1 : -1]
+    for line in reversed(above):
+        if not line.strip():
+            continue
+        if not line.split("#", 1)[0].rstrip().endswith(OPENING_ENDS):
+            return indentation(line)
+        style = indent_style(text[max(0, line_start - 8000) : line_start])
+        step = len(indent) - indentation(line)
+        unit = len(style) if style is not None else (step if step > 0 else 4)
+        return indentation(line) + unit
+    return 0
 
 
 def _line(text: str, offset: int) -> tuple[str, str, int]:
@@ -117,4 +144,5 @@ def plan_for(
         skip_reason=skip,
         prose=prose,
         body_indent=indentation(following[0]) if header else -1,
+        deepest_indent=deepest_indent(text, offset - len(before), before) if blank else -1,
     )

@@ -90,6 +90,17 @@ def skip_blank_start(completion: str, indent: str) -> str:
     return body[min(indentation(body.split("\n", 1)[0]), len(indent)) :]
 
 
+def overindented_start(completion: str, indent: str, deepest: int) -> str:
+    """On a blank line the cursor already stands at `indent`. A model often writes the
+    line from its start anyway (its indentation again): the first line's leading
+    whitespace beyond what the line can hold (`deepest` characters in all) goes."""
+    lead = indentation(completion.split("\n", 1)[0])
+    excess = len(indent) + lead - deepest
+    if deepest < 0 or lead == 0 or excess <= 0:
+        return completion
+    return completion[min(lead, excess) :]
+
+
 def first_line(completion: str) -> str:
     """Up to the first newline."""
     return completion.split("\n", 1)[0]

@@ -43,10 +43,16 @@ def _nvim(which: str) -> str:
     return nvim
 
 
-def run_script(nvim: str, script: Path, tmp_path: Path, **extra: str) -> str:
-    """Run a test script on a copy of examples/fibonacci.py; the text it wrote."""
+def run_script(
+    nvim: str, script: Path, tmp_path: Path, text: str | None = None, **extra: str
+) -> str:
+    """Run a test script on a copy of examples/fibonacci.py (or on a file holding
+    `text`); the text it wrote."""
     source = tmp_path / "fibonacci.py"
-    shutil.copy(ROOT / "examples/fibonacci.py", source)
+    if text is None:
+        shutil.copy(ROOT / "examples/fibonacci.py", source)
+    else:
+        source.write_text(text)
     out = tmp_path / "out.txt"
     env = {
         **os.environ,
@@ -86,6 +92,17 @@ def test_ghost_text_in_neovim_is_accepted_with_tab(which: str, tmp_path: Path) -
     inserted = text[len(before) : len(text) - len(after)]
     assert inserted.strip(), text
     compile(text, "fibonacci.py", "exec")
+
+
+def test_the_first_line_of_a_new_body_is_saved_at_its_indentation(tmp_path: Path) -> None:
+    """Issue 15, item 1: a fresh file, the cursor at the end of the blank indented
+    line of a new body; <Tab> accepts the ghost text and the saved file compiles (the
+    suggestion used to repeat the four spaces the line already had)."""
+    fresh = "def greet(name):\n    \n"
+    text = run_script(_nvim("0.12"), SCRIPT, tmp_path, text=fresh, SLM_LS_LINE="2")
+    assert not text.startswith("FAIL"), text
+    assert text.startswith("def greet(name):\n    ") and text.split("\n")[1].strip(), text
+    compile(text, "greet.py", "exec")
 
 
 def test_omnifunc_items_in_neovim_0_7(tmp_path: Path) -> None:

@@ -23,9 +23,14 @@ from tests.e2e.conftest import MISSING_MODEL, ROOT, slm_ls
 
 
 class RawClient:
-    def __init__(self, model: str = MISSING_MODEL, stderr: Any = subprocess.DEVNULL) -> None:
+    def __init__(
+        self,
+        model: str = MISSING_MODEL,
+        stderr: Any = subprocess.DEVNULL,
+        command: list[str] | None = None,
+    ) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "lsp_server", "serve", "--model", model],
+            command or [sys.executable, "-m", "lsp_server", "serve", "--model", model],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -35,6 +40,11 @@ class RawClient:
     def send(self, message: dict[str, Any], header: bytes = b"Content-Length: %d\r\n\r\n") -> None:
         self.send_raw(header % len(body := json.dumps({"jsonrpc": "2.0", **message}).encode()))
         self.send_raw(body)
+
+    def send_body(self, body: Any) -> None:
+        """Any JSON value as one message, exactly as given (no "jsonrpc" added)."""
+        data = json.dumps(body).encode()
+        self.send_raw(b"Content-Length: %d\r\n\r\n" % len(data) + data)
 
     def send_raw(self, data: bytes) -> None:
         assert self.process.stdin is not None

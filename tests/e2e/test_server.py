@@ -66,6 +66,23 @@ async def test_inline_completion_after_return(
     assert not _has_errors(language, _insert(text, line, character, items[0]))
 
 
+async def test_the_first_line_of_a_new_body_is_not_indented_twice(
+    client: LanguageClient,
+) -> None:
+    """Issue 15, item 1: a blank indented line at the end of a fresh file, the cursor
+    after its indentation: the suggestion starts with code, not more indentation."""
+    text = "def greet(name):\n    "
+    _open(client, "file:///tmp/greet.py", "python", text)
+    for trigger in types.InlineCompletionTriggerKind:
+        items = await _inline(client, "file:///tmp/greet.py", 1, 4, trigger)
+        assert len(items) <= 1
+        if trigger == types.InlineCompletionTriggerKind.Invoked:
+            assert items and items[0].strip(), items
+        for item in items:
+            assert not item[:1].isspace(), item
+            compile(text + item + "\n", "greet.py", "exec")
+
+
 async def test_completion_item_carries_the_same_text(client: LanguageClient) -> None:
     uri = "file:///tmp/fib2.py"
     _open(client, uri, "python", PY)
