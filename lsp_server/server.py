@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -370,6 +371,7 @@ def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None
     way out (`exit`, the end of the input, a signal's SystemExit) the engine stops
     before the interpreter does."""
     server = build_server(settings, cli_model)
+    signal.signal(signal.SIGTERM, lambda *_: terminate(server))
     try:
         if tcp is None:
             server.start_io()
@@ -378,6 +380,16 @@ def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None
     finally:
         leave(server)
     return 0 if server.shutdown_requested else 1
+
+
+def terminate(server: SlmLanguageServer) -> None:
+    """SIGTERM (an editor that gave up waiting): stop the engine, then leave at once.
+    pygls's input thread is blocked reading a pipe the editor has not closed, and the
+    interpreter's exit would wait for it."""
+    log.warning("terminated: leaving")
+    server.service.stop(STOP_TIMEOUT_S)
+    logging.shutdown()
+    os._exit(0 if server.shutdown_requested else 1)
 
 
 def leave(server: SlmLanguageServer) -> None:

@@ -91,8 +91,14 @@ def test_notifications_with_bad_params_never_end_the_server(
     logged: tuple[RawClient, Path],
 ) -> None:
     client, _ = logged
-    methods = ["$/setTrace", "workspace/didChangeWorkspaceFolders", "textDocument/didSave",
-               "window/workDoneProgress/cancel", "notebookDocument/didClose", "exit/not"]  # fmt: skip
+    methods = [
+        "$/setTrace",
+        "workspace/didChangeWorkspaceFolders",
+        "textDocument/didSave",
+        "window/workDoneProgress/cancel",
+        "notebookDocument/didClose",
+        "exit/not",
+    ]
     for method in methods:
         for params in ({}, [], 3, {"value": {"x": 1}}, {"token": [1]}, {"event": 5}):
             client.send({"method": method, "params": params})
