@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -103,6 +104,28 @@ class SlmProtocol(LanguageServerProtocol):
             log.debug("dropped a message: the channel to the client is closed")
             return
         super()._send_data(data)
+
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: Any = None,
+        kwargs: Any = None,
+    ) -> None:
+        """pygls keeps the future of a notification's handler (and of each step of its
+        own generator handlers) under a made-up id and never drops it: 2 KB per
+        `$/setTrace`, `workspace/didChangeWorkspaceFolders`, `window/workDoneProgress/
+        cancel`, `notebookDocument/*` (docs/decisions.md). A request's callback drops
+        its own; every other one is dropped when it is done."""
+        if not (isinstance(callback, functools.partial) and "msg_id" in callback.keywords):
+
+            def forget(future: Any, then: Any = callback, key: Any = msg_id) -> None:
+                self._request_futures.pop(key, None)
+                then(future)
+
+            callback = forget
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
 
     def _fail_waiter(self, msg_id: Any) -> None:
         """A reply from the client that does not fit the request it answers: whoever

@@ -133,10 +133,20 @@ def _line_of(text: str, offset: int) -> tuple[int, int]:
     return line, start
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def column_to_chars(line_text: str, column: int, encoding: Encoding) -> int:
-    """Code points in `line_text` covered by `column` units; clamped to the line."""
-    if encoding is Encoding.UTF32:
+    """Code points in `line_text` covered by `column` units; clamped to the line (a
+    column inside a character counts that character). Costs a C-speed pass, not a
+    Python loop, so a keystroke at the end of a megabyte-long line stays cheap."""
+    if encoding is Encoding.UTF32 or line_text.isascii():
         return min(column, len(line_text))
+    if _SURROGATE.search(line_text) is None:  # else lone surrogates: the exact walk below
+        codec, width = ("utf-16-le", 2) if encoding is Encoding.UTF16 else ("utf-8", 1)
+        cut = line_text.encode(codec)[: column * width]
+        whole = cut.decode(codec, "ignore")
+        return len(whole) + (len(whole.encode(codec)) < len(cut))
     units = 0
     for index, ch in enumerate(line_text):
         if units >= column:
@@ -165,8 +175,16 @@ def offset_to_position(
     offset = min(max(offset, 0), len(text))
     line, start = index.line_of(offset) if index is not None else _line_of(text, offset)
     end = min(offset, _line_end(text, start))
-    column = sum(_units(ch, encoding) for ch in text[start:end])
-    return line, column
+    return line, units_of(text[start:end], encoding)
+
+
+def units_of(text: str, encoding: Encoding) -> int:
+    """How many `encoding` units `text` takes."""
+    if encoding is Encoding.UTF32 or text.isascii():
+        return len(text)
+    if encoding is Encoding.UTF16:
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def offset_to_byte(text: str, offset: int) -> int:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from lsp_server.context.symbols import enclosing, find_definitions, signature, summary
+from lsp_server.documents.positions import offset_to_byte
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.prompt.chat import Message
 from lsp_server.syntax.languages import spec_for
@@ -46,6 +47,8 @@ def subject_at(
     else:
         return None
     name = match.group()
+    if not _is_name(snapshot, match.start(), match.end()):
+        return None
     line_start = text.rfind("\n", 0, match.start()) + 1
     line_end = text.find("\n", match.end())
     line = text[line_start : len(text) if line_end < 0 else line_end]
@@ -60,6 +63,21 @@ def subject_at(
         definition,
         known,
     )
+
+
+# Node types that are names in the grammars we ship ("identifier", "field_identifier",
+# "type_identifier", ...; PHP's "name", Ruby's "constant").
+NAME_TYPES = ("name", "constant")
+
+
+def _is_name(snapshot: Snapshot, start: int, end: int) -> bool:
+    """Whether the tree says text[start:end] is a name (not a word of a comment, a
+    string or a docstring, nor a keyword); without a tree, any word is."""
+    if snapshot.tree is None:
+        return True
+    first, last = offset_to_byte(snapshot.text, start), offset_to_byte(snapshot.text, end)
+    node = snapshot.tree.root_node.descendant_for_byte_range(first, last)
+    return node is not None and (node.type.endswith("identifier") or node.type in NAME_TYPES)
 
 
 def _definition(name: str, snapshots: list[Snapshot]) -> tuple[str, str]:

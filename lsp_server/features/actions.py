@@ -81,7 +81,9 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
     start = position_to_offset(snap.text, r.start.line, r.start.character, encoding, snap.lines)
     end = position_to_offset(snap.text, r.end.line, r.end.character, encoding, snap.lines)
     offers = []
-    if _wanted(params, types.CodeActionKind.QuickFix):
+    # "Fix this" where there is something to fix: a diagnostic, or code the person
+    # selected (not wherever the cursor rests: VS Code would show a light bulb there).
+    if _wanted(params, types.CodeActionKind.QuickFix) and (diagnostics or end > start):
         problems = [d.message for d in diagnostics]
         offers.append(_fix_offer(ls, {**data, "action": "fix", "problems": problems}, diagnostics))
     rewrite = _wanted(params, types.CodeActionKind.RefactorRewrite)

@@ -75,6 +75,8 @@ async def _explained(ls: SlmLanguageServer, uri: str, subject: Subject, told: se
                 f"slm-ls: no explanations or code actions: {exc} "
                 "(set chatModel to an instruct model)",
             )
-    except (ModelError, EngineError) as exc:
-        log.warning("no hover: %s", exc)
+    except (ModelError, EngineError) as exc:  # a broken chatModel: told once, not per hover
+        if str(exc) not in told:
+            told.add(str(exc))
+            ls.tell(types.MessageType.Warning, f"slm-ls: no explanations: {exc}")
     return fallback(subject)

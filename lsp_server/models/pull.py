@@ -49,25 +49,18 @@ def _sidecar(target: Path) -> Path:
     return target.with_name(target.name + ".sha256")
 
 
-def _stamp(target: Path) -> str:
-    stat = target.stat()
-    return f"{stat.st_size} {stat.st_mtime_ns}"
-
-
 def cached_intact(target: Path, expected: str | None) -> bool:
     """Whether the cached file is the one we fetched: its sha256 equals `expected`
     (the catalog's), or — for sources without a published checksum — the one recorded
-    when it was fetched. Hashing is skipped while the file's size and mtime are the
-    ones recorded with its checksum."""
+    when it was fetched. Always hashed (a second or two): a file damaged in place can
+    keep its size and mtime, so they prove nothing."""
     sidecar = _sidecar(target)
-    recorded = sidecar.read_text().split() if sidecar.is_file() else []
-    if len(recorded) == 3 and " ".join(recorded[1:]) == _stamp(target):
-        return expected is None or recorded[0] == expected
+    recorded = sidecar.read_text().split()[:1] if sidecar.is_file() else []
     actual = _sha256(target)
     wanted = expected or (recorded[0] if recorded else None)
     if wanted is not None and actual != wanted:
         return False
-    sidecar.write_text(f"{actual} {_stamp(target)}\n")
+    sidecar.write_text(f"{actual}\n")
     return True
 
 

@@ -87,7 +87,8 @@ async def test_helix_gets_the_explanation_as_a_message(bare_client: LanguageClie
     bare_client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
     )
-    where = types.Range(types.Position(1, 4), types.Position(1, 4))
+    # Helix's cursor is a one-character selection, sent as the range.
+    where = types.Range(types.Position(1, 4), types.Position(1, 5))
     actions = await bare_client.text_document_code_action_async(
         types.CodeActionParams(
             types.TextDocumentIdentifier(uri), where, types.CodeActionContext([])

@@ -225,3 +225,25 @@ def test_a_strange_apply_edit_reply_still_answers_the_command(reply: Any) -> Non
         _still_serving(client)
     finally:
         client.close()
+
+
+def test_fix_this_is_offered_on_a_diagnostic_or_a_selection_only() -> None:
+    """Issue 15, item 16: not wherever the cursor rests (VS Code showed a light bulb
+    on every line)."""
+    client = _fake_server("")
+    try:
+        _initialize(client, resolve=True)
+        titles = {}
+        for request_id, end, diagnostics in [(20, 8, []), (21, 19, []), (22, 8, ["x"])]:
+            span = {"start": {"line": 4, "character": 8}, "end": {"line": 4, "character": end}}
+            found = [{"range": span, "message": m} for m in diagnostics]
+            client.send({"id": request_id, "method": "textDocument/codeAction", "params": {
+                "textDocument": {"uri": "file:///tmp/fix.py"}, "range": span,
+                "context": {"diagnostics": found}}})  # fmt: skip
+            actions = client.answer(request_id)["result"] or []
+            titles[request_id] = {a["title"] for a in actions}
+        assert "Fix this (slm-ls)" not in titles[20]  # a cursor, no diagnostic
+        assert "Fix this (slm-ls)" in titles[21]  # a selection
+        assert "Fix this (slm-ls)" in titles[22]  # a diagnostic
+    finally:
+        client.close()

@@ -263,7 +263,7 @@ def test_bench_load_reports_memory_per_message(tmp_path: Path) -> None:
     out = tmp_path / "load"
     result = slm_ls("bench", "load", "--model", MISSING_MODEL, "--limit", "3000", "--out", str(out))
     summary = json.loads((out / "load.json").read_text())["summary"]
-    assert summary["notifications"] == 3000 and summary["answered"] == summary["requests"]
+    assert summary["notifications"] == 6000 and summary["answered"] == summary["requests"]
     assert result.returncode == (0 if summary["flat"] else 1), result.stderr[-500:]
 
 

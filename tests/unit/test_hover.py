@@ -3,6 +3,8 @@ found with tree-sitter, the enclosing function, and the Markdown shown."""
 
 from __future__ import annotations
 
+import pytest
+
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.explain.hover import fallback, markdown, messages, subject_at, whole_sentences
 
@@ -64,3 +66,20 @@ def test_whole_sentences() -> None:
     assert whole_sentences("One. Two") == "One."
     assert whole_sentences("One. Two.") == "One. Two."
     assert whole_sentences("no stop at all") == "no stop at all"
+
+
+PROSE = (
+    'def tiny(x):\n    """These are tiny words."""\n    # are we\n'
+    '    return x.real + len("are")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [("tiny(", "tiny"), ("real", "real"), ("len(", "len"), ("x)", "x"),
+     ("are tiny", None), ("are we", None), ('are")', None), ("def", None)],
+)  # fmt: skip
+def test_only_names_are_explained_not_prose_or_keywords(where: str, name: str | None) -> None:
+    """Issue 15, item 15: a word of a docstring, a comment or a string is no subject."""
+    found = subject_at(Snapshot.parse(PROSE, "python"), PROSE.index(where))
+    assert (found.name if found else None) == name
