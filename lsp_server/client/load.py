@@ -92,9 +92,7 @@ async def _run(model: str | None, notifications: int, requests: int) -> LoadResu
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    return LoadResult(
-        2 * notifications, requests, answered, before, after, elapsed, **large
-    )
+    return LoadResult(2 * notifications, requests, answered, before, after, elapsed, **large)
 
 
 async def _large_document(

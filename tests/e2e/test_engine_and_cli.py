@@ -108,14 +108,16 @@ def test_switching_documents_keeps_each_kv_state(qwen: Engine) -> None:
     assert again.reused_tokens == len(doc_b) - 1
 
 
-def test_a_model_file_truncated_under_the_engine_is_refused(tmp_path: Path) -> None:
+def test_a_model_file_truncated_under_the_engine_changes_nothing(tmp_path: Path) -> None:
+    """The weights were read into memory at load (use_mmap=False): a truncated file
+    neither kills the process (SIGBUS, when mapped) nor stops the engine."""
     copy = tmp_path / "small.gguf"
     shutil.copy(resolve("smollm2-135m").path, copy)
     engine = load_engine(resolve(str(copy)), EngineSettings(context_length=512))
     prompt = engine.tokenize("def hello():\n")
-    assert engine.generate(prompt, GenerationParams(max_tokens=2), CancelToken()).tokens
+    params = GenerationParams(max_tokens=4)
+    before = engine.generate(prompt, params, CancelToken()).tokens
     with open(copy, "r+b") as handle:
         handle.truncate(1024)
-    with pytest.raises(EngineError, match="changed on disk"):
-        engine.generate(prompt, GenerationParams(max_tokens=2), CancelToken())
+    assert engine.generate(prompt, params, CancelToken()).tokens == before
     engine.close()

@@ -69,8 +69,7 @@ def test_whole_sentences() -> None:
 
 
 PROSE = (
-    'def tiny(x):\n    """These are tiny words."""\n    # are we\n'
-    '    return x.real + len("are")\n'
+    'def tiny(x):\n    """These are tiny words."""\n    # are we\n    return x.real + len("are")\n'
 )
 
 
