@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lsp_server.config.settings import EngineSettings
-from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
+from lsp_server.engines.base import CancelToken, Engine, GenerationParams
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
 from tests.e2e.conftest import slm_ls
