@@ -148,3 +148,16 @@ def test_detokenize_answers_and_served_model_facts() -> None:
     assert b.served_model("openai", models) == b.ServedModel("Qwen/Qwen2.5-Coder-32B", 32768)
     assert b.served_model("openai", {"data": []}) == b.ServedModel()
     assert b.served_model("llama-server", "garbage") == b.ServedModel()
+
+
+def test_an_http_error_says_what_was_asked_and_what_to_change() -> None:
+    """Issue 15, item 19: `engine.url = http://host:8000/v1` gave bare 404s."""
+    import httpx
+
+    from lsp_server.engines.remote import describe
+
+    request = httpx.Request("POST", "http://host:8000/v1/v1/completions")
+    error = httpx.HTTPStatusError("404", request=request, response=httpx.Response(404))
+    message = describe(error, "http://host:8000/v1")
+    assert "POST http://host:8000/v1/v1/completions answered HTTP 404" in message
+    assert "engine.url" in message and "engine.kind" in message

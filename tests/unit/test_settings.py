@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from lsp_server.config.settings import Settings, parse_settings, to_wire
+from lsp_server.config.settings import Settings, base_url, parse_settings, to_wire
 
 
 def test_defaults_and_wire_names() -> None:
@@ -68,3 +68,24 @@ def test_values_are_not_converted_silently(raw: dict[str, Any], field: str, kept
     assert (
         len(errors) == 1 and errors[0].startswith(field) and errors[0].endswith(f"keeping {kept}")
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "accepted"),
+    [("OPENAI_API_KEY", True), ("VLLM_API_KEY", True), ("", True),
+     ("FAKE_CLOUD_SECRET", False), ("GITHUB_TOKEN", False), ("AWS_SECRET_ACCESS_KEY", False),
+     ("HOME", False), ("openai_api_key", False)],
+)  # fmt: skip
+def test_api_key_env_from_the_editor_must_name_an_api_key(name: str, accepted: bool) -> None:
+    """Issue 15, item 6: workspace settings could send any variable to any URL."""
+    settings, errors = parse_settings({"engine": {"apiKeyEnv": name}})
+    assert (settings.engine.api_key_env == name) is accepted
+    assert bool(errors) is not accepted
+    assert all("--api-key-env" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://host:8000", "http://host:8000/", "http://host:8000/v1", "http://host:8000/v1/"]
+)
+def test_the_base_url_is_taken_with_or_without_v1(url: str) -> None:
+    assert base_url(url) == "http://host:8000"

@@ -124,3 +124,28 @@ async def test_a_cancelled_waiter_does_not_cancel_a_shared_job() -> None:
     assert waiter.cancelled() and not load.cancelled()
     load.set_result("engine")
     assert await shared(load) == "engine"
+
+
+def test_gpu_layers_auto_is_none_on_a_cpu_build_and_the_setting_reaches_llama() -> None:
+    """Issue 15, item 20: engine.gpuLayers -> Llama(n_gpu_layers=...)."""
+    from pathlib import Path
+
+    import llama_cpp
+
+    from lsp_server.engines import llama_cpp as engine_module
+
+    assert engine_module.offloaded_layers(llama_cpp, -1) == (
+        -1 if llama_cpp.llama_supports_gpu_offload() else 0
+    )
+    assert engine_module.offloaded_layers(llama_cpp, 12) == 12
+    seen: dict[str, object] = {}
+
+    class FakeLib:
+        @staticmethod
+        def Llama(**kwargs: object) -> object:
+            seen.update(kwargs)
+            return object()
+
+    loading = engine_module.Loading(n_ctx=512, n_batch=64, threads=2, gpu_layers=7)
+    engine_module._load(FakeLib, Path("m.gguf"), loading)
+    assert seen["n_gpu_layers"] == 7 and seen["use_mmap"] is False
