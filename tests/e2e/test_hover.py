@@ -78,7 +78,7 @@ async def test_hover_and_actions_go_to_the_chat_model_named(bare_client: Languag
     await bare_client.initialize_session(init_params({"chatModel": missing}))
     value = await _hover_fibonacci(bare_client)
     assert value.strip().startswith("```python") and value.strip().endswith("```"), value
-    where = types.Range(types.Position(4, 4), types.Position(4, 4))
+    where = types.Range(types.Position(4, 4), types.Position(4, 6))  # a selection
     actions = await bare_client.text_document_code_action_async(
         types.CodeActionParams(
             types.TextDocumentIdentifier(URI), where, types.CodeActionContext([])
