@@ -7,7 +7,11 @@ in a sandbox (docs/reliability.md says what it guarantees):
   model cache), a private temporary directory as the only writable place, a scrubbed
   environment, a new session, and death with its parent;
 - when started by root, the program runs as `nobody`, so that the process limit holds;
-- rlimits on memory, CPU time, file size, open files and processes;
+- limits for the whole task, not only per process or per file: at most
+  MAX_PROCESSES processes of MEMORY_MB / MAX_PROCESSES address space each (so the
+  task's memory is at most MEMORY_MB), and the only writable places are two tmpfs
+  of SCRATCH_BYTES each (no host path is writable; the program is bound read-only);
+- rlimits on CPU time, file size and open files;
 - a timeout, after which the sandbox (its whole PID namespace) is killed;
 - inside, an audit hook refuses sockets too.
 
@@ -36,9 +40,11 @@ sys.addaudithook(_no_network)
 del _no_network
 """
 NOBODY = 65534
-MAX_PROCESSES = 32
+MAX_PROCESSES = 4  # HumanEval programs need one; a child or two is allowed
+MEMORY_MB = 1024  # the whole task's address space, shared by its processes
 MAX_OPEN_FILES = 64
 MAX_FILE_BYTES = 16 << 20
+SCRATCH_BYTES = 32 << 20  # each of /tmp and /work (tmpfs: host memory, bounded)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -70,8 +76,10 @@ def _interpreter() -> Path:
     return Path(sys.base_prefix) / "bin" / Path(os.path.realpath(sys.executable)).name
 
 
-def sandbox_command(workdir: Path, script: str) -> list[str]:
-    """bubblewrap's command line running `script` (a file in `workdir`)."""
+def sandbox_command(program: Path) -> list[str]:
+    """bubblewrap's command line running the `program` file (bound read-only as
+    /work/task.py; /work and /tmp are small private tmpfs, nothing of the host is
+    writable)."""
     python = _interpreter()
     root = os.geteuid() == 0
     # Unprivileged, bubblewrap needs a user namespace; root runs the program as
@@ -98,14 +106,15 @@ def sandbox_command(workdir: Path, script: str) -> list[str]:
         "--ro-bind", sys.base_prefix, sys.base_prefix,
         "--proc", "/proc",
         "--dev", "/dev",
-        "--perms", "1777", "--tmpfs", "/tmp",
-        "--bind", str(workdir), "/work",
+        "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
+        "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", "/work",
+        "--ro-bind", str(program), "/work/task.py",
         "--chdir", "/work",
         "--",
     ]  # fmt: skip
     if root:  # root ignores the process limit: run as nobody
         command += ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
-    return [*command, str(python), "-I", "-B", script]
+    return [*command, str(python), "-I", "-B", "task.py"]
 
 
 def _limits(memory_bytes: int, cpu_seconds: int) -> None:
@@ -113,7 +122,7 @@ def _limits(memory_bytes: int, cpu_seconds: int) -> None:
 
     os.setsid()
     for limit, value in (
-        (resource.RLIMIT_AS, memory_bytes),
+        (resource.RLIMIT_AS, memory_bytes // MAX_PROCESSES),
         (resource.RLIMIT_CPU, cpu_seconds),
         (resource.RLIMIT_FSIZE, MAX_FILE_BYTES),
         (resource.RLIMIT_NOFILE, MAX_OPEN_FILES),
@@ -122,14 +131,16 @@ def _limits(memory_bytes: int, cpu_seconds: int) -> None:
         resource.setrlimit(limit, (value, value))
 
 
-def run_program(source: str, timeout: float = 10.0, memory_mb: int = 1024) -> Outcome:
-    """Execute `source` (the program followed by its tests) in the sandbox."""
+def run_program(source: str, timeout: float = 10.0, memory_mb: int = MEMORY_MB) -> Outcome:
+    """Execute `source` (the program followed by its tests) in the sandbox; its
+    processes share `memory_mb` of address space."""
     with tempfile.TemporaryDirectory(prefix="slm-bench-") as tmp:
-        workdir = Path(tmp)
-        (workdir / "task.py").write_text(GUARD + source, encoding="utf-8")
-        os.chmod(workdir, 0o777)  # writable by `nobody` too
+        program = Path(tmp) / "task.py"
+        program.write_text(GUARD + source, encoding="utf-8")
+        os.chmod(tmp, 0o755)
+        os.chmod(program, 0o644)  # readable by `nobody`
         process = subprocess.Popen(
-            sandbox_command(workdir, "task.py"),
+            sandbox_command(program),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lsp_server.bench.sandbox import run_program, sandbox_command
+from lsp_server.bench.sandbox import MAX_PROCESSES, MEMORY_MB, run_program, sandbox_command
 
 
 @pytest.fixture
@@ -100,5 +100,52 @@ def test_the_environment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLM_SECRET_TOKEN", "hunter2")
     outcome = run_program("import os\nassert 'SLM_SECRET_TOKEN' not in os.environ\n")
     assert outcome.passed
-    command = sandbox_command(Path("/tmp/x"), "task.py")
+    command = sandbox_command(Path("/tmp/x/task.py"))
     assert "--clearenv" in command and "--die-with-parent" in command
+
+
+def test_scratch_space_is_bounded_for_the_whole_task() -> None:
+    """Issue 15, item 7: 100 x 15 MB files in /tmp took 1.5 GB of host memory, and
+    files in the working directory landed on the host disk."""
+    for where in ("/tmp", "/work"):
+        fill = (
+            "import os\n"
+            "for i in range(100):\n"
+            f"    with open(os.path.join({where!r}, f'f{{i}}'), 'wb') as f:\n"
+            "        f.write(b'x' * (15 << 20))\n"
+        )
+        outcome = run_program(fill, timeout=20)
+        assert outcome.status == "failed" and "No space left" in outcome.detail, outcome
+
+
+def test_processes_share_one_memory_budget() -> None:
+    """Issue 15, item 7: 6 forks x 700 MB reached 2.8 GB: now at most MAX_PROCESSES
+    processes of MEMORY_MB / MAX_PROCESSES each."""
+    hog = (
+        "import os, sys, time\n"
+        "held = 0\n"
+        "for _ in range(6):\n"
+        "    try:\n"
+        "        pid = os.fork()\n"
+        "    except OSError:\n"
+        "        break\n"
+        "    if pid == 0:\n"
+        "        try:\n"
+        "            block = bytearray(200 << 20)\n"
+        "        except MemoryError:\n"
+        "            os._exit(1)\n"
+        "        time.sleep(2)\n"
+        "        os._exit(0)\n"
+        "    held += 1\n"
+        "ok = sum(os.waitstatus_to_exitcode(os.wait()[1]) == 0 for _ in range(held))\n"
+        "big = True\n"
+        "try:\n"
+        "    bytearray(700 << 20)\n"
+        "except MemoryError:\n"
+        "    big = False\n"
+        "sys.exit(f'children {ok} big {big}')\n"
+    )
+    outcome = run_program(hog, timeout=20)
+    children = int(outcome.detail.split("children ")[1].split()[0])
+    assert children <= MAX_PROCESSES - 1 and "big False" in outcome.detail, outcome
+    assert children * 200 <= MEMORY_MB
