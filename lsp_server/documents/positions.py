@@ -115,9 +115,12 @@ def line_start(text: str, line: int) -> int:
 
 
 def _line_end(text: str, start: int) -> int:
-    """Where the line that starts at `start` ends (before its line break)."""
-    match = _BREAK.search(text, start)
-    return match.start() if match else len(text)
+    """Where the line that starts at `start` ends (before its line break). Two C
+    searches: a regular expression scans a megabyte-long line ten times slower."""
+    newline = text.find("\n", start)
+    stop = len(text) if newline < 0 else newline
+    carriage = text.find("\r", start, stop)
+    return stop if carriage < 0 else carriage
 
 
 def _line_of(text: str, offset: int) -> tuple[int, int]:

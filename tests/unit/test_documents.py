@@ -151,3 +151,48 @@ def test_sync_fuzz_matches_an_oracle_in_every_encoding(
         assert doc.text == text
     assert doc.snapshot.tree is not None
     assert str(doc.snapshot.tree.root_node) == _sexp(text)
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    st.sampled_from(list(Encoding)),
+    st.lists(
+        st.tuples(
+            st.integers(0, 80),
+            st.integers(0, 12),
+            st.lists(st.sampled_from(SYNC_ALPHABET), max_size=10).map("".join),
+        ),
+        max_size=20,
+    ),
+)
+def test_large_documents_are_edited_in_chunks_like_an_oracle(
+    encoding: Encoding, steps: list[tuple[int, int, str]]
+) -> None:
+    """A document over the size limit lives in whole-line chunks (tiny ones here, so
+    that edits cross them); edits that move it across the limit switch its storage.
+    Its text stays the oracle's, line breaks of every kind included."""
+    import lsp_server.documents.chunks as chunks
+
+    old, chunks.CHUNK_CHARS = chunks.CHUNK_CHARS, 3
+    try:
+        store = DocumentStore(encoding, max_bytes=lambda: 12)
+        text = "a\r\nb\fc\rd\u2028e😋\nxy\r\nz\n"
+        doc = store.open("file:///f.py", text, "python")
+        assert doc.large is not None
+        for start, length, inserted in steps:
+            start = min(start, len(text))
+            end = min(start + length, len(text))
+            if text[start - 1 : start + 1] == "\r\n" or text[end - 1 : end + 1] == "\r\n":
+                continue
+            a = offset_to_position(text, start, encoding)
+            b = offset_to_position(text, end, encoding)
+            store.change(doc.uri, 0, [Change(inserted, a, b)])
+            text = text[:start] + inserted + text[end:]
+            assert doc.text == text
+            assert (doc.large is not None) == (len(text) > 12)
+            if doc.large is not None:
+                assert all(c.endswith("\n") for c in doc.large.chunks[:-1])
+                assert store.skipped_reason(doc) is not None
+        assert doc.snapshot.text == text
+    finally:
+        chunks.CHUNK_CHARS = old
