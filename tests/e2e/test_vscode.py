@@ -172,3 +172,26 @@ def test_explain_this_opens_the_explanation_panel_in_vscode(vscode: tuple[str, P
     assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
     shown = result.stdout.split("explanation: ", 1)[1]
     assert "fibonacci" in shown and len(shown.split()) >= 10, shown
+    # The progress showed as a notification with a Cancel button (issue 15, item 17).
+    assert "notification: " in result.stdout, result.stdout
+
+
+def test_cancel_on_the_progress_notification_stops_the_action(vscode: tuple[str, Path]) -> None:
+    """Cancel on the notification sends window/workDoneProgress/cancel: the server
+    stops the model and no explanation opens; the status bar is back to the model."""
+    url, _ = vscode
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "fibonacci.py",
+        "SLM_LS_LINE": "3",
+        "SLM_LS_CANCEL": "1",
+    }
+    script = ROOT / "tests/e2e/vscode/explain.js"
+    result = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "cancelled: no panel" in result.stdout, result.stdout
+    assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout

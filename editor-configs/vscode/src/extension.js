@@ -10,6 +10,7 @@ const {
   TransportKind,
   DidChangeConfigurationNotification,
   WorkDoneProgress,
+  WorkDoneProgressCancelNotification,
   WorkDoneProgressCreateRequest,
 } = require('vscode-languageclient/node');
 const { findServer, defaultOptions } = require('./find');
@@ -34,7 +35,39 @@ function isFile(file) {
   }
 }
 
-/** After the built-in progress feature: our handler also feeds the status bar. */
+/** A code action's progress: a notification with a Cancel button (which sends
+ * window/workDoneProgress/cancel) while the model works, and the status bar. */
+function actionProgress(languageClient, token) {
+  let reporter = null;
+  let message = '';
+  let finish;
+  const done = new Promise((resolve) => {
+    finish = resolve;
+  });
+  const listener = languageClient.onProgress(WorkDoneProgress.type, token, (value) => {
+    status.actionProgress(value);
+    if (value.kind === 'end') {
+      listener.dispose();
+      finish();
+      return;
+    }
+    message = value.message || message;
+    if (reporter) {
+      reporter.report({ message });
+    }
+  });
+  const options = { location: vscode.ProgressLocation.Notification, title: 'slm-ls', cancellable: true };
+  vscode.window.withProgress(options, (progress, cancel) => {
+    reporter = progress;
+    progress.report({ message });
+    cancel.onCancellationRequested(() =>
+      languageClient.sendNotification(WorkDoneProgressCancelNotification.type, { token }));
+    return done;
+  });
+}
+
+/** Replaces the built-in progress handler (one handler per request type): model
+ * loads go to the status bar, code actions to a cancellable notification too. */
 function progressFeature(languageClient) {
   return {
     fillClientCapabilities(capabilities) {
@@ -46,10 +79,11 @@ function progressFeature(languageClient) {
     },
     initialize() {
       languageClient.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
-        // Model loads set the status; a code action's progress shows while it runs.
-        const action = String(token).startsWith('slm-ls/action/');
-        languageClient.onProgress(WorkDoneProgress.type, token, (value) =>
-          action ? status.actionProgress(value) : status.progress(value));
+        if (String(token).startsWith('slm-ls/action/')) {
+          actionProgress(languageClient, token);
+          return;
+        }
+        languageClient.onProgress(WorkDoneProgress.type, token, (value) => status.progress(value));
       });
     },
     getState() {
