@@ -112,12 +112,14 @@ def plan_for(
     )
     opener = bool(syntax and syntax.after_opener)
     skip = ""
-    # Typing prose: automatic requests in comments and docstrings get one line of it.
+    # Typing prose: automatic requests in comments, docstrings and strings that span
+    # lines (template literals: markup, SQL, messages) get one line of it.
     prose = bool(syntax and (syntax.in_comment or syntax.in_docstring)) and not invoked
+    prose = prose or bool(syntax and syntax.in_long_string and not invoked)
     if use_tree and not invoked:
         if rest[:1].isalnum() or rest[:1] == "_":
             skip = "middle of an identifier"
-        elif syntax is not None and syntax.in_string and not syntax.in_docstring:
+        elif syntax is not None and syntax.in_string and not prose:
             skip = "string"
     if new_line:
         return Plan(

@@ -17,6 +17,9 @@ class CursorSyntax:
     in_comment: bool = False
     in_string: bool = False
     in_docstring: bool = False  # a string that documents its definition or module
+    # A string that spans lines (a template literal, a triple-quoted string): text the
+    # person writes line by line (markup, SQL, a message), not a short literal.
+    in_long_string: bool = False
     after_opener: bool = False  # the text before the cursor ends a block opener line
 
 
@@ -32,18 +35,31 @@ def _ancestors(node: Node | None):  # type: ignore[no-untyped-def]
         node = node.parent
 
 
-def _inside(tree: Tree, byte: int, data: bytes, kind: str) -> bool:
-    """Is `byte` strictly inside a node whose type mentions `kind`?"""
+# Code inside a string: `${...}` in a template literal, `{...}` in an f-string.
+CODE_IN_STRING = ("substitution", "interpolation")
+
+
+def _enclosing(tree: Tree, byte: int, data: bytes, kind: str) -> Node | None:
+    """The innermost node whose type mentions `kind` that `byte` is strictly inside
+    (code inside a string's interpolation is not inside the string)."""
     for probe in (byte, byte - 1):
         for node in _ancestors(_node_at(tree, probe)):
+            if kind != "comment" and any(part in node.type for part in CODE_IN_STRING):
+                if node.start_byte < byte < node.end_byte:
+                    break
             if kind in node.type and node.start_byte < byte:
                 if byte < node.end_byte:
-                    return True
+                    return node
                 # A line comment runs to the end of its line, where the cursor may sit.
                 at_line_end = byte >= len(data) or data[byte : byte + 1] in (b"\n", b"\r")
                 if kind == "comment" and byte == node.end_byte and at_line_end:
-                    return True
-    return False
+                    return node
+    return None
+
+
+def _inside(tree: Tree, byte: int, data: bytes, kind: str) -> bool:
+    """Is `byte` strictly inside a node whose type mentions `kind`?"""
+    return _enclosing(tree, byte, data, kind) is not None
 
 
 def _after_opener(tree: Tree, data: bytes, byte: int, openers: frozenset[str]) -> bool:
@@ -83,10 +99,12 @@ def analyse(
     language's block-opening tokens (syntax/languages.py)."""
     if tree is None:
         return CursorSyntax()
-    in_string = _inside(tree, byte, data, "string") or _inside(tree, byte, data, "char")
+    string = _enclosing(tree, byte, data, "string") or _enclosing(tree, byte, data, "char")
+    in_string = string is not None
     return CursorSyntax(
         in_comment=_inside(tree, byte, data, "comment"),
         in_string=in_string,
         in_docstring=in_string and _in_docstring(tree, byte),
+        in_long_string=string is not None and string.start_point[0] != string.end_point[0],
         after_opener=_after_opener(tree, data, byte, openers),
     )

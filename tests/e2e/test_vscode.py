@@ -195,3 +195,61 @@ def test_cancel_on_the_progress_notification_stops_the_action(vscode: tuple[str,
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "cancelled: no panel" in result.stdout, result.stdout
     assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+
+
+TS_VIEW = """import { Item, formatPrice } from "./items";
+
+export interface Cart {
+  items: Item[];
+  discount: number;
+}
+
+export function total(cart: Cart): number {
+  let sum = 0;
+  for (const item of cart.items) {
+    sum += item.price * item.quantity;
+  }
+  return sum * (1 - cart.discount);
+}
+
+export function render(cart: Cart): string {
+  return `
+    <section class="cart">
+      <h2>Your cart</h2>
+      <ul>
+        ${cart.items.map((item) => `<li>${item.name}: ${formatPrice(item.price)}</li>`).join("")}
+      </ul>
+      <p class="total">
+    </section>`;
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("line", "typed"),
+    [(11, "  const label = "), (22, "        Total: ")],
+    ids=["code", "template-literal"],
+)
+def test_typing_in_a_cold_typescript_file_gets_automatic_suggestions(
+    vscode: tuple[str, Path], line: int, typed: str
+) -> None:
+    """Issue 15, item 18: a cold TypeScript file showed no automatic suggestion in
+    45 s while "Trigger Suggestion" answered. Automatic requests inside a template
+    literal spanning lines were skipped as "in a string" (and so was code in its
+    `${...}`); now they get a line. Only VS Code's own automatic requests here."""
+    url, workspace = vscode
+    (workspace / "cart.ts").write_text(TS_VIEW)
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "cart.ts",
+        "SLM_LS_LINE": str(line),
+        "SLM_LS_TYPE": typed.strip(),
+    }
+    script = ROOT / "tests/e2e/vscode/typing.js"
+    result = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "first ghost text after" in result.stdout, result.stdout
