@@ -44,9 +44,9 @@ def _enclosing(tree: Tree, byte: int, data: bytes, kind: str) -> Node | None:
     (code inside a string's interpolation is not inside the string)."""
     for probe in (byte, byte - 1):
         for node in _ancestors(_node_at(tree, probe)):
-            if kind != "comment" and any(part in node.type for part in CODE_IN_STRING):
-                if node.start_byte < byte < node.end_byte:
-                    break
+            code = kind != "comment" and any(part in node.type for part in CODE_IN_STRING)
+            if code and node.start_byte < byte < node.end_byte:
+                break
             if kind in node.type and node.start_byte < byte:
                 if byte < node.end_byte:
                     return node
