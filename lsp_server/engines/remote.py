@@ -176,7 +176,7 @@ class RemoteEngine:
                     return self._generation(list(prompt), _Outcome(finish="deadline"), started)
                 reason = describe(exc, self.settings.url)
                 self._backoff.failed(reason)
-                log.warning("remote engine: %s", reason)
+                log.info("remote engine: %s", reason)  # told once by the caller
                 raise EngineUnavailable(reason) from exc
             self._backoff.succeeded()
             self._timeouts = 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import time
 from pathlib import Path
 
@@ -93,6 +94,21 @@ def test_cli_reports_a_missing_model_cleanly() -> None:
         "complete", "examples/fibonacci.py:5:12", "--model", "/nonexistent/x.gguf", timeout=120
     )
     assert result.returncode == 1 and "/nonexistent/x.gguf" in result.stderr
+
+
+def test_cli_complete_with_an_engine_that_does_not_answer_fails_in_one_line() -> None:
+    """Issue 15, item 19: a traceback used to be printed."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    result = slm_ls(
+        "complete", "examples/fibonacci.py:5:12", "--engine", "llama-server",
+        "--engine-url", f"http://127.0.0.1:{port}/v1", timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("slm-ls: "), result.stderr
+    assert "Traceback" not in result.stderr and f"127.0.0.1:{port}" in lines[0]
 
 
 def test_switching_documents_keeps_each_kv_state(qwen: Engine) -> None:

@@ -78,6 +78,13 @@ async def test_hover_and_actions_go_to_the_chat_model_named(bare_client: Languag
     await bare_client.initialize_session(init_params({"chatModel": missing}))
     value = await _hover_fibonacci(bare_client)
     assert value.strip().startswith("```python") and value.strip().endswith("```"), value
+    await asyncio.sleep(0.2)
+    # The hover alone says why there is no explanation (issue 15, item 10), once.
+    told = [m.message for m in bare_client.messages if missing in m.message]
+    assert len(told) == 1 and "no explanations" in told[0], bare_client.messages
+    await _hover_fibonacci(bare_client)
+    await asyncio.sleep(0.2)
+    assert len([m for m in bare_client.messages if missing in m.message]) == 1
     where = types.Range(types.Position(4, 4), types.Position(4, 6))  # a selection
     actions = await bare_client.text_document_code_action_async(
         types.CodeActionParams(
