@@ -21,7 +21,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
-from lsp_server.features.completion import STATS_METHOD
+from lsp_server.methods import STATS_METHOD
 from lsp_server.syntax.languages import language_of_path
 
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")

@@ -25,6 +25,13 @@ from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.explain import docstring, fix, passage
+from lsp_server.methods import (
+    ACTION_PROGRESS_PREFIX,
+    DOC_COMMAND,
+    EXPLAIN_COMMAND,
+    FIX_COMMAND,
+    SHOWS_EXPLANATIONS,
+)
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
 from lsp_server.syntax.languages import spec_for
@@ -33,14 +40,8 @@ if TYPE_CHECKING:
     from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
-FIX_COMMAND = "slm-ls.fix"
-DOC_COMMAND = "slm-ls.document"
-EXPLAIN_COMMAND = "slm-ls.explain"
 FIX_TITLE = "Fix this (slm-ls)"
 EXPLAIN_TITLE = "Explain this (slm-ls)"
-# A client that shows the result of slm-ls.explain itself says so in its capabilities
-# (ClientCapabilities.experimental); the others get the explanation as a message.
-SHOWS_EXPLANATIONS = "slmLsShowsExplanations"
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
 
 
@@ -267,7 +268,7 @@ async def _begin_progress(
     caps = ls.client_capabilities.window
     if not (caps and caps.work_done_progress):
         return None
-    token = f"slm-ls/action/{uuid.uuid4()}"
+    token = f"{ACTION_PROGRESS_PREFIX}{uuid.uuid4()}"
     try:
         await ls.work_done_progress.create_async(token)
         ls.work_done_progress.begin(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-import weakref
 from dataclasses import replace
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,8 @@ from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
-from lsp_server.engines.base import EngineError, EngineUnavailable
+from lsp_server.engines.base import EngineError
+from lsp_server.methods import STATS_METHOD
 from lsp_server.models.resolve import ModelError
 
 if TYPE_CHECKING:
@@ -63,23 +63,20 @@ def _relative(uri: str, root: str) -> str:
 
 
 async def _suggest(
-    ls: SlmLanguageServer, uri: str, position: types.Position, invoked: bool
+    ls: SlmLanguageServer, outage: _Outage, uri: str, position: types.Position, invoked: bool
 ) -> tuple[CompletionRequest, Suggestion] | None:
     request = _request(ls, uri, position, invoked)
     if request is None:
         return None
     try:
         suggestion = await ls.service.suggest(uri, request)
-    except EngineUnavailable as exc:
-        _outage(ls).report(ls, str(exc))
-        return None
-    except (ModelError, EngineError) as exc:
-        _outage(ls).report(ls, str(exc))  # told once, not once per keystroke
+    except (ModelError, EngineError) as exc:  # EngineUnavailable too: a server that is down
+        outage.report(ls, str(exc))  # told once, not once per keystroke
         return None
     except Exception:  # an engine bug must not take the server down
         log.exception("completion failed")
         return None
-    _outage(ls).recovered(ls)
+    outage.recovered(ls)
     return (request, suggestion) if suggestion.text else None
 
 
@@ -102,13 +99,6 @@ class _Outage:
             ls.window_show_message(
                 types.ShowMessageParams(types.MessageType.Info, "slm-ls: the engine answers again")
             )
-
-
-_OUTAGES: weakref.WeakKeyDictionary[SlmLanguageServer, _Outage] = weakref.WeakKeyDictionary()
-
-
-def _outage(ls: SlmLanguageServer) -> _Outage:
-    return _OUTAGES.setdefault(ls, _Outage())
 
 
 def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> types.Range:
@@ -144,10 +134,9 @@ def _fenced(text: str, language: str) -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
-STATS_METHOD = "slmls/stats"
-
-
 def register(server: SlmLanguageServer) -> None:
+    outage = _Outage()  # the feature's state: kept by its handlers, one per server
+
     @server.feature(STATS_METHOD)
     def stats(ls: SlmLanguageServer, params: Any) -> dict[str, Any]:
         """Per-request records (latency, cache hits, tokens processed) for benchmarks,
@@ -165,7 +154,7 @@ def register(server: SlmLanguageServer) -> None:
         params: types.InlineCompletionParams,
     ) -> types.InlineCompletionList:
         invoked = params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
-        found = await _suggest(ls, params.text_document.uri, params.position, invoked)
+        found = await _suggest(ls, outage, params.text_document.uri, params.position, invoked)
         if found is None:
             return types.InlineCompletionList(items=[])
         request, suggestion = found
@@ -184,7 +173,7 @@ def register(server: SlmLanguageServer) -> None:
     ) -> types.CompletionList:
         context = params.context
         invoked = context is None or context.trigger_kind == types.CompletionTriggerKind.Invoked
-        found = await _suggest(ls, params.text_document.uri, params.position, invoked)
+        found = await _suggest(ls, outage, params.text_document.uri, params.position, invoked)
         if found is None:
             return types.CompletionList(is_incomplete=True, items=[])
         request, suggestion = found

@@ -12,14 +12,13 @@ from lsprotocol import types
 from lsp_server.documents.positions import Encoding
 from lsp_server.engines.base import EngineError
 from lsp_server.logs import set_level
+from lsp_server.methods import LOAD_PROGRESS_PREFIX
 from lsp_server.models.resolve import ModelError
 
 if TYPE_CHECKING:
     from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
-PROGRESS_PREFIX = "slm-ls/load-model/"
-_tasks: set[asyncio.Task[None]] = set()
 
 
 def apply_settings(ls: SlmLanguageServer, raw: Any) -> list[str]:
@@ -40,7 +39,7 @@ async def load_model(ls: SlmLanguageServer) -> None:
     progress = bool(caps and caps.work_done_progress)
     # A token per load: one that is never released (a failed load, a client that did
     # not answer) must not block the progress of the next load.
-    token = f"{PROGRESS_PREFIX}{uuid.uuid4()}"
+    token = f"{LOAD_PROGRESS_PREFIX}{uuid.uuid4()}"
     if progress:
         try:
             await ls.work_done_progress.create_async(token)
@@ -69,13 +68,15 @@ async def load_model(ls: SlmLanguageServer) -> None:
             ls.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
 
-def _spawn(ls: SlmLanguageServer) -> None:
+def _spawn(ls: SlmLanguageServer, tasks: set[asyncio.Task[None]]) -> None:
     task = asyncio.ensure_future(load_model(ls))
-    _tasks.add(task)
-    task.add_done_callback(_tasks.discard)
+    tasks.add(task)  # held until done: the loop keeps only weak references
+    task.add_done_callback(tasks.discard)
 
 
 def register(server: SlmLanguageServer) -> None:
+    loads: set[asyncio.Task[None]] = set()  # the feature's state, kept by its handlers
+
     @server.feature(types.INITIALIZE)
     def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
         kind = ls.workspace.position_encoding or "utf-16"
@@ -86,7 +87,7 @@ def register(server: SlmLanguageServer) -> None:
     def initialized(ls: SlmLanguageServer, params: types.InitializedParams) -> None:
         _report(ls, ls.pending_warnings)
         ls.pending_warnings.clear()
-        _spawn(ls)
+        _spawn(ls, loads)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(
@@ -95,7 +96,7 @@ def register(server: SlmLanguageServer) -> None:
         if params.settings is None:
             return
         _report(ls, apply_settings(ls, params.settings))
-        _spawn(ls)  # reloads only when the model or engine settings changed
+        _spawn(ls, loads)  # reloads only when the model or engine settings changed
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SlmLanguageServer, params: None) -> None:

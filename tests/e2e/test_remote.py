@@ -23,7 +23,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from lsp_server.features.completion import STATS_METHOD
+from lsp_server.methods import STATS_METHOD
 from lsp_server.models.resolve import resolve
 from tests.e2e.conftest import ROOT, SERVE, init_params
 from tests.e2e.remote_fakes import free_port

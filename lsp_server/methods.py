@@ -1,0 +1,15 @@
+"""The names slm-ls adds to LSP: its custom request, its commands, its capability flag
+and its progress tokens. The server's features answer them and the client (the
+benchmarks, the tests, the editor plugins' counterparts) sends them; both import them
+from here, so neither reaches into the other."""
+
+from __future__ import annotations
+
+STATS_METHOD = "slmls/stats"  # per-request records and document fingerprints
+FIX_COMMAND = "slm-ls.fix"
+DOC_COMMAND = "slm-ls.document"
+EXPLAIN_COMMAND = "slm-ls.explain"
+# ClientCapabilities.experimental: the client shows slm-ls.explain's result itself.
+SHOWS_EXPLANATIONS = "slmLsShowsExplanations"
+LOAD_PROGRESS_PREFIX = "slm-ls/load-model/"
+ACTION_PROGRESS_PREFIX = "slm-ls/action/"
