@@ -89,11 +89,20 @@ def run_task(
     started = time.perf_counter()
     suggestion = complete(request, engine, settings.completion, steps=steps, caches=caches)
     latency = (time.perf_counter() - started) * 1000
-    gen = suggestion.generation or Generation("", stop_reason=suggestion.skipped)
-    return _row(task, model, mode, suggestion.text, gen, latency)
+    gen = suggestion.generation or Generation("")
+    return _row(task, model, mode, suggestion.text, gen, latency, suggestion.skipped)
 
 
-def _row(task: Task, model: str, mode: str, text: str, gen: Generation, latency: float) -> Row:
+def _row(
+    task: Task,
+    model: str,
+    mode: str,
+    text: str,
+    gen: Generation,
+    latency: float,
+    skipped: str = "",
+) -> Row:
+    """A result row; `skipped` says why no model call was made, when none was."""
     return Row(
         model=model,
         mode=mode,
@@ -108,7 +117,7 @@ def _row(task: Task, model: str, mode: str, text: str, gen: Generation, latency:
         generated_tokens=len(gen.tokens),
         prompt_ms=gen.prompt_ms,
         generate_ms=gen.generate_ms,
-        stop_reason=gen.stop_reason,
+        stop_reason=gen.stop_reason or skipped,
         exact_match=metrics.exact_match(text, task.middle),
         edit_similarity=metrics.edit_similarity(text, task.middle),
         syntax_valid=metrics.syntax_valid(

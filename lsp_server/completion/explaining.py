@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lsp_server.completion.worker import shared
-from lsp_server.engines.base import CancelToken, Generation, GenerationParams
+from lsp_server.engines.base import CancelToken, Generation, GenerationParams, StopReason
 from lsp_server.prompt.chat import ChatTemplate, ChatTemplateError, Message
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 256
-FINISHED = ("eog", "max_tokens", "stop_when")
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ class Explainer:
         finally:
             if self._newest.get(key) is mine:
                 del self._newest[key]
-        done = generation.stop_reason in FINISHED
+        done = generation.stop_reason.finished
         if done:
             self._cache[cache_key] = generation.text
             while len(self._cache) > CACHE_SIZE:
@@ -103,7 +102,7 @@ class Explainer:
         params = GenerationParams(max_tokens, deadline=deadline, session=f"{key}#explain")
         while True:
             generation = await self._attempt(messages, params, mine)
-            preempted = generation.stop_reason == "cancelled" and not mine.cancelled
+            preempted = generation.stop_reason == StopReason.CANCELLED and not mine.cancelled
             if not preempted or time.monotonic() >= deadline:
                 return generation
             log.debug("answer for %s pre-empted by typing: restarting", key)
@@ -116,7 +115,7 @@ class Explainer:
 
         def job(loaded: Loaded) -> Generation:
             if mine.cancelled:
-                return Generation("", stop_reason="cancelled")
+                return Generation("", stop_reason=StopReason.CANCELLED)
             engine = loaded.engine
             ids = self._template(loaded).tokens(messages, engine.tokenize, engine.tokenize_special)
             return engine.generate(ids, params, _Either(attempt, mine))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from lsp_server.completion.pipeline import Suggestion, complete
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL
-from lsp_server.engines.base import CancelToken, Generation
+from lsp_server.engines.base import CancelToken, Generation, StopReason
 
 if TYPE_CHECKING:
     from lsp_server.completion.service import CompletionService, Loaded
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 IDLE_SLICE_MS = 100  # prompt processing per idle job, before the next one is queued
 # Idle work processes the full prompt itself: never the quick start's stand-in.
 WARM = replace(FULL, quick_start=False)
-UNFINISHED = ("prompt_budget", "cancelled", "deadline")
 
 
 @dataclass
@@ -68,7 +67,7 @@ class IdleWork:
             return None
         if result is None or result.generation is None:
             return None
-        if result.generation.stop_reason in UNFINISHED or (request.invoked and not result.text):
+        if result.generation.stop_reason.cut or (request.invoked and not result.text):
             return None
         return result
 
@@ -84,7 +83,7 @@ class IdleWork:
         """Queue the idle work that follows an answer."""
         if not self.service.settings.completion.idle_work:
             return
-        cut = generation is not None and generation.stop_reason == "prompt_budget"
+        cut = generation is not None and generation.stop_reason == StopReason.PROMPT_BUDGET
         if cut or warming:
             self._spawn(key, request, request.text)  # carry on with the full prompt
         elif text:
@@ -123,7 +122,10 @@ class IdleWork:
             return
         if result.text:
             self.service.cache.store(key, found.text, found.offset, result.text, result.multiline)
-        elif result.generation is not None and result.generation.stop_reason == "prompt_budget":
+        elif (
+            result.generation is not None
+            and result.generation.stop_reason == StopReason.PROMPT_BUDGET
+        ):
             self._spawn(key, request, base)  # more of the prompt to process
 
     def stop(self, keep: Ahead | None = None) -> None:

@@ -17,7 +17,13 @@ from lsp_server.completion.plan import Plan, plan_for
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL, Steps
 from lsp_server.config.settings import CompletionSettings
-from lsp_server.engines.base import CancelToken, Engine, Generation, GenerationParams
+from lsp_server.engines.base import (
+    CancelToken,
+    Engine,
+    Generation,
+    GenerationParams,
+    StopReason,
+)
 from lsp_server.postprocess import trim
 from lsp_server.postprocess.parse_check import Checker
 from lsp_server.postprocess.suffix import same_line
@@ -173,7 +179,7 @@ def complete(
     generation = engine.generate(prompt.ids, params, cancel or CancelToken())
     forced = prompt.forced
     raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
-    if generation.stop_reason == "deadline":
+    if generation.stop_reason == StopReason.DEADLINE:
         raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None
     text = chain.postprocess(raw, plan, steps, request.text[:offset], checker)

@@ -19,6 +19,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from lsp_server.engines.base import StopReason
+
 KINDS = ("local", "llama-server", "openai", "ollama")
 
 
@@ -43,7 +45,7 @@ class Chunk:
 
     text: str = ""
     done: bool = False
-    finish: str = ""  # eog | max_tokens (when done)
+    finish: StopReason = StopReason.NONE  # EOG or MAX_TOKENS when done
     cached: int | None = None  # prompt tokens the server reused
     evaluated: int | None = None  # prompt tokens it processed
     prompt_ms: float = 0.0
@@ -113,7 +115,7 @@ def parse(kind: str, line: str) -> Chunk | None:
             return None if line.startswith(("event:", "id:", "retry:")) else _bad(line)
         line = line[len("data:") :].strip()
         if line == "[DONE]":
-            return Chunk(done=True, finish="eog")
+            return Chunk(done=True, finish=StopReason.EOG)
     try:
         data = json.loads(line)
     except json.JSONDecodeError:
@@ -136,7 +138,7 @@ def _llama(data: dict[str, Any]) -> Chunk:
         return _bad(json.dumps(data))
     chunk = Chunk(text=str(data["content"]), done=bool(data.get("stop")))
     if chunk.done:
-        chunk.finish = "max_tokens" if data.get("stop_type") == "limit" else "eog"
+        chunk.finish = StopReason.MAX_TOKENS if data.get("stop_type") == "limit" else StopReason.EOG
     if data.get("timings"):
         # `timings`: cache_n prompt tokens reused from the slot, prompt_n processed.
         # (`tokens_evaluated` is the whole prompt, `tokens_cached` what the slot holds
@@ -159,7 +161,7 @@ def _openai(data: dict[str, Any]) -> Chunk:
     finish = choice.get("finish_reason")
     chunk = Chunk(text=str(choice.get("text") or ""), done=finish is not None)
     if finish is not None:
-        chunk.finish = "max_tokens" if finish == "length" else "eog"
+        chunk.finish = StopReason.MAX_TOKENS if finish == "length" else StopReason.EOG
     return chunk
 
 
@@ -168,7 +170,9 @@ def _ollama(data: dict[str, Any]) -> Chunk:
         return _bad(json.dumps(data))
     chunk = Chunk(text=str(data.get("response") or ""), done=bool(data.get("done")))
     if chunk.done:
-        chunk.finish = "max_tokens" if data.get("done_reason") == "length" else "eog"
+        chunk.finish = (
+            StopReason.MAX_TOKENS if data.get("done_reason") == "length" else StopReason.EOG
+        )
         chunk.evaluated = _int(data.get("prompt_eval_count"))
         chunk.prompt_ms = float(data.get("prompt_eval_duration") or 0) / 1e6
         chunk.generate_ms = float(data.get("eval_duration") or 0) / 1e6

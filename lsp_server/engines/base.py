@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from lsp_server.models.families import PSM, FimTokens
@@ -69,6 +70,29 @@ class GenerationParams:
     forced_prefix: str = ""
 
 
+class StopReason(StrEnum):
+    """Why a generation stopped ("" while it has not)."""
+
+    NONE = ""
+    EOG = "eog"  # the model ended its text
+    MAX_TOKENS = "max_tokens"
+    STOP_WHEN = "stop_when"  # the caller's stop rule said the text is final
+    DEADLINE = "deadline"
+    PROMPT_BUDGET = "prompt_budget"  # the prompt was not processed within its budget
+    CANCELLED = "cancelled"
+    EMPTY_PROMPT = "empty prompt"
+
+    @property
+    def finished(self) -> bool:
+        """The text is whole: the model, the limit or the stop rule ended it."""
+        return self in (StopReason.EOG, StopReason.MAX_TOKENS, StopReason.STOP_WHEN)
+
+    @property
+    def cut(self) -> bool:
+        """Stopped from outside before the text was whole."""
+        return self in (StopReason.PROMPT_BUDGET, StopReason.CANCELLED, StopReason.DEADLINE)
+
+
 @dataclass
 class Generation:
     text: str
@@ -78,7 +102,7 @@ class Generation:
     # Prompt tokens processed by this call (None: all that were not reused; fewer when
     # a budget, a deadline or a cancel stopped it early).
     evaluated_tokens: int | None = None
-    stop_reason: str = ""  # eog | max_tokens | deadline | prompt_budget | cancelled | stop_when
+    stop_reason: StopReason = StopReason.NONE
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
 

@@ -27,6 +27,7 @@ from lsp_server.engines.base import (
     EngineInfo,
     Generation,
     GenerationParams,
+    StopReason,
 )
 from lsp_server.engines.vocab import read_info
 
@@ -116,7 +117,7 @@ class LlamaCppEngine:
         self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         if not prompt:
-            return Generation("", stop_reason="empty prompt")
+            return Generation("", stop_reason=StopReason.EMPTY_PROMPT)
         if self._file is not None and _identity(self._path) != self._file:
             # The weights were read into memory at load (not mapped): the change does
             # not reach them. Said once; the new file is read at the next load.
@@ -277,20 +278,22 @@ class LlamaCppEngine:
         for _ in range(min(params.max_tokens, limit)):
             token = self._next_token(forced[len(pieces) :] if len(pieces) < len(forced) else b"")
             if self._is_stop(token):
-                result.stop_reason = "eog"
+                result.stop_reason = StopReason.EOG
                 break
             result.tokens.append(token)
             pieces += self._llm.detokenize([token])
             result.text = pieces.decode("utf-8", "ignore")
             if params.stop_when is not None and params.stop_when(result.text):
-                result.stop_reason = "stop_when"
+                result.stop_reason = StopReason.STOP_WHEN
                 break
             if cancel.cancelled or _past(params.deadline):
-                result.stop_reason = "cancelled" if cancel.cancelled else "deadline"
+                result.stop_reason = (
+                    StopReason.CANCELLED if cancel.cancelled else StopReason.DEADLINE
+                )
                 break
             self._llm.eval([token])
         else:
-            result.stop_reason = "max_tokens"
+            result.stop_reason = StopReason.MAX_TOKENS
 
 
 @dataclass(frozen=True)
@@ -384,10 +387,10 @@ def _trained_context(metadata: dict[str, Any]) -> int:
     return trained if trained > 0 else 1 << 30
 
 
-def _why_stopped(params: GenerationParams, cancel: CancelToken) -> str:
+def _why_stopped(params: GenerationParams, cancel: CancelToken) -> StopReason:
     if cancel.cancelled:
-        return "cancelled"
-    return "deadline" if _past(params.deadline) else "prompt_budget"
+        return StopReason.CANCELLED
+    return StopReason.DEADLINE if _past(params.deadline) else StopReason.PROMPT_BUDGET
 
 
 def _past(deadline: float | None) -> bool:

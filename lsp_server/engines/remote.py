@@ -41,6 +41,7 @@ from lsp_server.engines.base import (
     EngineUnavailable,
     Generation,
     GenerationParams,
+    StopReason,
 )
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def notices_for(settings: EngineSettings) -> tuple[str, ...]:
 @dataclass
 class _Outcome:
     text: str = ""
-    finish: str = ""
+    finish: StopReason = StopReason.NONE
     last: Chunk | None = None
 
 
@@ -163,7 +164,7 @@ class RemoteEngine:
         self, prompt: Sequence[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         if not prompt:
-            return Generation("", stop_reason="empty prompt")
+            return Generation("", stop_reason=StopReason.EMPTY_PROMPT)
         with self._lock:
             self._backoff.check()
             started = time.perf_counter()
@@ -171,9 +172,13 @@ class RemoteEngine:
                 outcome = self._stream_unless_cancelled(list(prompt), params, cancel)
             except (httpx.HTTPError, httpx.StreamError, BadAnswer, EngineUnavailable) as exc:
                 if cancel.cancelled:  # the watcher closed the stream: not a fault
-                    return self._generation(list(prompt), _Outcome(finish="cancelled"), started)
+                    return self._generation(
+                        list(prompt), _Outcome(finish=StopReason.CANCELLED), started
+                    )
                 if self._slow(exc):  # the deadline came first: no answer, no fault yet
-                    return self._generation(list(prompt), _Outcome(finish="deadline"), started)
+                    return self._generation(
+                        list(prompt), _Outcome(finish=StopReason.DEADLINE), started
+                    )
                 reason = describe(exc, self.settings.url)
                 self._backoff.failed(reason)
                 log.info("remote engine: %s", reason)  # told once by the caller
@@ -211,7 +216,7 @@ class RemoteEngine:
         while helper.is_alive():
             helper.join(0.02)
             if cancel.cancelled and helper.is_alive():
-                return _Outcome(finish="cancelled")
+                return _Outcome(finish=StopReason.CANCELLED)
         if "error" in box:
             raise box["error"]
         outcome: _Outcome = box["outcome"]
@@ -240,16 +245,16 @@ class RemoteEngine:
                     outcome.finish = chunk.finish
                     return outcome
                 if cancel.cancelled:
-                    outcome.finish = "cancelled"
+                    outcome.finish = StopReason.CANCELLED
                     return outcome  # leaving the block closes the stream: the server stops
                 if params.stop_when is not None and params.stop_when(outcome.text):
-                    outcome.finish = "stop_when"
+                    outcome.finish = StopReason.STOP_WHEN
                     return outcome
                 if params.deadline is not None and time.monotonic() >= params.deadline:
-                    outcome.finish = "deadline"
+                    outcome.finish = StopReason.DEADLINE
                     return outcome
         if cancel.cancelled:
-            outcome.finish = "cancelled"
+            outcome.finish = StopReason.CANCELLED
             return outcome
         raise BadAnswer("the answer ended before the server said it was done")
 

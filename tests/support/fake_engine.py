@@ -6,7 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from lsp_server.engines.base import CancelToken, EngineInfo, Generation, GenerationParams
+from lsp_server.engines.base import (
+    CancelToken,
+    EngineInfo,
+    Generation,
+    GenerationParams,
+    StopReason,
+)
 from lsp_server.models.families import PSM, FimTokens
 
 PRE, SUF, MID, REP, SEP = -1, -2, -3, -4, -5
@@ -60,7 +66,7 @@ class FakeEngine:
     ) -> Generation:
         self.prompts.append(list(prompt))
         self.params.append(params)
-        result = Generation("", prompt_tokens=len(prompt), stop_reason="eog")
+        result = Generation("", prompt_tokens=len(prompt), stop_reason=StopReason.EOG)
         self.results.append(result)
         # Like the real engine, it first writes the healed text the prompt left out.
         answer = params.forced_prefix + self.answer
@@ -68,15 +74,15 @@ class FakeEngine:
             if self.seconds_per_token:
                 time.sleep(self.seconds_per_token)
             if cancel.cancelled:
-                result.stop_reason = "cancelled"
+                result.stop_reason = StopReason.CANCELLED
                 break
             if self.deadline_after is not None and index >= self.deadline_after:
-                result.stop_reason = "deadline"
+                result.stop_reason = StopReason.DEADLINE
                 break
             result.text += ch
             result.tokens.append(ord(ch))
             if params.stop_when is not None and params.stop_when(result.text):
-                result.stop_reason = "stop_when"
+                result.stop_reason = StopReason.STOP_WHEN
                 break
         return result
 
