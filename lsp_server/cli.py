@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 from lsp_server import __version__
-from lsp_server.config.settings import ENGINE_KINDS, CompletionSettings, EngineSettings, Settings
+from lsp_server.config.settings import (
+    CompletionSettings,
+    EngineKind,
+    EngineSettings,
+    LogLevel,
+    Settings,
+)
 from lsp_server.logs import setup
 
 log = logging.getLogger(__name__)
@@ -98,7 +104,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--log-level", default="warning", choices=("debug", "info", "warning", "error")
     )
     remote = parser.add_argument_group("remote engine (docs/remote.md)")
-    remote.add_argument("--engine", default="local", choices=ENGINE_KINDS, help="engine.kind")
+    kinds = [kind.value for kind in EngineKind]
+    remote.add_argument("--engine", default="local", choices=kinds, help="engine.kind")
     remote.add_argument("--engine-url", default="", help="the inference server's base URL")
     remote.add_argument("--engine-model", default="", help="the model name the server knows")
     remote.add_argument("--api-key-env", default="", help="the variable holding the API key")
@@ -108,12 +115,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     engine = EngineSettings(
         threads=args.threads,
         gpu_layers=args.gpu_layers,
-        kind=args.engine,
+        kind=EngineKind(args.engine),
         url=args.engine_url,
         model=args.engine_model,
         api_key_env=args.api_key_env,
     )
-    return Settings(log_level=args.log_level, engine=engine)
+    return Settings(log_level=LogLevel(args.log_level), engine=engine)
 
 
 def main(argv: list[str] | None = None) -> int:

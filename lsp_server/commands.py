@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsp_server.completion.pipeline import complete as run_pipeline
 from lsp_server.completion.request import request_for
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import EngineKind, Settings
 from lsp_server.documents.positions import Encoding, position_to_offset
 from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
 from lsp_server.engines.loader import load_engine
@@ -100,7 +100,7 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{'loaded in':18} {time.perf_counter() - started:.2f} s")
     print(f"{'family':18} {info.family or 'unknown'}  layout={'-'.join(info.layout) or 'prefix'}")
     print(f"{'fim tokens':18} {info.fim if info.fim else 'none (prefix-only completion)'}")
-    if settings.engine.kind == "local":
+    if settings.engine.kind == EngineKind.LOCAL:
         layers = getattr(engine, "gpu_layers", 0)
         where = (
             "CPU only" if layers == 0 else f"{'all' if layers < 0 else layers} layers on the GPU"

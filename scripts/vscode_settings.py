@@ -12,6 +12,7 @@ with --check and fails when package.json is out of date.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import json
 import re
 import sys
@@ -25,13 +26,6 @@ from lsp_server.config import settings as tree  # noqa: E402
 
 PACKAGE = ROOT / "editor-configs" / "vscode" / "package.json"
 DOCS = ROOT / "docs" / "configuration.md"
-ENUMS = {
-    "log_level": tree.LOG_LEVELS,
-    "fim_order": tree.FIM_ORDERS,
-    "mode": tree.MODES,
-    "kind": tree.ENGINE_KINDS,
-    "prompt_format": tree.PROMPT_FORMATS,
-}
 JSON_TYPES = {int: "integer", str: "string", bool: "boolean", str | None: ["string", "null"]}
 EXTENSION = {
     "slm-ls.server.command": {
@@ -79,9 +73,12 @@ def _properties(cls: type, path: str, docs: dict[str, str]) -> dict[str, Any]:
         if dataclasses.is_dataclass(hint):
             found.update(_properties(hint, f"{name}.", docs))  # type: ignore[arg-type]
             continue
-        entry: dict[str, Any] = {"type": JSON_TYPES[hint], "default": getattr(cls(), field.name)}
-        if field.name in ENUMS:
-            entry["enum"] = list(ENUMS[field.name])
+        default = getattr(cls(), field.name)
+        if isinstance(hint, type) and issubclass(hint, enum.Enum):
+            entry: dict[str, Any] = {"type": "string", "default": default.value}
+            entry["enum"] = [member.value for member in hint]
+        else:
+            entry = {"type": JSON_TYPES[hint], "default": default}
         entry["markdownDescription"] = docs[name]
         found[f"slm-ls.{name}"] = entry
     return found

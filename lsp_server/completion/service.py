@@ -23,7 +23,7 @@ from lsp_server.completion.stats import Record, Stats
 from lsp_server.completion.steps import FULL, NAIVE
 from lsp_server.completion.worker import EngineWorker, Priority, shared
 from lsp_server.config.live import LiveSettings
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import CompletionMode, Settings
 from lsp_server.engines.base import CancelToken, Engine, EngineError, EngineUnavailable
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
@@ -173,7 +173,7 @@ class CompletionService:
         `key`)."""
         started = time.perf_counter()
         self.explainer.preempt()  # typing comes first
-        full = self.settings.completion.mode == "full"
+        full = self.settings.completion.mode == CompletionMode.FULL
         if not full:
             suggestion = await self._generate(key, replace(request, session=key), full)
             self.stats.record(Record.of(time.perf_counter() - started, suggestion))

@@ -11,16 +11,51 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from typing import Any, get_type_hints
 
 import cattrs
 
-LOG_LEVELS = ("debug", "info", "warning", "error")
-FIM_ORDERS = ("auto", "psm", "spm")
-MODES = ("full", "naive")
-ENGINE_KINDS = ("local", "llama-server", "openai", "ollama")
-PROMPT_FORMATS = ("auto", "tokens", "text")
-TOKENIZERS = ("auto", "local", "server")
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class FimOrder(StrEnum):
+    AUTO = "auto"  # the family's trained order
+    PSM = "psm"
+    SPM = "spm"
+
+
+class CompletionMode(StrEnum):
+    FULL = "full"
+    NAIVE = "naive"  # benchmarks: none of what slm-ls adds
+
+
+class EngineKind(StrEnum):
+    """Where the model runs."""
+
+    LOCAL = "local"  # in this process (llama.cpp)
+    LLAMA_SERVER = "llama-server"
+    OPENAI = "openai"  # any OpenAI-compatible /v1/completions
+    OLLAMA = "ollama"
+
+
+class PromptFormat(StrEnum):
+    AUTO = "auto"  # token ids, then text once a server refuses them
+    TOKENS = "tokens"
+    TEXT = "text"
+
+
+class TokenizerChoice(StrEnum):
+    """Whose tokenizer builds a remote engine's prompts."""
+
+    AUTO = "auto"
+    LOCAL = "local"  # the GGUF `model` names (its vocabulary only)
+    SERVER = "server"  # the inference server's /tokenize
 
 
 @dataclass(frozen=True)
@@ -35,16 +70,16 @@ class EngineSettings:
     # Where the model runs: in this process, or on an inference server (docs/remote.md).
     # Remote, the top-level `model` names the tokenizer: a GGUF whose vocabulary the
     # served model shares (only its vocabulary is loaded).
-    kind: str = "local"  # local, llama-server, openai, ollama
+    kind: EngineKind = EngineKind.LOCAL
     url: str = ""  # the server's base URL, e.g. http://127.0.0.1:8080
     model: str = ""  # the model name the server knows (openai, ollama)
     api_key_env: str = ""  # the environment variable that holds the API key
     connect_timeout_ms: int = 2000
-    prompt_format: str = "auto"  # auto: token ids, else text if the server refuses them
+    prompt_format: PromptFormat = PromptFormat.AUTO
     keep_alive: str = "30m"  # ollama: how long the server keeps the model loaded
     # Whose tokenizer builds the prompts: auto (a local GGUF of `model` when there is
     # one, else the server's /tokenize), local, or server.
-    tokenizer: str = "auto"
+    tokenizer: TokenizerChoice = TokenizerChoice.AUTO
 
 
 @dataclass(frozen=True)
@@ -59,14 +94,14 @@ class CompletionSettings:
     # there instead of one request blocking on a cold file. 0: off.
     prompt_budget_ms: int = 500
     max_document_bytes: int = 2_000_000
-    fim_order: str = "auto"  # auto (the family's trained order), psm or spm
+    fim_order: FimOrder = FimOrder.AUTO
     # Use the time between keystrokes: carry on with a prompt a keystroke's budget cut,
     # and compute the suggestion that follows the one shown (completion/idle.py).
     idle_work: bool = True
     # A cold prompt that the budget cannot cover: answer now from a short prompt (the
     # lines just around the cursor) while idle time warms the full one.
     quick_start: bool = True
-    mode: str = "full"  # full, or naive (benchmarks: no cache, the naive prompt)
+    mode: CompletionMode = CompletionMode.FULL
 
 
 @dataclass(frozen=True)
@@ -84,7 +119,7 @@ class Settings:
     # The instruct model for hover and code actions (a path or catalog name) when the
     # completion model is a base/FIM model; None: the completion model serves all.
     chat_model: str | None = None
-    log_level: str = "warning"
+    log_level: LogLevel = LogLevel.WARNING
     engine: EngineSettings = field(default_factory=EngineSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     hover: HoverSettings = field(default_factory=HoverSettings)
@@ -96,33 +131,30 @@ class Settings:
 # cloud or source-hosting secret (AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN). docs/decisions.md.
 API_KEY_NAME = re.compile(r"[A-Z][A-Z0-9_]*_API_KEY")
 
+# Range checks by full path (camelCase, as on the wire); enums are checked by their type.
 _CHECKS: dict[str, tuple[Any, str]] = {
-    "log_level": (lambda v: v in LOG_LEVELS, f"one of {', '.join(LOG_LEVELS)}"),
-    "threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
-    "context_length": (lambda v: 256 <= v <= 131_072, "between 256 and 131072"),
-    "batch_size": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
-    "prefix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
-    "suffix_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
-    "context_tokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
-    "max_tokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
-    "deadline_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
-    "prompt_budget_ms": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
-    "max_document_bytes": (lambda v: v >= 1, "1 or more"),
-    "state_cache_mb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
-    "gpu_layers": (lambda v: -1 <= v <= 100_000, "-1 (auto), 0 (CPU only) or a layer count"),
-    "fim_order": (lambda v: v in FIM_ORDERS, f"one of {', '.join(FIM_ORDERS)}"),
-    "mode": (lambda v: v in MODES, f"one of {', '.join(MODES)}"),
-    "kind": (lambda v: v in ENGINE_KINDS, f"one of {', '.join(ENGINE_KINDS)}"),
-    "prompt_format": (lambda v: v in PROMPT_FORMATS, f"one of {', '.join(PROMPT_FORMATS)}"),
-    "tokenizer": (lambda v: v in TOKENIZERS, f"one of {', '.join(TOKENIZERS)}"),
-    "url": (lambda v: v == "" or v.startswith(("http://", "https://")), "an http(s) URL"),
-    "api_key_env": (
+    "engine.threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
+    "engine.contextLength": (lambda v: 256 <= v <= 131_072, "between 256 and 131072"),
+    "engine.batchSize": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
+    "engine.stateCacheMb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "engine.gpuLayers": (lambda v: -1 <= v <= 100_000, "-1 (auto), 0 (CPU only) or a layer count"),
+    "engine.url": (lambda v: v == "" or v.startswith(("http://", "https://")), "an http(s) URL"),
+    "engine.apiKeyEnv": (
         lambda v: v == "" or API_KEY_NAME.fullmatch(v) is not None,
         "the name of an API key variable (ending in _API_KEY, e.g. OPENAI_API_KEY); "
         "another variable can be named on the command line only (slm-ls serve "
         "--api-key-env NAME), never by editor or workspace settings",
     ),
-    "connect_timeout_ms": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "engine.connectTimeoutMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "completion.prefixTokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "completion.suffixTokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "completion.contextTokens": (lambda v: 0 <= v <= 1_000_000, "0 or more"),
+    "completion.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
+    "completion.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "completion.promptBudgetMs": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
+    "completion.maxDocumentBytes": (lambda v: v >= 1, "1 or more"),
+    "hover.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
+    "hover.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)
@@ -193,6 +225,8 @@ _JSON_TYPES: dict[Any, tuple[type, ...]] = {
 
 
 def _field_value(name: str, hint: Any, value: Any, old: Any, where: str, errors: list[str]) -> Any:
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        return _choice(hint, value, old, where, errors)
     try:
         accepted = _JSON_TYPES.get(hint)
         wrong_bool = isinstance(value, bool) and hint is not bool
@@ -203,11 +237,20 @@ def _field_value(name: str, hint: Any, value: Any, old: Any, where: str, errors:
         why = str(exc) if isinstance(exc, TypeError) else type(exc).__name__
         errors.append(f"{where}: invalid value {value!r} ({why}); keeping {old!r}")
         return old
-    check = _CHECKS.get(name)
+    check = _CHECKS.get(where)
     if check is not None and parsed is not None and not check[0](parsed):
         errors.append(f"{where}: {value!r} must be {check[1]}; keeping {old!r}")
         return old
     return parsed
+
+
+def _choice(kind: type[Enum], value: Any, old: Any, where: str, errors: list[str]) -> Any:
+    """The member of `kind` named by `value` (its wire text), or `old` with an error."""
+    names = [str(member.value) for member in kind]
+    if isinstance(value, str) and value in names:
+        return kind(value)
+    errors.append(f"{where}: {value!r} must be one of {', '.join(names)}; keeping {str(old)!r}")
+    return old
 
 
 def _type_name(hint: Any) -> str:

@@ -19,9 +19,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from lsp_server.config.settings import EngineKind
 from lsp_server.engines.base import StopReason
-
-KINDS = ("local", "llama-server", "openai", "ollama")
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class BadAnswer(Exception):
 def request(kind: str, ask: Ask) -> tuple[str, dict[str, Any]]:
     """(path, JSON body) of the streaming request for `ask`."""
     prompt: list[int] | str = ask.ids if ask.as_tokens else ask.text
-    if kind == "llama-server":
+    if kind == EngineKind.LLAMA_SERVER:
         body: dict[str, Any] = {
             "prompt": prompt,
             "n_predict": ask.max_tokens,
@@ -76,7 +75,7 @@ def request(kind: str, ask: Ask) -> tuple[str, dict[str, Any]]:
             "timings_per_token": True,
         }
         return "/completion", body
-    if kind == "openai":
+    if kind == EngineKind.OPENAI:
         body = {
             "model": ask.model,
             "prompt": prompt,
@@ -86,7 +85,7 @@ def request(kind: str, ask: Ask) -> tuple[str, dict[str, Any]]:
             "stop": ask.stop or None,
         }
         return "/v1/completions", {k: v for k, v in body.items() if v is not None}
-    if kind == "ollama":
+    if kind == EngineKind.OLLAMA:
         body = {
             "model": ask.model,
             "prompt": ask.text,  # Ollama takes text only
@@ -110,7 +109,7 @@ def parse(kind: str, line: str) -> Chunk | None:
     line = line.strip()
     if not line or line.startswith(":"):
         return None
-    if kind in ("llama-server", "openai"):
+    if kind in (EngineKind.LLAMA_SERVER, EngineKind.OPENAI):
         if not line.startswith("data:"):
             return None if line.startswith(("event:", "id:", "retry:")) else _bad(line)
         line = line[len("data:") :].strip()
@@ -126,7 +125,7 @@ def parse(kind: str, line: str) -> Chunk | None:
         error = data["error"]
         message = error.get("message", error) if isinstance(error, dict) else error
         raise BadAnswer(f"the server answered an error: {message}")
-    return {"llama-server": _llama, "openai": _openai, "ollama": _ollama}[kind](data)
+    return _READERS[EngineKind(kind)](data)
 
 
 def _bad(line: str) -> Chunk:
@@ -202,9 +201,10 @@ LLAMA_TOKENIZER = TokenizerApi("llama", "/tokenize", "/detokenize", parses_speci
 VLLM_TOKENIZER = TokenizerApi("vllm", "/tokenize", "/detokenize", parses_special=True)
 LCP_TOKENIZER = TokenizerApi("llama-cpp-python", "/extras/tokenize", "/extras/detokenize", True)
 # Tried in this order, the first that tokenizes a probe text wins.
-TOKENIZERS: dict[str, tuple[TokenizerApi, ...]] = {
-    "llama-server": (LLAMA_TOKENIZER,),
-    "openai": (VLLM_TOKENIZER, LLAMA_TOKENIZER, LCP_TOKENIZER),
+# The tokenizer endpoints each kind of server may offer, in the order they are tried.
+TOKENIZER_APIS: dict[str, tuple[TokenizerApi, ...]] = {
+    EngineKind.LLAMA_SERVER: (LLAMA_TOKENIZER,),
+    EngineKind.OPENAI: (VLLM_TOKENIZER, LLAMA_TOKENIZER, LCP_TOKENIZER),
 }
 
 
@@ -260,7 +260,7 @@ def served_model(kind: str, data: Any) -> ServedModel:
     """From llama-server's `/props`, or an OpenAI-compatible `/v1/models`."""
     if not isinstance(data, dict):
         return ServedModel()
-    if kind == "llama-server":
+    if kind == EngineKind.LLAMA_SERVER:
         settings = data.get("default_generation_settings") or {}
         n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None
         return ServedModel(
@@ -277,3 +277,11 @@ def served_model(kind: str, data: Any) -> ServedModel:
     return ServedModel(
         name=str(first.get("id") or ""), context_length=_int(first.get("max_model_len"))
     )
+
+
+# How each kind of server's streamed lines are read.
+_READERS: dict[EngineKind, Any] = {
+    EngineKind.LLAMA_SERVER: _llama,
+    EngineKind.OPENAI: _openai,
+    EngineKind.OLLAMA: _ollama,
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lsp_server.config.settings import EngineSettings
+from lsp_server.config.settings import EngineKind, EngineSettings, TokenizerChoice
 from lsp_server.engines.base import Engine, EngineError
 from lsp_server.models.resolve import ModelError, ResolvedModel, check_present
 
@@ -10,7 +10,7 @@ from lsp_server.models.resolve import ModelError, ResolvedModel, check_present
 def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
     """Load `model` in process — or, for a remote `engine.kind`, its vocabulary only,
     to build prompts for the server. Raises ModelError (missing file) or EngineError."""
-    if settings.kind != "local":
+    if settings.kind != EngineKind.LOCAL:
         return _remote(model, settings)
     check_present(model)
     from lsp_server.engines.llama_cpp import LlamaCppEngine  # heavy import, only when needed
@@ -40,12 +40,15 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
 def _remote(model: ResolvedModel, settings: EngineSettings) -> Engine:
     """A remote engine whose prompts are built with the served model's tokenizer: a
     local GGUF's vocabulary (exact, free), or else the server's /tokenize."""
-    from lsp_server.engines.backends import TOKENIZERS
+    from lsp_server.engines.backends import TOKENIZER_APIS
     from lsp_server.engines.remote import RemoteEngine, Vocabulary
 
-    at_hand, asks = model.path.is_file(), settings.kind in TOKENIZERS
+    at_hand, asks = model.path.is_file(), settings.kind in TOKENIZER_APIS
     vocab: Vocabulary
-    if settings.tokenizer == "server" or (settings.tokenizer == "auto" and asks and not at_hand):
+    choice = settings.tokenizer
+    if choice == TokenizerChoice.SERVER or (
+        choice == TokenizerChoice.AUTO and asks and not at_hand
+    ):
         from lsp_server.engines.server_vocab import ServerVocab
 
         vocab = ServerVocab(settings, model.family, settings.context_length)

@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from lsp_server.config.settings import EngineSettings, base_url
+from lsp_server.config.settings import EngineKind, EngineSettings, PromptFormat, base_url
 from lsp_server.engines.backends import Ask, BadAnswer, Chunk, parse, request
 from lsp_server.engines.base import (
     CancelToken,
@@ -133,7 +133,9 @@ class RemoteEngine:
             heals=False,
             notices=notices_for(settings),
         )
-        self._as_tokens = settings.prompt_format != "text" and self.kind != "ollama"
+        self._as_tokens = (
+            settings.prompt_format != PromptFormat.TEXT and self.kind != EngineKind.OLLAMA
+        )
         self._backoff = _Backoff()
         self._lock = threading.Lock()
         self._slots: int | None = None
@@ -283,7 +285,7 @@ class RemoteEngine:
     def _refuses_ids(self, response: httpx.Response) -> bool:
         """A refusal of the token-id prompt (LM Studio: 400/422; llama-cpp-python's
         server: 500 with a validation error naming `prompt`), in `auto` mode."""
-        if not self._as_tokens or self.settings.prompt_format != "auto":
+        if not self._as_tokens or self.settings.prompt_format != PromptFormat.AUTO:
             return False
         return response.status_code in (400, 422, 500) and "prompt" in response.text.lower()
 
@@ -299,7 +301,7 @@ class RemoteEngine:
 
     def _slot(self, session: str) -> int:
         """llama-server: the same slot for a document every time (its own KV cache)."""
-        if self.kind != "llama-server":
+        if self.kind != EngineKind.LLAMA_SERVER:
             return -1
         if self._slots is None:
             self._slots = self._read_slots()

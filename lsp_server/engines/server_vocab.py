@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from lsp_server.config.settings import EngineSettings, base_url
+from lsp_server.config.settings import EngineKind, EngineSettings, base_url
 from lsp_server.engines import backends
 from lsp_server.engines.backends import BadAnswer, ServedModel, TokenizerApi
 from lsp_server.engines.base import EngineError, EngineInfo
@@ -110,7 +110,7 @@ class ServerVocab:
     def _find_api(self) -> TokenizerApi:
         """The first tokenizer endpoint of this kind of server that answers a probe."""
         refused: EngineUnavailable | None = None
-        for api in backends.TOKENIZERS.get(self.settings.kind, ()):
+        for api in backends.TOKENIZER_APIS.get(self.settings.kind, ()):
             try:
                 if self._ask(PROBE, special=False, bos=False, api=api):
                     return api
@@ -138,7 +138,7 @@ class ServerVocab:
 
     def _served(self) -> ServedModel:
         kind = self.settings.kind
-        path = "/props" if kind == "llama-server" else "/v1/models"
+        path = "/props" if kind == EngineKind.LLAMA_SERVER else "/v1/models"
         try:
             response = self._http.get(path, headers=auth_headers(self.settings))
             return backends.served_model(kind, response.json())

@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lsp_server.config.settings import CompletionSettings
+from lsp_server.config.settings import CompletionSettings, FimOrder
 from lsp_server.context.assemble import OpenFile, build_context
 from lsp_server.context.windows import (
     LineCounter,
@@ -251,9 +251,9 @@ def assemble(
     return Prompt(ids, forced)
 
 
-def layout_for(trained: tuple[str, ...], order: str) -> tuple[str, ...]:
+def layout_for(trained: tuple[str, ...], order: FimOrder) -> tuple[str, ...]:
     """The FIM layout for the `fimOrder` setting: the family's own ("auto"), or PSM/SPM
     for families whose tokens allow both (Codestral's layout is SPM only)."""
-    if order == "auto" or trained not in (PSM, SPM):
+    if order == FimOrder.AUTO or trained not in (PSM, SPM):
         return trained
     return SPM if order == "spm" else PSM

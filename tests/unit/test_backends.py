@@ -100,7 +100,7 @@ def test_tokenizer_requests_per_server() -> None:
     assert vllm == {"model": "m", "prompt": "x", "add_special_tokens": True}
     assert b.tokenize_body(b.LCP_TOKENIZER, "x", False, False, "") == {"input": "x", "model": None}
     assert b.detokenize_body(b.LLAMA_TOKENIZER, [1, 2], "m") == {"tokens": [1, 2]}
-    assert b.TOKENIZERS["openai"][0] is b.VLLM_TOKENIZER and "ollama" not in b.TOKENIZERS
+    assert b.TOKENIZER_APIS["openai"][0] is b.VLLM_TOKENIZER and "ollama" not in b.TOKENIZER_APIS
 
 
 @pytest.mark.parametrize(
