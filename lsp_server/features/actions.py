@@ -14,17 +14,18 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
 
 from lsp_server.documents.edits import Edit
-from lsp_server.documents.positions import Encoding, offset_to_position, position_to_offset
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.explain import docstring, fix, passage
+from lsp_server.features import convert
 from lsp_server.methods import (
     ACTION_PROGRESS_PREFIX,
     DOC_COMMAND,
@@ -43,6 +44,14 @@ log = logging.getLogger(__name__)
 FIX_TITLE = "Fix this (slm-ls)"
 EXPLAIN_TITLE = "Explain this (slm-ls)"
 KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorRewrite]
+
+
+class Action(StrEnum):
+    """What an offered action does (its `data["action"]`, sent back when resolved)."""
+
+    FIX = "fix"
+    DOC = "doc"
+    EXPLAIN = "explain"
 
 
 def _resolves_edits(ls: SlmLanguageServer) -> bool:
@@ -72,27 +81,21 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
         return []
     diagnostics = list(params.context.diagnostics)
     span = diagnostics[0].range if diagnostics else params.range
-    data = {
-        "uri": uri,
-        "version": doc.version,
-        "range": [span.start.line, span.start.character, span.end.line, span.end.character],
-    }
+    data = {"uri": uri, "version": doc.version, "range": convert.range_data(span)}
     snap, encoding = doc.snapshot, ls.documents.encoding
-    r = params.range
-    start = position_to_offset(snap.text, r.start.line, r.start.character, encoding, snap.lines)
-    end = position_to_offset(snap.text, r.end.line, r.end.character, encoding, snap.lines)
+    start, end = convert.span(snap, params.range, encoding)
     offers = []
     # "Fix this" where there is something to fix: a diagnostic, or code the person
     # selected (not wherever the cursor rests: VS Code would show a light bulb there).
     if _wanted(params, types.CodeActionKind.QuickFix) and (diagnostics or end > start):
         problems = [d.message for d in diagnostics]
-        offers.append(_fix_offer(ls, {**data, "action": "fix", "problems": problems}, diagnostics))
+        fix_data = {**data, "action": Action.FIX, "problems": problems}
+        offers.append(_fix_offer(ls, fix_data, diagnostics))
     rewrite = _wanted(params, types.CodeActionKind.RefactorRewrite)
     if rewrite and docstring.doc_target(snap, start) is not None:
-        offers.append(_doc_offer(ls, {**data, "action": "doc", "at": start}, snap))
+        offers.append(_doc_offer(ls, {**data, "action": Action.DOC, "at": start}, snap))
     if not params.context.only and passage.passage_at(snap, start, end) is not None:
-        where = [r.start.line, r.start.character, r.end.line, r.end.character]
-        explain = {**data, "action": "explain", "range": where}
+        explain = {**data, "action": Action.EXPLAIN, "range": convert.range_data(params.range)}
         offers.append(
             types.CodeAction(
                 title=EXPLAIN_TITLE,
@@ -127,13 +130,6 @@ def _doc_offer(ls: SlmLanguageServer, data: dict[str, Any], snap: Snapshot) -> t
     return action
 
 
-def _span(snap: Snapshot, where: list[int], encoding: Encoding) -> tuple[int, int]:
-    """str offsets of an LSP range sent as [line, character, end line, end character]."""
-    line, char, end_line, end_char = (int(n) for n in where)
-    start = position_to_offset(snap.text, line, char, encoding, snap.lines)
-    return start, position_to_offset(snap.text, end_line, end_char, encoding, snap.lines)
-
-
 def _current(ls: SlmLanguageServer, data: dict[str, Any]) -> tuple[Snapshot, int] | str:
     """The document's snapshot and version, if it is the one the action was listed for."""
     try:
@@ -151,7 +147,7 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
     if isinstance(current, str):
         return current
     snap = current[0]
-    start, end = _span(snap, data["range"], ls.documents.encoding)
+    start, end = convert.span(snap, data["range"], ls.documents.encoding)
     found = fix.target(snap, start, end, list(data.get("problems", [])))
     answer = await ls.service.explainer.answer(
         f"{data['uri']}#fix", fix.messages(found, snap.language), fix.FIX_TOKENS, fix.FIX_SECONDS
@@ -190,7 +186,7 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
         snap = ls.documents.get(data["uri"]).snapshot
     except DocumentNotOpen:
         return "the document is closed"
-    start, end = _span(snap, data["range"], ls.documents.encoding)
+    start, end = convert.span(snap, data["range"], ls.documents.encoding)
     found = passage.passage_at(snap, start, end)
     if found is None:
         return "nothing to explain here"
@@ -214,25 +210,16 @@ def _workspace_edit(
                 types.OptionalVersionedTextDocumentIdentifier(
                     uri=data["uri"], version=data["version"]
                 ),
-                _text_edits(snap, edits, ls.documents.encoding),
+                convert.text_edits(snap, edits, ls.documents.encoding),
             )
         ]
     )
 
 
-def _text_edits(snap: Snapshot, edits: list[Edit], encoding: Encoding) -> list[types.TextEdit]:
-    found = []
-    for edit in edits:
-        a = offset_to_position(snap.text, edit.start, encoding, snap.lines)
-        b = offset_to_position(snap.text, edit.end, encoding, snap.lines)
-        found.append(types.TextEdit(types.Range(types.Position(*a), types.Position(*b)), edit.text))
-    return found
-
-
-WORK: dict[str, tuple[str, Callable[[Any, dict[str, Any]], Awaitable[Any]]]] = {
-    "fix": ("fixing…", _fix),
-    "doc": ("writing documentation…", _document),
-    "explain": ("explaining…", _explain),
+WORK: dict[Action, tuple[str, Callable[[Any, dict[str, Any]], Awaitable[Any]]]] = {
+    Action.FIX: ("fixing…", _fix),
+    Action.DOC: ("writing documentation…", _document),
+    Action.EXPLAIN: ("explaining…", _explain),
 }
 
 
@@ -240,7 +227,7 @@ async def _with_progress(ls: SlmLanguageServer, data: dict[str, Any]) -> Any:
     """The work `data["action"]` names, with a cancellable $/progress while the model
     works (when the client shows progress). Returns its result, or a string saying why
     there is none (also told to the user)."""
-    title, work = WORK[data["action"]]
+    title, work = WORK[Action(data["action"])]
     task = asyncio.ensure_future(work(ls, data))
     token = await _begin_progress(ls, title, task)
     result: Any = "no result"
@@ -297,14 +284,14 @@ def register(server: SlmLanguageServer) -> None:
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def resolve(ls: SlmLanguageServer, action: types.CodeAction) -> types.CodeAction:
         data = action.data
-        if not isinstance(data, dict) or data.get("action") not in ("fix", "doc"):
+        if not isinstance(data, dict) or data.get("action") not in (Action.FIX, Action.DOC):
             return action
         result = await _with_progress(ls, data)
         if isinstance(result, list):
             action.edit = _workspace_edit(ls, data, result)
         return action
 
-    async def edit_command(ls: Any, args: tuple[Any, ...], action: str) -> None:
+    async def edit_command(ls: Any, args: tuple[Any, ...], action: Action) -> None:
         data = args[0] if args and isinstance(args[0], dict) else None
         if data is None or data.get("action") != action:
             return
@@ -317,16 +304,16 @@ def register(server: SlmLanguageServer) -> None:
     # SlmLanguageServer is only imported for type checking.
     @server.command(FIX_COMMAND)
     async def fix_command(ls: Any, *args: Any) -> None:
-        await edit_command(ls, args, "fix")
+        await edit_command(ls, args, Action.FIX)
 
     @server.command(DOC_COMMAND)
     async def doc_command(ls: Any, *args: Any) -> None:
-        await edit_command(ls, args, "doc")
+        await edit_command(ls, args, Action.DOC)
 
     @server.command(EXPLAIN_COMMAND)
     async def explain_command(ls: Any, *args: Any) -> str | None:
         data = args[0] if args and isinstance(args[0], dict) else None
-        if data is None or data.get("action") != "explain":
+        if data is None or data.get("action") != Action.EXPLAIN:
             return None
         result = await _with_progress(ls, data)
         if not isinstance(result, Explanation):

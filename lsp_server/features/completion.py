@@ -15,9 +15,9 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
-from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
+from lsp_server.features import convert
 from lsp_server.methods import STATS_METHOD
 from lsp_server.models.resolve import ModelError
 
@@ -39,13 +39,10 @@ def _request(
     if ls.documents.skipped_reason(doc) is not None:
         return None
     snap = doc.snapshot
-    offset = position_to_offset(
-        snap.text, position.line, position.character, ls.documents.encoding, snap.lines
-    )
     root = ls.workspace.root_path or ""
     return build_request(
-        doc.snapshot,
-        offset,
+        snap,
+        convert.offset(snap, position, ls.documents.encoding),
         invoked=invoked,
         others=[(_relative(o.uri, root), o.snapshot) for o in ls.documents.others(uri)],
         path=_relative(uri, root),
@@ -102,11 +99,7 @@ class _Outage:
 
 
 def _range(ls: SlmLanguageServer, request: CompletionRequest, s: Suggestion) -> types.Range:
-    encoding = ls.documents.encoding
-    lines = request.document.lines
-    start = offset_to_position(request.text, s.start, encoding, lines)
-    end = offset_to_position(request.text, s.end, encoding, lines)
-    return types.Range(types.Position(*start), types.Position(*end))
+    return convert.lsp_range(request.document, s.start, s.end, ls.documents.encoding)
 
 
 def _word_before(text: str, offset: int) -> str:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from lsp_server.documents.positions import offset_to_position, position_to_offset
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.explain.hover import Subject, fallback, markdown, messages, subject_at
+from lsp_server.features import convert
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
 
@@ -40,7 +40,7 @@ def register(server: SlmLanguageServer) -> None:
         snap = doc.snapshot
         encoding = ls.documents.encoding
         pos = params.position
-        offset = position_to_offset(snap.text, pos.line, pos.character, encoding, snap.lines)
+        offset = convert.offset(snap, pos, encoding)
         others = [o.snapshot for o in ls.documents.others(uri)]
         subject = subject_at(snap, offset, others)
         if subject is None:
@@ -50,11 +50,9 @@ def register(server: SlmLanguageServer) -> None:
             text = await _explained(ls, uri, subject, told)
         if not text:
             return None
-        start = offset_to_position(snap.text, subject.start, encoding, snap.lines)
-        end = offset_to_position(snap.text, subject.end, encoding, snap.lines)
         return types.Hover(
             contents=types.MarkupContent(types.MarkupKind.Markdown, text),
-            range=types.Range(types.Position(*start), types.Position(*end)),
+            range=convert.lsp_range(snap, subject.start, subject.end, encoding),
         )
 
 
