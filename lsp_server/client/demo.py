@@ -12,6 +12,7 @@ from pathlib import Path
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
+from lsp_server.client.session import server_session
 from lsp_server.models.catalog import find_entry
 from lsp_server.models.pull import pull
 from lsp_server.models.resolve import ModelError, choose_spec, looks_like_path
@@ -69,15 +70,13 @@ async def _touch_end(client: LanguageClient, uri: str, text: str, version: int) 
 async def _complete_over_lsp(path: Path, model: str | None, repeat: int) -> tuple[str, list[float]]:
     text = path.read_text(encoding="utf-8")
     line, character = _cursor(text, path != SAMPLE)
-    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
-    client = LanguageClient("slm-ls-demo", "0")
-    await client.start_io(*command)
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(), process_id=None, root_uri=None
-        )
-    )
-    client.initialized(types.InitializedParams())
+    async with server_session("slm-ls-demo", model) as client:
+        return await _demo(client, path, text, line, character, repeat)
+
+
+async def _demo(
+    client: LanguageClient, path: Path, text: str, line: int, character: int, repeat: int
+) -> tuple[str, list[float]]:
     uri = path.resolve().as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
@@ -94,9 +93,6 @@ async def _complete_over_lsp(path: Path, model: str | None, repeat: int) -> tupl
         suggestion = await _inline(client, uri, line, character)
         timings.append(time.perf_counter() - started)
         first = first or suggestion
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
     return first, timings
 
 

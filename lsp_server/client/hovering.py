@@ -5,7 +5,6 @@ them: the files opened, then for each symbol a hover (cold) and the same hover a
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.client.replay import lsp_position
+from lsp_server.client.session import server_session
 from lsp_server.syntax.languages import language_of_path
 
 
@@ -48,15 +48,13 @@ async def _run(
     warmup: HoverAsk,
     on_answer: Any,
 ) -> list[HoverAnswer]:
-    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
-    client = LanguageClient("slm-ls-bench-hover", "0")
-    await client.start_io(*command)
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(), initialization_options=settings
-        )
-    )
-    client.initialized(types.InitializedParams())
+    async with server_session("slm-ls-bench-hover", model, settings) as client:
+        return await _ask_all(client, asks, warmup, on_answer)
+
+
+async def _ask_all(
+    client: LanguageClient, asks: list[HoverAsk], warmup: HoverAsk, on_answer: Any
+) -> list[HoverAnswer]:
     texts: dict[Path, str] = {}
     for path in dict.fromkeys(ask.path for ask in [*asks, warmup]):
         texts[path] = path.read_text(encoding="utf-8")
@@ -68,19 +66,14 @@ async def _run(
             )
         )
     answers = []
-    try:
-        # The model loads on the first hover: a symbol of its own, not counted.
-        await _hover(client, warmup.path.resolve().as_uri(), texts[warmup.path], warmup.offset)
-        for ask in asks:
-            uri, text = ask.path.resolve().as_uri(), texts[ask.path]
-            markdown, cold = await _hover(client, uri, text, ask.offset)
-            _, cached = await _hover(client, uri, text, ask.offset)
-            answers.append(HoverAnswer(cold, cached, markdown))
-            on_answer()
-    finally:
-        await client.shutdown_async(None)
-        client.exit(None)
-        await client.stop()
+    # The model loads on the first hover: a symbol of its own, not counted.
+    await _hover(client, warmup.path.resolve().as_uri(), texts[warmup.path], warmup.offset)
+    for ask in asks:
+        uri, text = ask.path.resolve().as_uri(), texts[ask.path]
+        markdown, cold = await _hover(client, uri, text, ask.offset)
+        _, cached = await _hover(client, uri, text, ask.offset)
+        answers.append(HoverAnswer(cold, cached, markdown))
+        on_answer()
     return answers
 
 

@@ -5,7 +5,6 @@ here long before a person notices it."""
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from lsprotocol import types
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.client.replay import server_rss_mb
+from lsp_server.client.session import server_session
 
 TEXT = "def area(width, height):\n    return \n"
 # The large document: about 5.9 MB of Python, edited one character at a time near
@@ -52,11 +52,11 @@ class LoadResult:
 
 
 async def _run(model: str | None, notifications: int, requests: int) -> LoadResult:
-    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
-    client = LanguageClient("slm-ls-load", "0")
-    await client.start_io(*command)
-    await client.initialize_async(types.InitializeParams(capabilities=types.ClientCapabilities()))
-    client.initialized(types.InitializedParams())
+    async with server_session("slm-ls-load", model) as client:
+        return await _load(client, notifications, requests)
+
+
+async def _load(client: LanguageClient, notifications: int, requests: int) -> LoadResult:
     uri = "file:///tmp/slm-ls-load.py"
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, TEXT))
@@ -89,9 +89,6 @@ async def _run(model: str | None, notifications: int, requests: int) -> LoadResu
     after = server_rss_mb(client)
     elapsed = time.monotonic() - started
     large = await _large_documents(client)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
     return LoadResult(2 * notifications, requests, answered, before, after, elapsed, **large)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -21,6 +20,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
+from lsp_server.client.session import server_session
 from lsp_server.methods import STATS_METHOD
 from lsp_server.syntax.languages import language_of_path
 
@@ -259,17 +259,12 @@ def _with_mode(settings: dict[str, Any], mode: str) -> dict[str, Any]:
 
 
 async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
-    model = plan.model
-    command = [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
-    client = LanguageClient("slm-ls-replay", "0")
-    await client.start_io(*command)
-    await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(),
-            initialization_options=_with_mode(plan.settings, mode),
-        )
-    )
-    client.initialized(types.InitializedParams())
+    settings = _with_mode(plan.settings, mode)
+    async with server_session("slm-ls-replay", plan.model, settings) as client:
+        return await _run_mode(client, mode, plan)
+
+
+async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> ModeRun:
     label = f"{mode}, hover every {plan.hover_every}" if plan.hover_every else mode
     session, run = _Session(client), ModeRun(label)
     hovering = _Hovering(session, plan.hover_every)
@@ -284,9 +279,6 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     run.rss_mb = server_rss_mb(client)
     stats = await client.protocol.send_request_async(STATS_METHOD, {})
     run.server = [dict(r) for r in _records(stats)]
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
     return run
 
 

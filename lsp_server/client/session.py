@@ -1,0 +1,44 @@
+"""Starting `slm-ls serve` as a real process and speaking to it over LSP, and ending
+it the way an editor does (`shutdown`, `exit`): one sequence for the demo and every
+benchmark that goes through the server."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+
+def serve_command(model: str | None) -> list[str]:
+    """The server as an editor starts it (this interpreter, the given model)."""
+    return [sys.executable, "-m", "lsp_server", "serve"] + (["--model", model] if model else [])
+
+
+@asynccontextmanager
+async def server_session(
+    name: str,
+    model: str | None,
+    settings: dict[str, Any] | None = None,
+    capabilities: types.ClientCapabilities | None = None,
+) -> AsyncIterator[LanguageClient]:
+    """A client connected to a fresh server, initialized with `settings`; shut down
+    and stopped on the way out, whatever happened inside."""
+    client = LanguageClient(name, "0")
+    await client.start_io(*serve_command(model))
+    try:
+        await client.initialize_async(
+            types.InitializeParams(
+                capabilities=capabilities or types.ClientCapabilities(),
+                initialization_options=settings,
+            )
+        )
+        client.initialized(types.InitializedParams())
+        yield client
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()
