@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -119,18 +120,15 @@ def _oracle_offset(text: str, line: int, column_units: int, encoding: Encoding) 
     return offset
 
 
+def _edits(reach: int, span: int, inserted: int, count: int) -> st.SearchStrategy[Any]:
+    """Edits as (start, length, inserted text) over the sync alphabet."""
+    text = st.lists(st.sampled_from(SYNC_ALPHABET), max_size=inserted).map("".join)
+    edit = st.tuples(st.integers(0, reach), st.integers(0, span), text)
+    return st.lists(edit, max_size=count)
+
+
 @settings(max_examples=80, deadline=None)
-@given(
-    st.sampled_from(list(Encoding)),
-    st.lists(
-        st.tuples(
-            st.integers(0, 60),
-            st.integers(0, 6),
-            st.lists(st.sampled_from(SYNC_ALPHABET), max_size=6).map("".join),
-        ),
-        max_size=15,
-    ),
-)
+@given(st.sampled_from(list(Encoding)), _edits(60, 6, 6, 15))
 def test_sync_fuzz_matches_an_oracle_in_every_encoding(
     encoding: Encoding, steps: list[tuple[int, int, str]]
 ) -> None:
@@ -154,17 +152,7 @@ def test_sync_fuzz_matches_an_oracle_in_every_encoding(
 
 
 @settings(max_examples=120, deadline=None)
-@given(
-    st.sampled_from(list(Encoding)),
-    st.lists(
-        st.tuples(
-            st.integers(0, 80),
-            st.integers(0, 12),
-            st.lists(st.sampled_from(SYNC_ALPHABET), max_size=10).map("".join),
-        ),
-        max_size=20,
-    ),
-)
+@given(st.sampled_from(list(Encoding)), _edits(80, 12, 10, 20))
 def test_large_documents_are_edited_in_chunks_like_an_oracle(
     encoding: Encoding, steps: list[tuple[int, int, str]]
 ) -> None:
