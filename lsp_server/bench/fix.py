@@ -10,6 +10,7 @@ rewrite the whole file from its raw text and takes the answer's code as it is.""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 import statistics
@@ -20,19 +21,13 @@ from dataclasses import asdict, dataclass
 from lsp_server.bench.humaneval import load_problems
 from lsp_server.bench.metrics import percentile
 from lsp_server.bench.sandbox import run_program
+from lsp_server.completion.service import CompletionService
+from lsp_server.config.settings import Settings
 from lsp_server.documents.edits import apply_edits
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.engines.base import CancelToken, Engine, GenerationParams
-from lsp_server.explain.fix import (
-    FIX_SECONDS,
-    FIX_TOKENS,
-    SYSTEM,
-    extract,
-    fix_edits,
-    messages,
-    target,
-)
-from lsp_server.prompt.chat import ChatTemplate, Message
+from lsp_server.engines.base import Engine
+from lsp_server.explain.fix import FIX_SECONDS, FIX_TOKENS, SYSTEM, Ask, extract, fix
+from lsp_server.prompt.chat import Message
 
 # (kind, pattern, replacement): applied to the first match in one solution line.
 MUTATIONS: list[tuple[str, str, str]] = [
@@ -196,37 +191,37 @@ class FixRow:
     reason: str = ""
 
 
-def _generate(engine: Engine, chat: list[Message]) -> str:
-    info = engine.info
-    template = ChatTemplate(info.chat_template, info.bos_text, info.eos_text)
-    ids = template.tokens(chat, engine.tokenize, engine.tokenize_special)
-    deadline = time.monotonic() + FIX_SECONDS
-    params = GenerationParams(FIX_TOKENS, deadline=deadline, reuse_cache=False)
-    return engine.generate(ids, params, CancelToken()).text
-
-
-def _full(engine: Engine, bug: Bug) -> str:
-    """The file after the fix "Fix this" applies; raises Refused with the reason the
-    user is told when it applies none."""
-    snap = Snapshot.parse(bug.text, "python")
+def bug_span(bug: Bug) -> tuple[int, int]:
+    """str offsets of the buggy line's code (what an editor's diagnostic covers)."""
     lines = bug.text.split("\n")
     start = (
         sum(len(ln) + 1 for ln in lines[: bug.line])
         + len(lines[bug.line])
         - len(lines[bug.line].lstrip())
     )
-    end = start + len(lines[bug.line].strip())
-    found = target(snap, start, end, [bug.error])
-    edits = fix_edits(snap, found, _generate(engine, messages(found, "python")))
+    return start, start + len(lines[bug.line].strip())
+
+
+async def _full(ask: Ask, bug: Bug) -> str:
+    """The file after the fix "Fix this" applies — through its one entry, as the code
+    action runs it; raises Refused with the reason the user is told when it applies
+    none."""
+    snap = Snapshot.parse(bug.text, "python")
+    start, end = bug_span(bug)
+    edits = await fix(snap, start, end, [bug.error], ask, f"bench/{bug.bug_id}")
     if isinstance(edits, str):
         raise Refused(edits)
     return apply_edits(bug.text, edits)
 
 
-def _naive(engine: Engine, bug: Bug) -> str:
+async def _naive(ask: Ask, bug: Bug) -> str:
+    """The baseline: the whole file and the error, a plain request, its code taken as
+    it is (the same chat runner)."""
     code = f"```python\n{bug.text}\n```"
-    ask = f"{code}\n\nThe tests fail with: {bug.error}\nRewrite the code with the bug fixed."
-    answer = extract(_generate(engine, [Message("system", SYSTEM), Message("user", ask)]))
+    request = f"{code}\n\nThe tests fail with: {bug.error}\nRewrite the code with the bug fixed."
+    chat = [Message("system", SYSTEM), Message("user", request)]
+    reply = await ask(f"bench/{bug.bug_id}#naive", chat, FIX_TOKENS, FIX_SECONDS)
+    answer = extract(reply.text)
     if not answer:
         raise Refused("no code in the answer")
     return answer
@@ -245,10 +240,10 @@ def _touched(old: str, new: str) -> int:
     )
 
 
-def run_one(engine: Engine, model: str, mode: str, bug: Bug) -> FixRow:
+async def run_one(ask: Ask, model: str, mode: str, bug: Bug) -> FixRow:
     started = time.perf_counter()
     try:
-        fixed_text = (_full if mode == "full" else _naive)(engine, bug)
+        fixed_text = await (_full if mode == "full" else _naive)(ask, bug)
         if fixed_text.strip() == bug.text.strip():
             raise Refused("the model changed nothing")
     except Refused as refused:
@@ -365,13 +360,28 @@ def run_fix_bench(
     for model in models:
         engine = load(model)
         try:
-            for bug in found:
-                for mode in modes:
-                    rows.append(run_one(engine, model, mode, bug))
-                    on_row()
+            rows += asyncio.run(_model_rows(engine, model, modes, found, on_row))
         finally:
             engine.close()
     return rows, found
+
+
+async def _model_rows(
+    engine: Engine, model: str, modes: list[str], found: list[Bug], on_row: Callable[[], None]
+) -> list[FixRow]:
+    """Every bug in every mode, asked through the runtime the server uses (the chat
+    runner over the engine worker) with `engine` as its model."""
+    runtime = CompletionService(Settings(model=model), factory=lambda spec, settings: engine)
+    rows = []
+    try:
+        for bug in found:
+            for mode in modes:
+                rows.append(await run_one(runtime.explainer.answer, model, mode, bug))
+                on_row()
+    finally:
+        runtime.worker.close()  # the engine is the caller's to close
+        runtime.worker.join(60)
+    return rows
 
 
 def as_json(rows: list[FixRow]) -> list[dict[str, object]]:

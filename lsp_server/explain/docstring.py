@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lsp_server.context.symbols import definitions_around, signature, str_offset
 from lsp_server.documents.edits import Edit
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.explain.fix import extract
+from lsp_server.explain.fix import Ask, extract
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
 from lsp_server.syntax.languages import spec_for
@@ -130,6 +130,19 @@ def _docstring(lines: list[str], indent: str) -> str:
         return f'{indent}{quote}{lines[0].strip()}"""\n'
     rest = "".join(f"{indent}{line}\n" if line.strip() else "\n" for line in lines[1:])
     return f'{indent}{quote}{lines[0].strip()}\n{rest}{indent}"""\n'
+
+
+async def document(snapshot: Snapshot, at: int, ask: Ask, key: str) -> list[Edit] | str:
+    """ "Add docstring" for the definition at `at`: the insertion, or why there is
+    none. The one entry the code action calls."""
+    found = doc_target(snapshot, at)
+    if found is None:
+        return "the definition already has documentation"
+    answer = await ask(f"{key}#doc", messages(found), DOC_TOKENS, DOC_SECONDS)
+    if not answer.done:
+        return "the model did not finish in time"
+    edit = doc_edit(snapshot, found, answer.text)
+    return edit if isinstance(edit, str) else [edit]
 
 
 def doc_edit(snapshot: Snapshot, found: DocTarget, answer: str) -> Edit | str:

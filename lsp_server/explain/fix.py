@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from lsp_server.context.symbols import definitions_around, str_offset
 from lsp_server.documents.edits import Edit
@@ -28,6 +30,33 @@ SYSTEM = (
 FIX_TOKENS = 512
 FIX_SECONDS = 120.0
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.S)
+
+
+class Reply(Protocol):
+    """The chat model's answer (completion/explaining.py's Answer)."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def done(self) -> bool: ...  # False: cut by the deadline
+
+
+# Ask the chat model: (key, messages, max tokens, seconds) -> its reply. The server and
+# `bench fix` pass the same runner (template, deadline, KV session, pre-emption).
+Ask = Callable[[str, list[Message], int, float], Awaitable[Reply]]
+
+
+async def fix(
+    snapshot: Snapshot, start: int, end: int, problems: list[str], ask: Ask, key: str
+) -> list[Edit] | str:
+    """ "Fix this" for the problem at [start, end) (str offsets): the edits, or why
+    there are none. The one entry the code action and `bench fix` call."""
+    found = target(snapshot, start, end, problems)
+    answer = await ask(f"{key}#fix", messages(found, snapshot.language), FIX_TOKENS, FIX_SECONDS)
+    if not answer.done:
+        return "the model did not finish in time"
+    return fix_edits(snapshot, found, answer.text)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from lsp_server.context.symbols import definitions_around, signature, str_offset
 from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.fix import Ask
 from lsp_server.explain.hover import whole_sentences
 from lsp_server.prompt.chat import Message
 
@@ -21,6 +22,22 @@ SYSTEM = (
 
 
 @dataclass(frozen=True)
+class Explained:
+    markdown: str
+
+
+async def explain(snapshot: Snapshot, start: int, end: int, ask: Ask, key: str) -> Explained | str:
+    """ "Explain this" for a selection [start, end) (empty: the cursor): the Markdown
+    shown, or why there is none. The one entry the command calls."""
+    found = passage_at(snapshot, start, end)
+    if found is None:
+        return "nothing to explain here"
+    answer = await ask(f"{key}#explain-this", messages(found), EXPLAIN_TOKENS, EXPLAIN_SECONDS)
+    text = markdown(found, answer.text)
+    return Explained(text) if text else "the model wrote no explanation"
+
+
+@dataclass(frozen=True)
 class Passage:
     code: str
     title: str  # what is explained, for the heading ("`parse`", "lines 3–7")
@@ -30,10 +47,10 @@ class Passage:
 
 def passage_at(snapshot: Snapshot, start: int, end: int) -> Passage | None:
     """What to explain for a selection [start, end) (str offsets; empty: the cursor)."""
-    text = snapshot.text
+    text, lines = snapshot.text, snapshot.lines
     nodes = definitions_around(snapshot, start)
     if end > start and text[start:end].strip():
-        first, last = text.count("\n", 0, start) + 1, text.count("\n", 0, end) + 1
+        first, last = lines.line_of(start)[0] + 1, lines.line_of(end)[0] + 1
         title = f"line {first}" if first == last else f"lines {first}–{last}"
         scope = signature(nodes[-1], snapshot.data) if nodes else ""
         return Passage(text[start:end][:MAX_CODE_CHARS], title, scope, snapshot.language)
@@ -44,12 +61,11 @@ def passage_at(snapshot: Snapshot, start: int, end: int) -> Passage | None:
         title = f"`{snapshot.data[name.start_byte : name.end_byte].decode()}`" if name else "this"
         outer = signature(nodes[-2], snapshot.data) if len(nodes) > 1 else ""
         return Passage(code[:MAX_CODE_CHARS], title, outer, snapshot.language)
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
+    line_start, line_end = lines.line_span(text, start)
+    line = text[line_start:line_end]
     if not line.strip():
         return None
-    number = text.count("\n", 0, start) + 1
+    number = lines.line_of(start)[0] + 1
     return Passage(line.strip(), f"line {number}", "", snapshot.language)
 
 

@@ -148,13 +148,8 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
         return current
     snap = current[0]
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
-    found = fix.target(snap, start, end, list(data.get("problems", [])))
-    answer = await ls.service.explainer.answer(
-        f"{data['uri']}#fix", fix.messages(found, snap.language), fix.FIX_TOKENS, fix.FIX_SECONDS
-    )
-    if not answer.done:
-        return "the model did not finish in time"
-    return fix.fix_edits(snap, found, answer.text)
+    problems = list(data.get("problems", []))
+    return await fix.fix(snap, start, end, problems, ls.service.explainer.answer, data["uri"])
 
 
 async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
@@ -163,16 +158,7 @@ async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] |
     if isinstance(current, str):
         return current
     snap = current[0]
-    found = docstring.doc_target(snap, int(data["at"]))
-    if found is None:
-        return "the definition already has documentation"
-    answer = await ls.service.explainer.answer(
-        f"{data['uri']}#doc", docstring.messages(found), docstring.DOC_TOKENS, docstring.DOC_SECONDS
-    )
-    if not answer.done:
-        return "the model did not finish in time"
-    edit = docstring.doc_edit(snap, found, answer.text)
-    return edit if isinstance(edit, str) else [edit]
+    return await docstring.document(snap, int(data["at"]), ls.service.explainer.answer, data["uri"])
 
 
 @dataclass(frozen=True)
@@ -187,17 +173,8 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
     except DocumentNotOpen:
         return "the document is closed"
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
-    found = passage.passage_at(snap, start, end)
-    if found is None:
-        return "nothing to explain here"
-    answer = await ls.service.explainer.answer(
-        f"{data['uri']}#explain-this",
-        passage.messages(found),
-        passage.EXPLAIN_TOKENS,
-        passage.EXPLAIN_SECONDS,
-    )
-    text = passage.markdown(found, answer.text)
-    return Explanation(text) if text else "the model wrote no explanation"
+    text = await passage.explain(snap, start, end, ls.service.explainer.answer, data["uri"])
+    return Explanation(text.markdown) if isinstance(text, passage.Explained) else text
 
 
 def _workspace_edit(
