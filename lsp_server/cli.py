@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup(getattr(args, "log_level", "warning"))
     if args.command == "serve":
-        from lsp_server.server import serve
+        from lsp_server.wiring import serve
 
         if args.tcp is not None and not (args.allow_remote or _loopback(args.tcp[0])):
             print(

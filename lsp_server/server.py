@@ -1,8 +1,6 @@
-"""The language server: pygls wiring, and nothing else.
-
-Handlers live in lsp_server/features/; each converts LSP types to plain values,
-calls the core, and converts the answer back.
-"""
+"""The language server: pygls's server and protocol, made to answer every message
+and to hold the objects the features share. The features (lsp_server/features/)
+register their handlers on it; wiring.py puts the two together and serves."""
 
 from __future__ import annotations
 
@@ -12,7 +10,6 @@ import functools
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -32,10 +29,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from lsp_server import __version__
-from lsp_server.completion.service import CompletionService, EngineFactory, default_factory
+from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
+from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
 from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
 
 log = logging.getLogger(__name__)
@@ -189,7 +187,10 @@ class SlmLanguageServer(LanguageServer):
         self.documents = DocumentStore(
             max_bytes=lambda: self.live.current.completion.max_document_bytes
         )
-        self.service = CompletionService(self.live, cli_model, factory)
+        # What owns the models (worker, engines, chat runner), and the completion
+        # service over it; features reach models only through these two.
+        self.runtime = Runtime(self.live, cli_model, factory)
+        self.service = CompletionService(self.runtime)
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False
@@ -199,6 +200,12 @@ class SlmLanguageServer(LanguageServer):
     @property
     def settings(self) -> Settings:
         return self.live.current
+
+    def stop_engines(self) -> bool:
+        """Stop the work in flight and wait for the engines to be freed (False when the
+        worker did not end within STOP_TIMEOUT_S)."""
+        self.service.stop()
+        return self.runtime.stop(STOP_TIMEOUT_S)
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """Serve over stdin/stdout with our own framing (transport.py)."""
@@ -371,57 +378,3 @@ def claim_log() -> None:
         if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
             handler.setStream(log_stream)
     sys.stderr = log_stream
-
-
-def build_server(
-    settings: Settings | None = None,
-    cli_model: str | None = None,
-    factory: EngineFactory = default_factory,
-) -> SlmLanguageServer:
-    """The server with every feature registered; `factory` makes its engines (tests
-    pass a fake one)."""
-    from lsp_server.features import actions, completion, documents, hover, lifecycle
-
-    server = SlmLanguageServer(settings, cli_model, factory)
-    for feature in (lifecycle, documents, completion, hover, actions):
-        feature.register(server)
-    return server
-
-
-def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> int:
-    """Serve until the client leaves; the exit code is 0 after `shutdown`, else 1 (as
-    LSP asks of `exit` without `shutdown`, and of a client that vanished). On every
-    way out (`exit`, the end of the input, a signal's SystemExit) the engine stops
-    before the interpreter does."""
-    server = build_server(settings, cli_model)
-    signal.signal(signal.SIGTERM, lambda *_: terminate(server))
-    try:
-        if tcp is None:
-            server.start_io()
-        else:
-            server.start_tcp(*tcp)
-    finally:
-        leave(server)
-    return 0 if server.shutdown_requested else 1
-
-
-def terminate(server: SlmLanguageServer) -> None:
-    """SIGTERM (an editor that gave up waiting): stop the engine, then leave at once.
-    pygls's input thread is blocked reading a pipe the editor has not closed, and the
-    interpreter's exit would wait for it."""
-    log.warning("terminated: leaving")
-    server.service.stop(STOP_TIMEOUT_S)
-    logging.shutdown()
-    os._exit(0 if server.shutdown_requested else 1)
-
-
-def leave(server: SlmLanguageServer) -> None:
-    """Stop the engine thread before the interpreter exits: llama.cpp freed under a
-    running generation crashes the process. A generation that does not stop in time
-    (a stuck native call) leaves through os._exit, which skips the interpreter's
-    clean-up that would crash."""
-    if server.service.stop(STOP_TIMEOUT_S):
-        return
-    log.error("the engine did not stop within %.0f s: leaving without clean-up", STOP_TIMEOUT_S)
-    logging.shutdown()
-    os._exit(0 if server.shutdown_requested else 1)

@@ -21,13 +21,14 @@ from dataclasses import asdict, dataclass
 from lsp_server.bench.humaneval import load_problems
 from lsp_server.bench.metrics import percentile
 from lsp_server.bench.sandbox import run_program
-from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import Settings
 from lsp_server.documents.edits import apply_edits
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
-from lsp_server.explain.fix import FIX_SECONDS, FIX_TOKENS, SYSTEM, Ask, extract, fix
+from lsp_server.explain.ask import Ask
+from lsp_server.explain.fix import FIX_SECONDS, FIX_TOKENS, SYSTEM, extract, fix
 from lsp_server.prompt.chat import Message
+from lsp_server.runtime.runtime import Runtime
 
 # (kind, pattern, replacement): applied to the first match in one solution line.
 MUTATIONS: list[tuple[str, str, str]] = [
@@ -371,12 +372,12 @@ async def _model_rows(
 ) -> list[FixRow]:
     """Every bug in every mode, asked through the runtime the server uses (the chat
     runner over the engine worker) with `engine` as its model."""
-    runtime = CompletionService(Settings(model=model), factory=lambda spec, settings: engine)
+    runtime = Runtime(Settings(model=model), factory=lambda spec, settings: engine)
     rows = []
     try:
         for bug in found:
             for mode in modes:
-                rows.append(await run_one(runtime.explainer.answer, model, mode, bug))
+                rows.append(await run_one(runtime.chat.answer, model, mode, bug))
                 on_row()
     finally:
         runtime.worker.close()  # the engine is the caller's to close

@@ -41,17 +41,6 @@ async def _hover(client: LanguageClient, uri: str, text: str, offset: int) -> tu
     return (contents.value if isinstance(contents, types.MarkupContent) else ""), elapsed
 
 
-async def _run(
-    model: str | None,
-    settings: dict[str, Any],
-    asks: list[HoverAsk],
-    warmup: HoverAsk,
-    on_answer: Any,
-) -> list[HoverAnswer]:
-    async with server_session("slm-ls-bench-hover", model, settings) as client:
-        return await _ask_all(client, asks, warmup, on_answer)
-
-
 async def _ask_all(
     client: LanguageClient, asks: list[HoverAsk], warmup: HoverAsk, on_answer: Any
 ) -> list[HoverAnswer]:
@@ -85,4 +74,9 @@ def hover_all(
     on_answer: Any,
 ) -> list[HoverAnswer]:
     """One server for `model`: a warm-up hover, then every hover in `asks`, in order."""
-    return asyncio.run(_run(model, settings, asks, warmup, on_answer))
+
+    async def run() -> list[HoverAnswer]:
+        async with server_session("slm-ls-bench-hover", model, settings) as client:
+            return await _ask_all(client, asks, warmup, on_answer)
+
+    return asyncio.run(run())

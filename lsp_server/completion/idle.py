@@ -19,15 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
+from lsp_server.completion.cache import SuggestionCache
 from lsp_server.completion.pipeline import Suggestion, complete
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL
 from lsp_server.engines.base import CancelToken, Generation, StopReason
-
-if TYPE_CHECKING:
-    from lsp_server.completion.service import CompletionService, Loaded
+from lsp_server.runtime.runtime import Runtime
+from lsp_server.runtime.slot import Loaded
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +46,9 @@ class Ahead:
 
 
 class IdleWork:
-    def __init__(self, service: CompletionService) -> None:
-        self.service = service
+    def __init__(self, runtime: Runtime, cache: SuggestionCache) -> None:
+        self.runtime = runtime
+        self.cache = cache
         self.latest: dict[str, str] = {}  # each document's text at its newest request
         self._ahead: dict[str, Ahead] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -81,13 +81,13 @@ class IdleWork:
         warming: bool = False,
     ) -> None:
         """Queue the idle work that follows an answer."""
-        if not self.service.settings.completion.idle_work:
+        if not self.runtime.settings.completion.idle_work:
             return
         cut = generation is not None and generation.stop_reason == StopReason.PROMPT_BUDGET
         if cut or warming:
             self._spawn(key, request, request.text)  # carry on with the full prompt
         elif text:
-            limit = self.service.settings.completion.max_document_bytes
+            limit = self.runtime.settings.completion.max_document_bytes
             document = request.document.edited(request.offset, request.offset, text, limit)
             accepted = replace(request, document=document, offset=request.offset + len(text))
             self._spawn(key, accepted, request.text)
@@ -95,7 +95,7 @@ class IdleWork:
     def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
         """Compute `request` in the idle time, while the document is still `base`."""
         token = CancelToken()
-        settings = replace(self.service.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
+        settings = replace(self.runtime.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
         automatic = replace(request, invoked=False, session=key)
 
         def job(loaded: Loaded) -> Suggestion | None:
@@ -103,7 +103,7 @@ class IdleWork:
                 return None
             return complete(automatic, loaded.engine, settings, token, WARM, loaded.caches)
 
-        future = asyncio.wrap_future(self.service.run_idle(job))
+        future = asyncio.wrap_future(self.runtime.run_idle(job))
         found = Ahead(request.text, request.offset, future, token)
         self._ahead[key] = found
         task = asyncio.ensure_future(self._finish(key, found, request, base))
@@ -121,7 +121,7 @@ class IdleWork:
         if result is None or found.token.cancelled or self.latest.get(key) != base:
             return
         if result.text:
-            self.service.cache.store(key, found.text, found.offset, result.text, result.multiline)
+            self.cache.store(key, found.text, found.offset, result.text, result.multiline)
         elif (
             result.generation is not None
             and result.generation.stop_reason == StopReason.PROMPT_BUDGET

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from lsp_server.context.symbols import definitions_around, signature, str_offset
 from lsp_server.documents.edits import Edit
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.explain.fix import Ask, extract
+from lsp_server.explain.ask import Ask
+from lsp_server.explain.fix import extract
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
 from lsp_server.syntax.languages import spec_for

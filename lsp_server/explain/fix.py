@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from lsp_server.context.symbols import definitions_around, str_offset
 from lsp_server.documents.edits import Edit
 from lsp_server.documents.positions import split_lines
 from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.ask import Ask
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import Message
 
@@ -30,21 +29,6 @@ SYSTEM = (
 FIX_TOKENS = 512
 FIX_SECONDS = 120.0
 FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.S)
-
-
-class Reply(Protocol):
-    """The chat model's answer (completion/explaining.py's Answer)."""
-
-    @property
-    def text(self) -> str: ...
-
-    @property
-    def done(self) -> bool: ...  # False: cut by the deadline
-
-
-# Ask the chat model: (key, messages, max tokens, seconds) -> its reply. The server and
-# `bench fix` pass the same runner (template, deadline, KV session, pre-emption).
-Ask = Callable[[str, list[Message], int, float], Awaitable[Reply]]
 
 
 async def fix(

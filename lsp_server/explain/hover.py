@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lsp_server.context.symbols import enclosing, find_definitions, signature, summary
 from lsp_server.documents.positions import offset_to_byte
 from lsp_server.documents.snapshot import Snapshot
+from lsp_server.explain.ask import Ask, context_parts, fenced
 from lsp_server.prompt.chat import Message
 from lsp_server.syntax.languages import spec_for
 
@@ -22,6 +23,35 @@ SYSTEM = (
     "sentences: what it does, its inputs and result, and one pitfall if there is one. "
     "Write names in `backticks`. Do not repeat the code."
 )
+
+
+@dataclass(frozen=True)
+class Hovered:
+    markdown: str
+    start: int  # str offsets of the name explained
+    end: int
+
+
+async def explain_name(
+    snapshot: Snapshot,
+    offset: int,
+    others: list[Snapshot],
+    ask: Ask | None,
+    key: str,
+    budget: tuple[int, float],
+) -> Hovered | None:
+    """Hover: the name at `offset` explained by the model (`ask`, within `budget`:
+    tokens, seconds), under what the tree knows of it; the tree's part alone when the
+    model is not done in time or `ask` is None. None off a name, or when there is
+    nothing to show. The one entry the hover handler calls."""
+    subject = subject_at(snapshot, offset, others)
+    if subject is None:
+        return None
+    text = fallback(subject)
+    if ask is not None:
+        answer = await ask(key, messages(subject), *budget)
+        text = markdown(subject, answer.text if answer.done else "")
+    return Hovered(text, subject.start, subject.end) if text else None
 
 
 @dataclass(frozen=True)
@@ -104,16 +134,11 @@ def _scope(snapshot: Snapshot, offset: int) -> str:
 
 def messages(subject: Subject) -> list[Message]:
     """The chat messages asking for an explanation of `subject`."""
-    fence = "```"
-    parts = [f"Explain `{subject.name}` as used in this {subject.language} line:"]
-    parts.append(f"{fence}{subject.language}\n{subject.line}\n{fence}")
-    if subject.scope:
-        parts.append(f"It is inside:\n{fence}{subject.language}\n{subject.scope}\n{fence}")
+    language = subject.language
+    parts = [f"Explain `{subject.name}` as used in this {language} line:"]
+    parts += [fenced(language, subject.line), *context_parts(language, subject.scope)]
     if subject.definition:
-        parts.append(
-            f"The definition of `{subject.name}`:\n"
-            f"{fence}{subject.language}\n{subject.definition}\n{fence}"
-        )
+        parts.append(f"The definition of `{subject.name}`:\n{fenced(language, subject.definition)}")
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from lsp_server.context.symbols import definitions_around, signature, str_offset
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.explain.fix import Ask
+from lsp_server.explain.ask import Ask, context_parts, fenced
 from lsp_server.explain.hover import whole_sentences
 from lsp_server.prompt.chat import Message
 
@@ -70,11 +70,9 @@ def passage_at(snapshot: Snapshot, start: int, end: int) -> Passage | None:
 
 
 def messages(passage: Passage) -> list[Message]:
-    fence = "```"
-    parts = [f"Explain this {passage.language} code:"]
-    parts.append(f"{fence}{passage.language}\n{passage.code.rstrip()}\n{fence}")
-    if passage.scope:
-        parts.append(f"It is inside:\n{fence}{passage.language}\n{passage.scope}\n{fence}")
+    language = passage.language
+    parts = [f"Explain this {language} code:", fenced(language, passage.code)]
+    parts += context_parts(language, passage.scope)
     return [Message("system", SYSTEM), Message("user", "\n\n".join(parts))]
 
 

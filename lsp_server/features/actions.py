@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcContentModified
@@ -35,10 +35,8 @@ from lsp_server.methods import (
 )
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
+from lsp_server.server import SlmLanguageServer
 from lsp_server.syntax.languages import spec_for
-
-if TYPE_CHECKING:
-    from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 FIX_TITLE = "Fix this (slm-ls)"
@@ -77,7 +75,7 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
         doc = ls.documents.get(uri)
     except DocumentNotOpen:
         return []
-    if ls.documents.skipped_reason(doc) is not None or not ls.service.explainer.usable():
+    if ls.documents.skipped_reason(doc) is not None or not ls.runtime.chat.usable():
         return []
     diagnostics = list(params.context.diagnostics)
     span = diagnostics[0].range if diagnostics else params.range
@@ -149,7 +147,7 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
     snap = current[0]
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
     problems = list(data.get("problems", []))
-    return await fix.fix(snap, start, end, problems, ls.service.explainer.answer, data["uri"])
+    return await fix.fix(snap, start, end, problems, ls.runtime.chat.answer, data["uri"])
 
 
 async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
@@ -158,7 +156,7 @@ async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] |
     if isinstance(current, str):
         return current
     snap = current[0]
-    return await docstring.document(snap, int(data["at"]), ls.service.explainer.answer, data["uri"])
+    return await docstring.document(snap, int(data["at"]), ls.runtime.chat.answer, data["uri"])
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,7 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
     except DocumentNotOpen:
         return "the document is closed"
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
-    text = await passage.explain(snap, start, end, ls.service.explainer.answer, data["uri"])
+    text = await passage.explain(snap, start, end, ls.runtime.chat.answer, data["uri"])
     return Explanation(text.markdown) if isinstance(text, passage.Explained) else text
 
 

@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import replace
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -20,9 +20,7 @@ from lsp_server.engines.base import EngineError
 from lsp_server.features import convert
 from lsp_server.methods import STATS_METHOD
 from lsp_server.models.resolve import ModelError
-
-if TYPE_CHECKING:
-    from lsp_server.server import SlmLanguageServer
+from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 TRIGGER_CHARACTERS = [".", "(", "[", "{", ",", "=", ":", " "]

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
 from lsp_server.documents.store import Change, DocumentNotOpen
-
-if TYPE_CHECKING:
-    from lsp_server.server import SlmLanguageServer
+from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 

@@ -1,34 +1,31 @@
 """textDocument/hover: an explanation of the name under the cursor from the chat model
-(explain/hover.py builds the question; completion/explaining.py runs it after the
+(explain/hover.py builds the question; runtime/chat.py runs it after the
 keystrokes' completions)."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
-from lsp_server.explain.hover import Subject, fallback, markdown, messages, subject_at
+from lsp_server.explain.hover import Hovered, explain_name
 from lsp_server.features import convert
 from lsp_server.models.resolve import ModelError
 from lsp_server.prompt.chat import ChatTemplateError
-
-if TYPE_CHECKING:
-    from lsp_server.server import SlmLanguageServer
+from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 
 
 def register(server: SlmLanguageServer) -> None:
-    told: set[str] = set()  # models whose missing chat template was reported
+    told: set[str] = set()  # why explanations are off, each told once
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: SlmLanguageServer, params: types.HoverParams) -> types.Hover | None:
-        settings = ls.settings.hover
-        if not settings.enabled:
+        if not ls.settings.hover.enabled:
             return None
         uri = params.text_document.uri
         try:
@@ -37,44 +34,41 @@ def register(server: SlmLanguageServer) -> None:
             return None
         if ls.documents.skipped_reason(doc) is not None:
             return None
-        snap = doc.snapshot
-        encoding = ls.documents.encoding
-        pos = params.position
-        offset = convert.offset(snap, pos, encoding)
+        snap, encoding = doc.snapshot, ls.documents.encoding
+        offset = convert.offset(snap, params.position, encoding)
         others = [o.snapshot for o in ls.documents.others(uri)]
-        subject = subject_at(snap, offset, others)
-        if subject is None:
-            return None
-        text = fallback(subject)
-        if ls.service.explainer.usable():  # else: the model has no chat template (told once)
-            text = await _explained(ls, uri, subject, told)
-        if not text:
+        found = await _explained(ls, uri, (snap, offset, others), told)
+        if found is None:
             return None
         return types.Hover(
-            contents=types.MarkupContent(types.MarkupKind.Markdown, text),
-            range=convert.lsp_range(snap, subject.start, subject.end, encoding),
+            contents=types.MarkupContent(types.MarkupKind.Markdown, found.markdown),
+            range=convert.lsp_range(snap, found.start, found.end, encoding),
         )
 
 
-async def _explained(ls: SlmLanguageServer, uri: str, subject: Subject, told: set[str]) -> str:
-    """The hover's Markdown with the model's explanation (or the tree's, without it)."""
+async def _explained(
+    ls: SlmLanguageServer,
+    uri: str,
+    where: tuple[Snapshot, int, list[Snapshot]],
+    told: set[str],
+) -> Hovered | None:
+    """The hover through its entry: with the chat model when it can answer, else (and
+    when it fails: told once) what the tree knows."""
     settings = ls.settings.hover
+    budget = (settings.max_tokens, settings.deadline_ms / 1000)
+    ask = ls.runtime.chat.answer if ls.runtime.chat.usable() else None
     try:
-        answer = await ls.service.explainer.answer(
-            uri, messages(subject), settings.max_tokens, settings.deadline_ms / 1000
-        )
-        return markdown(subject, answer.text if answer.done else "")
+        return await explain_name(*where, ask, uri, budget)
     except ChatTemplateError as exc:
-        model = ls.service.chat_spec() or str(ls.service.model().path)
-        if model not in told:
-            told.add(model)
-            ls.tell(
-                types.MessageType.Warning,
-                f"slm-ls: no explanations or code actions: {exc} "
-                "(set chatModel to an instruct model)",
-            )
+        model = ls.runtime.chat_spec() or str(ls.runtime.model().path)
+        _tell_once(ls, told, model, f"slm-ls: no explanations or code actions: {exc} "
+                   "(set chatModel to an instruct model)")  # fmt: skip
     except (ModelError, EngineError) as exc:  # a broken chatModel: told once, not per hover
-        if str(exc) not in told:
-            told.add(str(exc))
-            ls.tell(types.MessageType.Warning, f"slm-ls: no explanations: {exc}")
-    return fallback(subject)
+        _tell_once(ls, told, str(exc), f"slm-ls: no explanations: {exc}")
+    return await explain_name(*where, None, uri, budget)
+
+
+def _tell_once(ls: SlmLanguageServer, told: set[str], key: str, message: str) -> None:
+    if key not in told:
+        told.add(key)
+        ls.tell(types.MessageType.Warning, message)

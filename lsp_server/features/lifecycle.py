@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lsprotocol import types
 
@@ -14,9 +14,7 @@ from lsp_server.engines.base import EngineError
 from lsp_server.logs import set_level
 from lsp_server.methods import LOAD_PROGRESS_PREFIX
 from lsp_server.models.resolve import ModelError
-
-if TYPE_CHECKING:
-    from lsp_server.server import SlmLanguageServer
+from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +51,7 @@ async def load_model(ls: SlmLanguageServer) -> None:
         )
     message = "model not loaded"
     try:
-        engine = await ls.service.engine()
+        engine = await ls.runtime.engine()
         message = f"{engine.info.name} ready"
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)
@@ -101,4 +99,5 @@ def register(server: SlmLanguageServer) -> None:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
         ls.shutdown_requested = True
-        ls.service.close()
+        ls.service.stop()
+        ls.runtime.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
-from functools import cache
 from pathlib import PurePosixPath
 
 from tree_sitter import Language, Parser
@@ -228,9 +227,10 @@ def detect_language(language_id: str | None, path: str) -> str:
     return (language_id or "plaintext").lower()
 
 
-@cache
 def load_language(name: str) -> Language | None:
-    """The tree-sitter Language for `name`, or None when there is no grammar."""
+    """The tree-sitter Language for `name`, or None when there is no grammar. Not
+    memoized: the grammar's module is (Python's import cache), and wrapping its
+    pointer costs a fraction of a microsecond."""
     grammar = GRAMMARS.get(name)
     if grammar is None:
         return None
@@ -238,7 +238,7 @@ def load_language(name: str) -> Language | None:
         module = importlib.import_module(grammar.module)
         return Language(getattr(module, grammar.function)())
     except (ImportError, AttributeError, ValueError) as exc:
-        log.warning("grammar for %s unavailable: %s", name, exc)
+        log.debug("grammar for %s unavailable: %s", name, exc)
         return None
 
 

@@ -10,12 +10,12 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from lsp_server.bench import fix as bench_fix
-from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import EngineSettings, Settings
 from lsp_server.documents.positions import Encoding, offset_to_position
 from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
+from lsp_server.runtime.runtime import Runtime
 from tests.e2e.conftest import init_params
 
 MODEL = "qwen2.5-coder-0.5b"
@@ -55,9 +55,9 @@ async def _over_lsp(client: LanguageClient, bug: bench_fix.Bug, index: int) -> s
     return "".join(lines)
 
 
-async def _in_bench(runtime: CompletionService, bug: bench_fix.Bug) -> str:
+async def _in_bench(runtime: Runtime, bug: bench_fix.Bug) -> str:
     try:
-        return await bench_fix._full(runtime.explainer.answer, bug)
+        return await bench_fix._full(runtime.chat.answer, bug)
     except bench_fix.Refused:
         return bug.text
 
@@ -66,7 +66,7 @@ async def test_bench_fix_records_what_the_code_action_returns(
     bare_client: LanguageClient, engine: Engine
 ) -> None:
     await bare_client.initialize_session(init_params({"model": MODEL}))
-    runtime = CompletionService(Settings(model=MODEL), factory=lambda spec, settings: engine)
+    runtime = Runtime(Settings(model=MODEL), factory=lambda spec, settings: engine)
     found = list(bench_fix.bugs(BUGS))
     changed = 0
     try:

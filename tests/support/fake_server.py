@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from lsp_server.logs import setup
-from lsp_server.server import build_server
+from lsp_server.wiring import build_server
 from tests.support.fake_engine import FakeEngine
 
 TEMPLATE = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}[assistant]"

@@ -10,7 +10,8 @@ import itertools
 import json
 from typing import Any
 
-from lsp_server.server import SlmLanguageServer, build_server
+from lsp_server.server import SlmLanguageServer
+from lsp_server.wiring import build_server
 from tests.support.fake_engine import FakeEngine
 
 TEMPLATE = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}[assistant]"
@@ -82,4 +83,4 @@ class InProcess:
         ]  # fmt: skip
 
     def close(self) -> None:
-        self.server.service.stop(10)
+        self.server.stop_engines()

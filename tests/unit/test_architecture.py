@@ -51,6 +51,8 @@ def test_the_contract_holds_for_the_tree(tmp_path: Path) -> None:
         ("context/windows.py", "import lsprotocol.types", "protocol skin"),
         ("completion/plan.py", "import lsp_server.completion.service", "Inside completion/"),
         ("completion/pipeline.py", "import lsp_server.completion.idle", "Inside completion/"),
+        ("runtime/worker.py", "import lsp_server.runtime.slot", "Inside runtime/"),
+        ("server.py", "import lsp_server.features.hover", "Layers"),
         ("client/replay.py", "import lsp_server.features.completion", "server's features"),
         ("completion/pipeline.py", "import httpx", "inference backends"),
         ("commands.py", "import llama_cpp", "inference backends"),
@@ -68,3 +70,20 @@ def test_a_wrong_import_breaks_the_contract(
     assert result.returncode != 0
     broken = [line for line in result.stdout.splitlines() if "BROKEN" in line]
     assert any(contract in line for line in broken), result.stdout
+
+
+def test_no_import_cycle_of_any_kind() -> None:
+    """Not even through imports made only for type checking (issue 11: the completion
+    service, its idle work and the chat runner used to call each other that way)."""
+    import grimp
+
+    graph = grimp.build_graph("lsp_server", exclude_type_checking_imports=False)
+    ours = [m for m in graph.modules if m.startswith("lsp_server")]
+    cycles = [
+        (module, imported)
+        for module in ours
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith("lsp_server")
+        and graph.chain_exists(importer=imported, imported=module)
+    ]
+    assert cycles == []

@@ -12,6 +12,7 @@ from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import CompletionSettings, Settings
 from lsp_server.prompt.chat import ChatTemplateError, Message
+from lsp_server.runtime.runtime import Runtime
 from tests.support.fake_engine import FakeEngine
 
 TEMPLATE = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}[assistant]"
@@ -21,13 +22,13 @@ DOC = "def f(x):\n    return \n"
 
 def _service(engine: FakeEngine) -> CompletionService:
     settings = Settings(completion=CompletionSettings(idle_work=False))
-    return CompletionService(settings, factory=lambda model, s: engine)
+    return CompletionService(Runtime(settings, factory=lambda model, s: engine))
 
 
 async def test_typing_preempts_an_answer_which_then_restarts_in_its_own_session() -> None:
     engine = FakeEngine("It doubles x.", seconds_per_token=0.02, chat_template=TEMPLATE)
     service = _service(engine)
-    answer = asyncio.create_task(service.explainer.answer("doc", ASK, 64, 30.0))
+    answer = asyncio.create_task(service.runtime.chat.answer("doc", ASK, 64, 30.0))
     await asyncio.sleep(0.15)
     await service.suggest("doc", request_for(DOC, DOC.index("return ") + 7))
     done = await answer
@@ -35,36 +36,40 @@ async def test_typing_preempts_an_answer_which_then_restarts_in_its_own_session(
     sessions = [params.session for params in engine.params]
     assert sessions == ["doc#explain", "doc", "doc#explain"]
     assert engine.results[0].stop_reason == "cancelled"  # pre-empted between tokens
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_finished_answer_is_cached() -> None:
     engine = FakeEngine("It doubles x.", chat_template=TEMPLATE)
     service = _service(engine)
-    first = await service.explainer.answer("doc", ASK, 64, 30.0)
-    again = await service.explainer.answer("other", ASK, 64, 30.0)
+    first = await service.runtime.chat.answer("doc", ASK, 64, 30.0)
+    again = await service.runtime.chat.answer("other", ASK, 64, 30.0)
     assert (first.cached, again.cached, again.text) == (False, True, "It doubles x.")
     assert len(engine.prompts) == 1
     # The prompt is the template's text with the content inside it.
     assert "".join(chr(t) for t in engine.prompts[0]) == "[user]What is `f`?[assistant]"
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_newer_question_for_the_same_document_cancels_the_older() -> None:
     engine = FakeEngine("A long answer. " * 10, seconds_per_token=0.01, chat_template=TEMPLATE)
     service = _service(engine)
-    older = asyncio.create_task(service.explainer.answer("doc", ASK, 200, 30.0))
+    older = asyncio.create_task(service.runtime.chat.answer("doc", ASK, 200, 30.0))
     await asyncio.sleep(0.05)
-    newer = await service.explainer.answer("doc", [Message("user", "And `g`?")], 200, 30.0)
+    newer = await service.runtime.chat.answer("doc", [Message("user", "And `g`?")], 200, 30.0)
     assert newer.done and not (await older).done
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_model_without_a_chat_template_is_refused() -> None:
     service = _service(FakeEngine("x"))
     with pytest.raises(ChatTemplateError, match="no chat template"):
-        await service.explainer.answer("doc", ASK, 64, 30.0)
-    service.close()
+        await service.runtime.chat.answer("doc", ASK, 64, 30.0)
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_chat_model_answers_beside_the_completion_model() -> None:
@@ -76,15 +81,18 @@ async def test_a_chat_model_answers_beside_the_completion_model() -> None:
         chat_model="/models/chat.gguf",
         completion=CompletionSettings(idle_work=False),
     )
-    service = CompletionService(settings, factory=lambda model, s: engines[model.path.name])
-    answer = await service.explainer.answer("doc", ASK, 64, 30.0)
+    service = CompletionService(
+        Runtime(settings, factory=lambda model, s: engines[model.path.name])
+    )
+    answer = await service.runtime.chat.answer("doc", ASK, 64, 30.0)
     await service.suggest("doc", request_for(DOC, DOC.index("return ") + 7))
     assert answer.text == "It doubles x." and len(chat.prompts) == 1
     assert len(fim.prompts) == 1 and not fim.closed and not chat.closed  # both loaded
     # Without chatModel, the completion model answers (and the chat engine is freed).
-    service.live.update({"chatModel": None})
+    service.runtime.live.update({"chatModel": None})
     with pytest.raises(ChatTemplateError):
-        await service.explainer.answer("doc", [Message("user", "And `g`?")], 64, 30.0)
+        await service.runtime.chat.answer("doc", [Message("user", "And `g`?")], 64, 30.0)
     await asyncio.sleep(0.05)
-    assert chat.closed and not service.explainer.usable()
-    service.close()
+    assert chat.closed and not service.runtime.chat.usable()
+    service.stop()
+    service.runtime.close()

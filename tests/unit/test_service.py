@@ -10,6 +10,7 @@ from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import CompletionSettings, Settings
+from lsp_server.runtime.runtime import Runtime
 from tests.support.fake_engine import FakeEngine
 
 DOC = "def f(x):\n    return \n"
@@ -18,7 +19,7 @@ CURSOR = DOC.index("return ") + len("return ")
 
 def _service(engine: FakeEngine, mode: str = "full", idle: bool = False) -> CompletionService:
     settings = Settings(completion=CompletionSettings(mode=mode, idle_work=idle))
-    return CompletionService(settings, factory=lambda model, s: engine)
+    return CompletionService(Runtime(settings, factory=lambda model, s: engine))
 
 
 async def test_a_newer_request_for_the_same_document_supersedes_the_older() -> None:
@@ -31,7 +32,8 @@ async def test_a_newer_request_for_the_same_document_supersedes_the_older() -> N
     older = await first
     assert older.generation is not None and older.generation.stop_reason == "cancelled"
     assert second.generation is not None and second.generation.stop_reason != "cancelled"
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_cancelling_the_request_stops_the_generation() -> None:
@@ -46,7 +48,8 @@ async def test_cancelling_the_request_stops_the_generation() -> None:
     engine.answer = " 1\n"
     done = await asyncio.wait_for(service.suggest("b", request_for(DOC, CURSOR)), 1.0)
     assert done.text == "1"
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_typing_through_answers_from_the_cache_without_a_model_call() -> None:
@@ -62,7 +65,8 @@ async def test_typing_through_answers_from_the_cache_without_a_model_call() -> N
     service.forget("a")
     await service.suggest("a", request_for(typed, CURSOR + 3))
     assert len(engine.prompts) == 2
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_naive_mode_never_uses_the_cache() -> None:
@@ -71,7 +75,8 @@ async def test_naive_mode_never_uses_the_cache() -> None:
     await service.suggest("a", request_for(DOC, CURSOR))
     await service.suggest("a", request_for(DOC, CURSOR))
     assert len(engine.prompts) == 2 and not any(r.cache_hit for r in service.stats.records)
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 def test_deadline_keeps_only_finished_lines() -> None:
@@ -85,7 +90,7 @@ def test_deadline_keeps_only_finished_lines() -> None:
 
 async def _idle_done(service: CompletionService) -> None:
     done, loop = asyncio.Event(), asyncio.get_running_loop()
-    service.run_idle(lambda loaded: None).add_done_callback(
+    service.runtime.run_idle(lambda loaded: None).add_done_callback(
         lambda _: loop.call_soon_threadsafe(done.set)
     )
     await asyncio.wait_for(done.wait(), 5)
@@ -116,7 +121,8 @@ async def test_a_new_keystroke_stops_idle_work() -> None:
     assert second.text == " y"
     # The follow-up of the first answer stopped between tokens, unfinished.
     assert [r.stop_reason for r in engine.results] == ["eog", "cancelled", "stop_when"]
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_quick_answer_is_followed_by_warming_the_full_prompt() -> None:
@@ -130,13 +136,14 @@ async def test_a_quick_answer_is_followed_by_warming_the_full_prompt() -> None:
     quick, warm = engine.params
     assert quick.session == "a#quick" and quick.prompt_deadline is None
     assert warm.session == "a" and warm.prompt_deadline is not None
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A remote engine asks the server for its tokenizer when it loads: a server that
     was down then is asked again (after LOAD_RETRY_S), not given up on."""
-    from lsp_server.completion import service as service_module
+    from lsp_server.runtime import slot as slot_module
     from lsp_server.engines.base import EngineError, EngineUnavailable
 
     engine, attempts = FakeEngine(" x\n"), []
@@ -147,20 +154,22 @@ async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) ->
             raise EngineUnavailable("the engine at http://127.0.0.1:1 cannot be reached")
         return engine
 
-    monkeypatch.setattr(service_module, "LOAD_RETRY_S", 0.0)
-    service = CompletionService(Settings(), factory=factory)
+    monkeypatch.setattr(slot_module, "LOAD_RETRY_S", 0.0)
+    service = CompletionService(Runtime(Settings(), factory=factory))
     with pytest.raises(EngineUnavailable):
-        await service.engine()
-    assert await service.engine() is engine and len(attempts) == 2
+        await service.runtime.engine()
+    assert await service.runtime.engine() is engine and len(attempts) == 2
 
     def broken(model: object, settings: object) -> FakeEngine:
         attempts.append(1)
         raise EngineError("cannot load: not a GGUF")
 
-    other = CompletionService(Settings(), factory=broken)
+    other = CompletionService(Runtime(Settings(), factory=broken))
     for _ in range(2):
         with pytest.raises(EngineError):
-            await other.engine()
+            await other.runtime.engine()
     assert len(attempts) == 3  # a model that cannot load is not retried
-    service.close()
-    other.close()
+    service.stop()
+    service.runtime.close()
+    other.stop()
+    other.runtime.close()

@@ -10,9 +10,10 @@ import pytest
 
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
-from lsp_server.completion.worker import EngineWorker, Priority, shared
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import CompletionSettings, Settings
+from lsp_server.runtime.runtime import Runtime
+from lsp_server.runtime.worker import EngineWorker, Priority, shared
 from tests.support.fake_engine import FakeEngine
 
 
@@ -78,20 +79,21 @@ async def test_a_request_queued_before_a_reload_runs_on_the_new_engine() -> None
         return engine
 
     live = LiveSettings(Settings())
-    service = CompletionService(live, factory=factory)
-    await service.engine()
+    service = CompletionService(Runtime(live, factory=factory))
+    await service.runtime.engine()
     text = "def f(x):\n    return \n"
     gate = threading.Event()
-    service.worker.submit(gate.wait, Priority.COMPLETION)  # the engine is busy
+    service.runtime.worker.submit(gate.wait, Priority.COMPLETION)  # the engine is busy
     request = asyncio.create_task(service.suggest("a", request_for(text, 21)))
     await asyncio.sleep(0.05)
     live.update({"engine": {"batchSize": 256}})
-    service.load()  # the reload is queued while the completion waits
+    service.runtime.load()  # the reload is queued while the completion waits
     gate.set()
     suggestion = await asyncio.wait_for(request, 5)
     assert engines[0].closed and not engines[1].closed
     assert suggestion.text == "2"  # answered by the engine in use when it ran
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 class FailingEngine(FakeEngine):
@@ -104,13 +106,14 @@ class FailingEngine(FakeEngine):
 async def test_an_engine_exception_fails_one_request_and_the_next_one_works() -> None:
     engine = FailingEngine("boom")
     settings = Settings(completion=CompletionSettings(idle_work=False))
-    service = CompletionService(settings, factory=lambda model, s: engine)
+    service = CompletionService(Runtime(settings, factory=lambda model, s: engine))
     text = "def f(x):\n    return \n"
     with pytest.raises(RuntimeError, match="engine bug"):
         await service.suggest("a", request_for(text, 21))
     engine.answer = " x\n"
     assert (await service.suggest("a", request_for(text, 21))).text == "x"
-    service.close()
+    service.stop()
+    service.runtime.close()
 
 
 async def test_a_cancelled_waiter_does_not_cancel_a_shared_job() -> None:

@@ -13,18 +13,31 @@ engine beside it — without slowing typing down.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
-from lsp_server.completion.worker import shared
 from lsp_server.engines.base import CancelToken, Generation, GenerationParams, StopReason
 from lsp_server.prompt.chat import ChatTemplate, ChatTemplateError, Message
+from lsp_server.runtime.slot import Loaded
+from lsp_server.runtime.worker import shared
 
-if TYPE_CHECKING:
-    from lsp_server.completion.service import CompletionService, Loaded
+T = TypeVar("T")
+
+
+class ChatEngines(Protocol):
+    """What the chat runner needs of the runtime (runtime.py's Runtime)."""
+
+    def chat_engine_key(self) -> tuple[object, ...]: ...
+
+    def load_chat(self) -> concurrent.futures.Future[Loaded]: ...
+
+    def run_chat(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]: ...
+
 
 log = logging.getLogger(__name__)
 CACHE_SIZE = 256
@@ -37,9 +50,9 @@ class Answer:
     cached: bool = False
 
 
-class Explainer:
-    def __init__(self, service: CompletionService) -> None:
-        self.service = service
+class ChatRunner:
+    def __init__(self, runtime: ChatEngines) -> None:
+        self.runtime = runtime
         self._cache: OrderedDict[tuple[object, ...], str] = OrderedDict()
         self._newest: dict[str, CancelToken] = {}  # per document: cancelled by a newer one
         self._attempts: set[CancelToken] = set()  # running now: pre-empted by typing
@@ -51,7 +64,7 @@ class Explainer:
     def usable(self) -> bool:
         """False once the chat engine turned out to have no usable chat template: hover
         and actions stay off for it (until the model changes)."""
-        return self.service.chat_engine_key() not in self._no_template
+        return self.runtime.chat_engine_key() not in self._no_template
 
     def preempt(self) -> None:
         """A completion arrived: stop the running answers between tokens."""
@@ -68,7 +81,7 @@ class Explainer:
     ) -> Answer:
         """The model's answer to `messages`; raises ChatTemplateError when the model has
         no usable chat template."""
-        cache_key = (self.service.chat_engine_key(), tuple(messages), max_tokens)
+        cache_key = (self.runtime.chat_engine_key(), tuple(messages), max_tokens)
         if (text := self._cache.get(cache_key)) is not None:
             self._cache.move_to_end(cache_key)
             return Answer(text, True, cached=True)
@@ -121,8 +134,8 @@ class Explainer:
             return engine.generate(ids, params, _Either(attempt, mine))
 
         try:
-            await shared(self.service.load_chat())
-            return await asyncio.wrap_future(self.service.run_explain(job))
+            await shared(self.runtime.load_chat())
+            return await asyncio.wrap_future(self.runtime.run_chat(job))
         finally:
             self._attempts.discard(attempt)
 
@@ -146,4 +159,4 @@ class _Either(CancelToken):
         return self._first.cancelled or self._second.cancelled
 
 
-__all__ = ["Answer", "ChatTemplateError", "Explainer"]
+__all__ = ["Answer", "ChatRunner", "ChatTemplateError"]

@@ -1,0 +1,122 @@
+"""The runtime: the engine worker, the completion model's slot and the chat model's
+(the same engine unless `chatModel` names another), and the chat runner. The
+completion service, hover and the code actions use it; none of them owns a model."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from collections.abc import Callable
+from typing import TypeVar
+
+from lsp_server.config.live import LiveSettings
+from lsp_server.config.settings import Settings
+from lsp_server.engines.base import Engine, EngineError
+from lsp_server.engines.loader import load_engine
+from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
+from lsp_server.runtime.chat import ChatRunner
+from lsp_server.runtime.slot import EngineFactory, EngineSlot, Loaded
+
+__all__ = ["EngineFactory", "Runtime", "default_factory"]
+from lsp_server.runtime.worker import EngineWorker, Priority, shared
+
+T = TypeVar("T")
+
+
+def default_factory(model: ResolvedModel, settings: Settings) -> Engine:
+    return load_engine(model, settings.engine)
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: LiveSettings | Settings | None = None,
+        cli_model: str | None = None,
+        factory: EngineFactory = default_factory,
+    ) -> None:
+        self.live = settings if isinstance(settings, LiveSettings) else LiveSettings(settings)
+        self.cli_model = cli_model
+        self.worker = EngineWorker()
+        self.completion = EngineSlot(self.worker, factory)
+        self._chat = EngineSlot(self.worker, factory)
+        self.chat = ChatRunner(self)
+
+    @property
+    def settings(self) -> Settings:
+        return self.live.current
+
+    def model(self) -> ResolvedModel:
+        """The model the settings ask for (raises ModelError for an unknown name)."""
+        return resolve(choose_spec(self.settings.model, self.cli_model))
+
+    def engine_key(self) -> tuple[object, ...]:
+        """What identifies the engine the settings ask for (model, engine settings)."""
+        return (choose_spec(self.settings.model, self.cli_model), self.settings.engine)
+
+    def load(self) -> concurrent.futures.Future[Loaded]:
+        """Start loading the completion engine (a no-op when it is loaded)."""
+        return self.completion.load(self.engine_key(), self.model, lambda: self.settings)
+
+    async def engine(self) -> Engine:
+        """The loaded engine; raises ModelError or EngineError when loading failed."""
+        return (await shared(self.load())).engine
+
+    def chat_spec(self) -> str | None:
+        """The chat model, when `chatModel` names one other than the completion model."""
+        spec = (self.settings.chat_model or "").strip()
+        if not spec or spec == choose_spec(self.settings.model, self.cli_model):
+            return None
+        return spec
+
+    def chat_engine_key(self) -> tuple[object, ...]:
+        """What identifies the engine that answers chat (hover, actions)."""
+        spec = self.chat_spec()
+        return self.engine_key() if spec is None else (spec, self.settings.engine)
+
+    def load_chat(self) -> concurrent.futures.Future[Loaded]:
+        """Start loading the chat engine: the completion engine unless `chatModel`
+        names another model, which is then loaded beside it (and replaced or dropped
+        when the setting changes)."""
+        spec = self.chat_spec()
+        if spec is None:
+            self._chat.drop()
+            return self.load()
+        return self._chat.load(self.chat_engine_key(), lambda: resolve(spec), lambda: self.settings)
+
+    def run_completion(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the completion engine, before hover and idle work."""
+        return self.worker.submit(
+            lambda: self._on(self.completion.active, job), Priority.COMPLETION
+        )
+
+    def run_chat(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the chat engine, after the completions waiting: one worker runs both
+        models, so a chat model never competes with typing for the CPU."""
+        own = self.chat_spec() is not None
+        slot = self._chat if own else self.completion
+        return self.worker.submit(lambda: self._on(slot.active, job, "chat "), Priority.EXPLAIN)
+
+    def run_idle(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the completion engine, after every other kind of work."""
+        return self.worker.submit(lambda: self._on(self.completion.active, job), Priority.IDLE)
+
+    @staticmethod
+    def _on(loaded: Loaded | None, job: Callable[[Loaded], T], kind: str = "") -> T:
+        if loaded is None:
+            raise EngineError(f"no {kind}model is loaded")
+        return job(loaded)
+
+    def close(self) -> None:
+        """Stop the chat answers and free the engines once no job uses them."""
+        self.chat.stop()
+        self.worker.close(then=self._unload)
+
+    def stop(self, timeout: float) -> bool:
+        """`close`, then wait until the engines are freed and the worker has ended: the
+        interpreter must not unload llama.cpp while a generation is still running in
+        it (SIGSEGV at exit). False when the thread did not end in `timeout` seconds."""
+        self.close()
+        return self.worker.join(timeout)
+
+    def _unload(self) -> None:
+        self._chat.unload()
+        self.completion.unload()
