@@ -143,8 +143,8 @@ async def test_a_quick_answer_is_followed_by_warming_the_full_prompt() -> None:
 async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A remote engine asks the server for its tokenizer when it loads: a server that
     was down then is asked again (after LOAD_RETRY_S), not given up on."""
-    from lsp_server.runtime import slot as slot_module
     from lsp_server.engines.base import EngineError, EngineUnavailable
+    from lsp_server.runtime import slot as slot_module
 
     engine, attempts = FakeEngine(" x\n"), []
 
