@@ -81,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         "model and mode; report pass@1, exact match, edit similarity, syntax validity, "
         "latency, speed and memory.",
     )
-    from lsp_server.bench.command import add_arguments
+    from lsp_server.bench.commands import add_arguments
 
     add_arguments(bench)
 
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             log.warning("listening on %s: source code will cross the network", args.tcp[0])
         return serve(_settings(args), args.model, args.tcp)
     if args.command == "bench":
-        from lsp_server.bench.command import run
+        from lsp_server.bench.commands import run
 
         return run(args)
     from lsp_server import commands

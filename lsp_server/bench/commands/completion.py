@@ -1,0 +1,161 @@
+"""`slm-ls bench humaneval-single | humaneval-multi | repo | tasks`: fill-in-the-middle
+tasks through the completion pipeline, per model and mode; pass@1, exact match, edit
+similarity, syntax validity, latency, speed and memory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from lsp_server.bench import humaneval, report, runner
+from lsp_server.bench.commands import common
+from lsp_server.bench.repo_holes import repo_tasks
+from lsp_server.bench.sandbox import SandboxUnavailable, bubblewrap
+from lsp_server.bench.tasks import LAYOUTS, Task, in_layout, load_tasks
+from lsp_server.config.settings import (
+    CompletionSettings,
+    EngineSettings,
+    Settings,
+    parse_settings,
+    to_wire,
+)
+from lsp_server.engines.base import Engine
+from lsp_server.engines.loader import load_engine
+from lsp_server.models.resolve import resolve
+
+NAMES = ("humaneval-single", "humaneval-multi", "repo", "tasks")
+
+
+def add(sources: Any) -> None:
+    for name in NAMES:
+        parser = sources.add_parser(name, help=_HELP[name], description=__doc__)
+        if name == "repo":
+            parser.add_argument("path", nargs="?", type=Path, help="the repository (default: .)")
+            parser.add_argument(
+                "--include-all",
+                action="store_true",
+                help="keep test, vendored and generated files",
+            )
+        if name == "tasks":
+            parser.add_argument("file", type=Path, help="tasks from a .jsonl or .jsonl.gz file")
+        _add_run_arguments(parser)
+        parser.set_defaults(run=run)
+
+
+_HELP = {
+    "humaneval-single": "HumanEval's single-line infilling holes",
+    "humaneval-multi": "HumanEval's multi-line infilling holes",
+    "repo": "holes cut from a repository with tree-sitter",
+    "tasks": "your own task file",
+}
+
+
+def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    common.add_common(parser)
+    common.add_modes(parser)
+    parser.add_argument(
+        "--ablate",
+        default="",
+        help="comma-separated steps to switch off one at a time (adds modes full-no-STEP)",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="editor",
+        help="line holes: 'editor' puts the cursor after the hole line's indentation with "
+        "its line break kept (default); 'official' keeps human-eval-infilling's cursor "
+        "(column 0 of the line after the hole)",
+    )
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        metavar="SEC",
+        help="stop starting tasks after SEC seconds (shared by the models)",
+    )
+    parser.add_argument("--max-tokens", type=int, default=CompletionSettings.max_tokens)
+    parser.add_argument(
+        "--deadline-ms",
+        type=int,
+        default=30_000,
+        help="per completion (default 30000: quality is not cut by cold caches)",
+    )
+
+
+def select_tasks(args: argparse.Namespace) -> list[Task]:
+    if args.source == "tasks":
+        tasks = humaneval.sample(load_tasks(args.file), args.limit, args.seed)
+    elif args.source == "repo":
+        root = args.path or Path.cwd()
+        return repo_tasks(root, args.limit or 100, args.seed, args.include_all)
+    else:
+        problems = humaneval.load_problems()
+        multi = args.source == "humaneval-multi"
+        make = humaneval.multi_line_tasks if multi else humaneval.single_line_tasks
+        tasks = humaneval.sample(make(problems), args.limit, args.seed)
+    return [in_layout(task, args.layout) for task in tasks]
+
+
+def _modes(args: argparse.Namespace) -> list[str]:
+    chosen = common.modes(args)
+    chosen += [f"full-no-{s.strip()}" for s in args.ablate.split(",") if s.strip()]
+    for mode in chosen:
+        runner.steps_for(mode)  # raises ValueError for an unknown mode
+    return chosen
+
+
+def _settings(args: argparse.Namespace) -> tuple[Settings, list[str]]:
+    completion = replace(
+        CompletionSettings(), max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
+    )
+    base = Settings(engine=EngineSettings(threads=args.threads), completion=completion)
+    return parse_settings(common.overrides(args.set), base)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        chosen, tasks = _modes(args), select_tasks(args)
+    except (ValueError, RuntimeError, OSError) as exc:
+        return common.fail(str(exc))
+    if not tasks:
+        return common.fail("no tasks")
+    settings, errors = _settings(args)
+    if errors:
+        return common.fail("; ".join(errors))
+    if any(task.has_tests for task in tasks):
+        try:
+            bubblewrap()  # before any model runs: pass@1 needs the sandbox
+        except SandboxUnavailable as exc:
+            return common.fail(str(exc))
+    models = args.model or [common.DEFAULT_MODEL]
+
+    def load(model: str) -> Engine:
+        return load_engine(resolve(model), settings.engine)
+
+    bar = tqdm(total=len(tasks) * len(chosen) * len(models), unit="task", file=sys.stderr)
+    rows, peak = runner.run_bench(
+        tasks, models, chosen, settings, load, args.time_budget, on_row=lambda row: bar.update()
+    )
+    bar.close()
+    runner.score_tests(rows, {t.task_id: t for t in tasks})
+    summary = runner.summarise(rows, peak)
+    print(report.markdown_table(summary))
+    if args.out is not None:
+        config = {
+            "command": common.command_line(),
+            "models": models,
+            "modes": chosen,
+            "tasks": len(tasks),
+            "seed": args.seed,
+            "layout": None if args.source == "repo" else args.layout,
+            "max_tokens": args.max_tokens,
+            "deadline_ms": args.deadline_ms,
+            "settings": to_wire(settings),
+        }
+        written = report.write_outputs(args.out, config, runner.rows_as_dicts(rows), summary)
+        print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0

@@ -1,0 +1,124 @@
+"""`slm-ls bench replay FILE...`: re-type holes of real files through the real server,
+as a person would (or a team, or llama.vim's requests for the same typing)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from lsp_server.bench.commands import common
+from lsp_server.bench.repo_holes import replay_holes
+
+NAMES = ("replay",)
+
+
+def add(sources: Any) -> None:
+    parser = sources.add_parser("replay", help="re-type files through the real server")
+    parser.add_argument("path", nargs="+", type=Path, help="the files to re-type")
+    common.add_common(parser)
+    common.add_modes(parser)
+    parser.add_argument("--holes", type=int, default=2, help="holes per file")
+    parser.add_argument(
+        "--peer",
+        choices=("llama.vim",),
+        help="also send, for the same typing, the requests this peer sends to the "
+        "llama-server at --peer-url (default: engine.url of --set)",
+    )
+    parser.add_argument("--peer-url", help="the peer's llama-server")
+    parser.add_argument(
+        "--concurrency",
+        help="comma-separated team sizes (1,2,4,8): that many people typing different "
+        "files at once, each with their own server, on one engine",
+    )
+    parser.add_argument(
+        "--hover-every",
+        type=int,
+        default=0,
+        help="also run each mode with a hover on the word just typed every N keystrokes, "
+        "reported next to the plain run",
+    )
+    parser.add_argument(
+        "--max-steps", type=int, default=60, help="most completion requests per mode"
+    )
+    parser.add_argument(
+        "--pauses",
+        choices=("none", "human"),
+        default="none",
+        help="'human' waits 150 ms after a word, 400 ms after a line and 2 s after opening "
+        "a document; 'none' types on as soon as the answer is in",
+    )
+    parser.add_argument(
+        "--open-files", type=int, default=20, help="then open N files and report the memory"
+    )
+    parser.add_argument(
+        "--time-budget", type=float, metavar="SEC", help="at most SEC seconds in all"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lsp_server.bench.replay_report import markdown, summarise, write
+    from lsp_server.client.replay import (
+        HUMAN_PAUSES,
+        NO_PAUSES,
+        ReplayPlan,
+        replay,
+        run_llama_vim,
+        team_replay,
+    )
+
+    try:
+        chosen = common.modes(args, ("full", "naive"))
+    except ValueError as exc:
+        return common.fail(f"replay: {exc}")
+    documents = [(path, replay_holes(path, args.holes, args.seed)) for path in args.path]
+    model = (args.model or [None])[0]
+    plan = ReplayPlan(
+        documents,
+        model,
+        args.max_steps,
+        (args.time_budget or 3600.0) / len(chosen),
+        args.open_files,
+        HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
+        common.overrides(args.set),
+    )
+    peer_url = args.peer_url or common.overrides(args.set).get("engine", {}).get("url")
+    if args.peer and not peer_url:
+        return common.fail("replay: --peer needs --peer-url (or engine.url)")
+    if args.concurrency:
+        sizes = [int(n) for n in args.concurrency.split(",") if n.strip()]
+        runs = team_replay(chosen[0], plan, sizes)
+        if args.peer:
+            runs += team_replay(chosen[0], plan, sizes, peer_url)
+    else:
+        runs = replay(chosen, plan)
+        if args.peer:
+            runs.append(asyncio.run(run_llama_vim(plan, peer_url)))
+    if args.hover_every:  # the same typing with hovers, next to the plain runs
+        runs += replay(chosen, replace(plan, hover_every=args.hover_every))
+    summary, raw = {}, {}
+    for one in runs:
+        steps, hovers = [vars(step) for step in one.steps], [vars(h) for h in one.hovers]
+        summary[one.mode] = summarise(
+            one.mode, steps, one.server, one.hole_chars, one.rss_mb, one.open_files, hovers
+        )
+        if one.wall_s:
+            generated = sum(r.get("generated_tokens", 0) for r in one.server)
+            summary[one.mode]["generated_tokens_per_s"] = generated / one.wall_s
+        raw[one.mode] = {"steps": steps, "server": one.server, "hovers": hovers}
+    print(markdown(summary))
+    if args.out is not None:
+        config = {
+            "command": common.command_line(),
+            "modes": chosen,
+            "files": [str(p) for p in args.path],
+            "model": model,
+            "pauses": args.pauses,
+            "settings": common.overrides(args.set),
+        }
+        written = write(args.out, config, summary, raw)
+        print("\nwrote " + ", ".join(str(p) for p in written))
+    return 0
