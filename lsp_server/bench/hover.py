@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.bench.metrics import percentile
+from lsp_server.bench.report import Metric, metric_table
 from lsp_server.syntax.languages import language_of_path
 
 CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w{2,})\s*\(|\.([A-Za-z_]\w{2,})\s*\(")
@@ -126,7 +127,7 @@ def summarise(rows: list[HoverRow]) -> dict[str, Any]:
 
 
 def markdown(summaries: dict[str, dict[str, Any]]) -> str:
-    rows = [
+    rows: list[Metric] = [
         ("symbols", "symbols", "{:.0f}"),
         ("explained by the model", "explained_share", "{:.1%}"),
         ("any hover (explanation or signature)", "answered_share", "{:.1%}"),
@@ -138,15 +139,7 @@ def markdown(summaries: dict[str, dict[str, Any]]) -> str:
         ("names in code spans", "span_names", "{:.0f}"),
         ("grounded (names that exist)", "grounded_share", "{:.1%}"),
     ]
-    models = list(summaries)
-    lines = ["| | " + " | ".join(models) + " |", "|---|" + "---|" * len(models)]
-    for title, key, fmt in rows:
-        cells = []
-        for model in models:
-            value = summaries[model].get(key)
-            cells.append("–" if value is None else fmt.format(value))
-        lines.append(f"| {title} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return metric_table(rows, summaries)
 
 
 def languages_ok(paths: list[Path]) -> list[Path]:

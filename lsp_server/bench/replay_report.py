@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lsp_server.bench.metrics import percentile
+from lsp_server.bench.report import Metric, metric_table
 
 
 def summarise(
@@ -112,7 +113,7 @@ def _firsts(
 
 
 def markdown(summary: dict[str, dict[str, Any]]) -> str:
-    rows = [
+    rows: list[Metric] = [
         ("requests", "requests", "{:.0f}"),
         ("p50 ms", "latency_p50_ms", "{:.0f}"),
         ("p95 ms", "latency_p95_ms", "{:.0f}"),
@@ -132,19 +133,12 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("hovers superseded by the next one", "hovers_cancelled", "{:.0f}"),
         ("answered hover p50 ms", "hover_answered_p50_ms", "{:.0f}"),
     ]
-    modes = list(summary)
-    lines = ["| | " + " | ".join(modes) + " |", "|---|" + "---|" * len(modes)]
-    for name, key, fmt in rows:
-        values = [summary[mode].get(key) for mode in modes]
-        if all(v is None for v in values) or (key.startswith("hover") and not any(values)):
-            continue  # a column no run measured (hovers, a team's engine rate)
-        cells = []
-        for mode in modes:
-            value = summary[mode].get(key)
-            ok = value is not None and value == value  # not NaN
-            cells.append(fmt.format(value) if ok else "–")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return metric_table(rows, summary, keep=_measured)
+
+
+def _measured(key: str, values: list[Any]) -> bool:
+    """Leave out a row no run measured (hovers, a team's engine rate)."""
+    return not (all(v is None for v in values) or (key.startswith("hover") and not any(values)))
 
 
 def write(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,24 @@ def charts(out: Path, summary: dict[str, dict[str, Any]]) -> list[Path]:
     fig.savefig(out / "latency.png", dpi=110)
     plt.close(fig)
     return [out / "quality.png", out / "latency.png"]
+
+
+Metric = tuple[str, str, str]  # (row title, summary key, format)
+
+
+def metric_table(
+    metrics: list[Metric],
+    columns: dict[str, dict[str, Any]],
+    keep: Callable[[str, list[Any]], bool] = lambda key, values: True,
+) -> str:
+    """One row per metric, one column per summary (a model, a mode); a missing or NaN
+    value shows as "–"; `keep` may leave out rows (by key and values)."""
+    names = list(columns)
+    lines = ["| | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for title, key, fmt in metrics:
+        values = [columns[name].get(key) for name in names]
+        if not keep(key, values):
+            continue
+        cells = ["–" if v is None or v != v else fmt.format(v) for v in values]
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -29,7 +29,7 @@ from lsp_server.engines.base import (
     GenerationParams,
     StopReason,
 )
-from lsp_server.engines.vocab import read_info
+from lsp_server.engines.vocab import read_info, tokens_of
 
 log = logging.getLogger(__name__)
 PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point
@@ -99,16 +99,10 @@ class LlamaCppEngine:
 
     # -- protocol ----------------------------------------------------------------------
     def tokenize_special(self, text: str) -> list[int]:
-        if not text:
-            return []
-        data = text.encode("utf-8", "surrogatepass")
-        return list(self._llm.tokenize(data, add_bos=False, special=True))
+        return tokens_of(self._llm, text, special=True)
 
     def tokenize(self, text: str) -> list[int]:
-        if not text:
-            return []
-        data = text.encode("utf-8", "surrogatepass")
-        return list(self._llm.tokenize(data, add_bos=False, special=False))
+        return tokens_of(self._llm, text, special=False)
 
     def detokenize(self, tokens: Sequence[int]) -> str:
         return bytes(self._llm.detokenize(list(tokens))).decode("utf-8", "ignore")

@@ -95,6 +95,15 @@ def read_info(
     )
 
 
+def tokens_of(model: Any, text: str, special: bool) -> list[int]:
+    """`text` as token ids of a llama.cpp model (`Llama` or `LlamaModel`): user code with
+    `special=False` (control-token text stays text), our templates with True."""
+    if not text:
+        return []
+    data = text.encode("utf-8", "surrogatepass")
+    return list(model.tokenize(data, add_bos=False, special=special))
+
+
 class GgufVocab:
     """A GGUF's tokenizer and model facts without its weights (a few MB, milliseconds
     to load): what a remote engine needs to build our prompts as token ids."""
@@ -126,16 +135,10 @@ class GgufVocab:
         )
 
     def tokenize(self, text: str) -> list[int]:
-        if not text:
-            return []
-        data = text.encode("utf-8", "surrogatepass")
-        return list(self._model.tokenize(data, add_bos=False, special=False))
+        return tokens_of(self._model, text, special=False)
 
     def tokenize_special(self, text: str) -> list[int]:
-        if not text:
-            return []
-        data = text.encode("utf-8", "surrogatepass")
-        return list(self._model.tokenize(data, add_bos=False, special=True))
+        return tokens_of(self._model, text, special=True)
 
     def detokenize(self, tokens: Sequence[int], special: bool = False) -> str:
         """The text of `tokens`; with `special`, control tokens as their text (what a

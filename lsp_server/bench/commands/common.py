@@ -7,6 +7,7 @@ import argparse
 import json
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ def add_common(parser: argparse.ArgumentParser, model_help: str = "") -> None:
     parser.add_argument(
         "--log-level", default="warning", choices=("debug", "info", "warning", "error")
     )
+
+
+def subcommand(sources: Any, name: str, summary: str, run: Callable[..., int]) -> Any:
+    """A `slm-ls bench NAME` parser with the common arguments, running `run`."""
+    parser = sources.add_parser(name, help=summary)
+    add_common(parser)
+    parser.set_defaults(run=run)
+    return parser
 
 
 def add_modes(parser: argparse.ArgumentParser, default: str = "full") -> None:

@@ -19,10 +19,8 @@ NAMES = ("fix",)
 
 
 def add(sources: Any) -> None:
-    parser = sources.add_parser("fix", help='"Fix this" on mutated HumanEval code')
-    common.add_common(parser)
+    parser = common.subcommand(sources, "fix", '"Fix this" on mutated HumanEval code', run)
     common.add_modes(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,10 +16,8 @@ NAMES = ("hover",)
 
 
 def add(sources: Any) -> None:
-    parser = sources.add_parser("hover", help="hover explanations of a package's symbols")
+    parser = common.subcommand(sources, "hover", "hover explanations of a package's symbols", run)
     parser.add_argument("path", nargs="+", type=Path, help="Python files (a package's modules)")
-    common.add_common(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,9 +15,7 @@ NAMES = ("load",)
 
 
 def add(sources: Any) -> None:
-    parser = sources.add_parser("load", help="memory per message, keystroke cost at size")
-    common.add_common(parser)
-    parser.set_defaults(run=run)
+    common.subcommand(sources, "load", "memory per message, keystroke cost at size", run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,10 +15,8 @@ NAMES = ("overhead",)
 
 
 def add(sources: Any) -> None:
-    parser = sources.add_parser("overhead", help="the pipeline's own cost per request")
+    parser = common.subcommand(sources, "overhead", "the pipeline's own cost per request", run)
     parser.add_argument("path", nargs="?", type=Path, help="a repository (default: HumanEval)")
-    common.add_common(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

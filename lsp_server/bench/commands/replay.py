@@ -16,9 +16,8 @@ NAMES = ("replay",)
 
 
 def add(sources: Any) -> None:
-    parser = sources.add_parser("replay", help="re-type files through the real server")
+    parser = common.subcommand(sources, "replay", "re-type files through the real server", run)
     parser.add_argument("path", nargs="+", type=Path, help="the files to re-type")
-    common.add_common(parser)
     common.add_modes(parser)
     parser.add_argument("--holes", type=int, default=2, help="holes per file")
     parser.add_argument(
@@ -56,7 +55,6 @@ def add(sources: Any) -> None:
     parser.add_argument(
         "--time-budget", type=float, metavar="SEC", help="at most SEC seconds in all"
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
