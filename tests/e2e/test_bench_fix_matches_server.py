@@ -1,6 +1,6 @@
 """ "Fix this" measured is "Fix this" shipped: for the same buggy file and problem,
 the fix `slm-ls bench fix` records equals the one the code action returns over LSP,
-text for text, on ten bugs (issue 11: the benchmark used to re-implement the
+text for text, on ten fixes (issue 11: the benchmark used to re-implement the
 generation)."""
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from lsp_server.runtime.runtime import Runtime
 from tests.e2e.conftest import init_params
 
 MODEL = "qwen2.5-coder-0.5b"
-BUGS = 10
+BUGS = 10  # fixes compared, not counting the bugs both left unchanged
+MAX_BUGS = 40
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +68,19 @@ async def test_bench_fix_records_what_the_code_action_returns(
 ) -> None:
     await bare_client.initialize_session(init_params({"model": MODEL}))
     runtime = Runtime(Settings(model=MODEL), factory=lambda spec, settings: engine)
-    found = list(bench_fix.bugs(BUGS))
-    changed = 0
+    compared = changed = 0
     try:
-        for index, bug in enumerate(found):
+        # Bugs in order until ten were changed by both (the 0.5B model leaves about
+        # half unchanged; those are compared too: both must refuse alike).
+        for index, bug in enumerate(bench_fix.bugs(MAX_BUGS)):
             measured = await _in_bench(runtime, bug)
             shipped = await _over_lsp(bare_client, bug, index)
             assert measured == shipped, bug.bug_id
+            compared += 1
             changed += measured != bug.text
+            if changed == BUGS:
+                break
     finally:
         runtime.worker.close()
         runtime.worker.join(60)
-    assert len(found) == BUGS and changed >= BUGS // 2  # fixes compared, not refusals
+    assert changed == BUGS, f"only {changed} of {compared} bugs were changed"
