@@ -32,8 +32,8 @@ def build_server(
 def serve(settings: Settings, cli_model: str | None, tcp: tuple[str, int] | None) -> int:
     """Serve until the client leaves; the exit code is 0 after `shutdown`, else 1 (as
     LSP asks of `exit` without `shutdown`, and of a client that vanished). On every
-    way out (`exit`, the end of the input, a signal's SystemExit) the engine stops
-    before the interpreter does."""
+    way out (`exit`, the end of the input; SIGTERM through `terminate`) the engines
+    stop before the interpreter does."""
     server = build_server(settings, cli_model)
     signal.signal(signal.SIGTERM, lambda *_: terminate(server))
     try:
