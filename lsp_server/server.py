@@ -33,6 +33,7 @@ from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
+from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
 from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
 
@@ -190,7 +191,8 @@ class SlmLanguageServer(LanguageServer):
         # What owns the models (worker, engines, chat runner), and the completion
         # service over it; features reach models only through these two.
         self.runtime = Runtime(self.live, cli_model, factory)
-        self.service = CompletionService(self.runtime)
+        self.chat = ChatRunner(self.runtime)  # hover and the code actions
+        self.service = CompletionService(self.runtime, self.chat.preempt)
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False
@@ -201,10 +203,14 @@ class SlmLanguageServer(LanguageServer):
     def settings(self) -> Settings:
         return self.live.current
 
-    def stop_engines(self) -> bool:
-        """Stop the work in flight and wait for the engines to be freed (False when the
-        worker did not end within STOP_TIMEOUT_S)."""
+    def stop_engines(self, wait: bool = True) -> bool:
+        """Stop the work in flight and free the engines; with `wait`, until they are
+        freed (False when the worker did not end within STOP_TIMEOUT_S)."""
         self.service.stop()
+        self.chat.stop()
+        if not wait:
+            self.runtime.close()
+            return True
         return self.runtime.stop(STOP_TIMEOUT_S)
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:

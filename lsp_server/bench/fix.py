@@ -28,6 +28,7 @@ from lsp_server.engines.base import Engine
 from lsp_server.explain.ask import Ask
 from lsp_server.explain.fix import FIX_SECONDS, FIX_TOKENS, SYSTEM, extract, fix
 from lsp_server.prompt.chat import Message
+from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import Runtime
 
 # (kind, pattern, replacement): applied to the first match in one solution line.
@@ -373,11 +374,12 @@ async def _model_rows(
     """Every bug in every mode, asked through the runtime the server uses (the chat
     runner over the engine worker) with `engine` as its model."""
     runtime = Runtime(Settings(model=model), factory=lambda spec, settings: engine)
+    chat = ChatRunner(runtime)
     rows = []
     try:
         for bug in found:
             for mode in modes:
-                rows.append(await run_one(runtime.chat.answer, model, mode, bug))
+                rows.append(await run_one(chat.answer, model, mode, bug))
                 on_row()
     finally:
         runtime.worker.close()  # the engine is the caller's to close

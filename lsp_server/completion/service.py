@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 from lsp_server.completion.cache import SuggestionCache
@@ -25,8 +26,11 @@ from lsp_server.runtime.worker import shared
 
 
 class CompletionService:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, on_keystroke: Callable[[], None] = lambda: None) -> None:
         self.runtime = runtime
+        # Typing comes first: what else uses the engine is told to yield (the chat
+        # runner's `preempt` in the server).
+        self._on_keystroke = on_keystroke
         self._inflight: dict[str, CancelToken] = {}
         self.cache = SuggestionCache()
         self.stats = Stats()
@@ -42,7 +46,7 @@ class CompletionService:
         from the model (superseding the generation in flight for the same document
         `key`)."""
         started = time.perf_counter()
-        self.runtime.chat.preempt()  # typing comes first
+        self._on_keystroke()
         full = self.settings.completion.mode == CompletionMode.FULL
         if not full:
             suggestion = await self._generate(key, replace(request, session=key), full)

@@ -75,7 +75,7 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
         doc = ls.documents.get(uri)
     except DocumentNotOpen:
         return []
-    if ls.documents.skipped_reason(doc) is not None or not ls.runtime.chat.usable():
+    if ls.documents.skipped_reason(doc) is not None or not ls.chat.usable():
         return []
     diagnostics = list(params.context.diagnostics)
     span = diagnostics[0].range if diagnostics else params.range
@@ -147,7 +147,7 @@ async def _fix(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
     snap = current[0]
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
     problems = list(data.get("problems", []))
-    return await fix.fix(snap, start, end, problems, ls.runtime.chat.answer, data["uri"])
+    return await fix.fix(snap, start, end, problems, ls.chat.answer, data["uri"])
 
 
 async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] | str:
@@ -156,7 +156,7 @@ async def _document(ls: SlmLanguageServer, data: dict[str, Any]) -> list[Edit] |
     if isinstance(current, str):
         return current
     snap = current[0]
-    return await docstring.document(snap, int(data["at"]), ls.runtime.chat.answer, data["uri"])
+    return await docstring.document(snap, int(data["at"]), ls.chat.answer, data["uri"])
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ async def _explain(ls: SlmLanguageServer, data: dict[str, Any]) -> Explanation |
     except DocumentNotOpen:
         return "the document is closed"
     start, end = convert.span(snap, data["range"], ls.documents.encoding)
-    text = await passage.explain(snap, start, end, ls.runtime.chat.answer, data["uri"])
+    text = await passage.explain(snap, start, end, ls.chat.answer, data["uri"])
     return Explanation(text.markdown) if isinstance(text, passage.Explained) else text
 
 

@@ -56,7 +56,7 @@ async def _explained(
     when it fails: told once) what the tree knows."""
     settings = ls.settings.hover
     budget = (settings.max_tokens, settings.deadline_ms / 1000)
-    ask = ls.runtime.chat.answer if ls.runtime.chat.usable() else None
+    ask = ls.chat.answer if ls.chat.usable() else None
     try:
         return await explain_name(*where, ask, uri, budget)
     except ChatTemplateError as exc:

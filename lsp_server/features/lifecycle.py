@@ -99,5 +99,4 @@ def register(server: SlmLanguageServer) -> None:
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
         ls.shutdown_requested = True
-        ls.service.stop()
-        ls.runtime.close()
+        ls.stop_engines(wait=False)  # `exit` waits for them

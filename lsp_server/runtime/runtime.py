@@ -1,6 +1,6 @@
 """The runtime: the engine worker, the completion model's slot and the chat model's
-(the same engine unless `chatModel` names another), and the chat runner. The
-completion service, hover and the code actions use it; none of them owns a model."""
+(the same engine unless `chatModel` names another). The completion service and the
+chat runner (chat.py) use it; neither owns a model, and it calls neither."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from lsp_server.config.settings import Settings
 from lsp_server.engines.base import Engine, EngineError
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
-from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.slot import EngineFactory, EngineSlot, Loaded
 
 __all__ = ["EngineFactory", "Runtime", "default_factory"]
@@ -38,7 +37,6 @@ class Runtime:
         self.worker = EngineWorker()
         self.completion = EngineSlot(self.worker, factory)
         self._chat = EngineSlot(self.worker, factory)
-        self.chat = ChatRunner(self)
 
     @property
     def settings(self) -> Settings:
@@ -106,8 +104,8 @@ class Runtime:
         return job(loaded)
 
     def close(self) -> None:
-        """Stop the chat answers and free the engines once no job uses them."""
-        self.chat.stop()
+        """Free the engines once no job uses them (the callers stop their own work
+        first: the completion service, the chat runner)."""
         self.worker.close(then=self._unload)
 
     def stop(self, timeout: float) -> bool:

@@ -15,6 +15,7 @@ from lsp_server.documents.positions import Encoding, offset_to_position
 from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
+from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import Runtime
 from tests.e2e.conftest import init_params
 
@@ -56,9 +57,9 @@ async def _over_lsp(client: LanguageClient, bug: bench_fix.Bug, index: int) -> s
     return "".join(lines)
 
 
-async def _in_bench(runtime: Runtime, bug: bench_fix.Bug) -> str:
+async def _in_bench(chat: ChatRunner, bug: bench_fix.Bug) -> str:
     try:
-        return await bench_fix._full(runtime.chat.answer, bug)
+        return await bench_fix._full(chat.answer, bug)
     except bench_fix.Refused:
         return bug.text
 
@@ -68,12 +69,13 @@ async def test_bench_fix_records_what_the_code_action_returns(
 ) -> None:
     await bare_client.initialize_session(init_params({"model": MODEL}))
     runtime = Runtime(Settings(model=MODEL), factory=lambda spec, settings: engine)
+    chat = ChatRunner(runtime)  # as bench fix makes it
     compared = changed = 0
     try:
         # Bugs in order until ten were changed by both (the 0.5B model leaves about
         # half unchanged; those are compared too: both must refuse alike).
         for index, bug in enumerate(bench_fix.bugs(MAX_BUGS)):
-            measured = await _in_bench(runtime, bug)
+            measured = await _in_bench(chat, bug)
             shipped = await _over_lsp(bare_client, bug, index)
             assert measured == shipped, bug.bug_id
             compared += 1
