@@ -11,17 +11,10 @@ lines can be counted on their own.
 from __future__ import annotations
 
 import hashlib
-import re
 
-from lsp_server.documents.positions import Encoding, position_to_offset
+from lsp_server.documents.positions import Encoding, count_breaks, position_to_offset
 
 CHUNK_CHARS = 1 << 16  # a chunk is cut at the first "\n" after this many characters
-_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def _breaks(chunk: str) -> int:
-    """LSP line breaks in `chunk`."""
-    return len(_BREAK.findall(chunk)) if "\r" in chunk else chunk.count("\n")
 
 
 def _split(text: str) -> list[str]:
@@ -43,7 +36,7 @@ class ChunkedText:
 
     def __init__(self, text: str) -> None:
         self.chunks = _split(text)
-        self.lines = [_breaks(chunk) for chunk in self.chunks]
+        self.lines = [count_breaks(chunk) for chunk in self.chunks]
         self.length = len(text)
 
     def text(self) -> str:
@@ -87,4 +80,4 @@ class ChunkedText:
         pieces = _split(replaced)
         self.length += len(replaced) - sum(len(c) for c in self.chunks[first : last + 1])
         self.chunks[first : last + 1] = pieces
-        self.lines[first : last + 1] = [_breaks(piece) for piece in pieces]
+        self.lines[first : last + 1] = [count_breaks(piece) for piece in pieces]

@@ -84,6 +84,11 @@ class LineIndex:
         return LineIndex([*self.starts[:first], *inserted, *tail])
 
 
+def count_breaks(text: str) -> int:
+    """How many LSP line breaks `text` holds."""
+    return len(_BREAK.findall(text)) if "\r" in text else text.count("\n")
+
+
 def split_lines(text: str) -> list[str]:
     """`text` cut into LSP lines, each with its line break (str.splitlines(True), but
     breaking only where LSP does)."""
