@@ -36,6 +36,7 @@ from lsp_server.documents.store import DocumentStore
 from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
 from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
+from lsp_server.workspace.live import LiveWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,8 @@ class SlmLanguageServer(LanguageServer):
         self.runtime = Runtime(self.live, cli_model, factory)
         self.chat = ChatRunner(self.runtime)  # hover and the code actions
         self.service = CompletionService(self.runtime, self.chat.preempt)
+        # The workspace index (features/workspace.py starts it once the folders are known).
+        self.index = LiveWorkspace()
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False
@@ -208,6 +211,7 @@ class SlmLanguageServer(LanguageServer):
         freed (False when the worker did not end within STOP_TIMEOUT_S)."""
         self.service.stop()
         self.chat.stop()
+        self.index.stop()
         if not wait:
             self.runtime.close()
             return True

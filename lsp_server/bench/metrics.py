@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 from lsp_server.postprocess.parse_check import count_errors
@@ -64,3 +65,12 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def identifier_match(prediction: str, names: tuple[str, ...]) -> float:
+    """The share of `names` (those the reference uses from other files) that the
+    prediction uses as whole identifiers."""
+    if not names:
+        return 0.0
+    found = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", prediction))
+    return sum(name in found for name in names) / len(names)

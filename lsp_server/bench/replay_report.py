@@ -54,6 +54,9 @@ def summarise(
             [s["latency_ms"] for s in steps if s["suggestion"]], 50
         ),
         **_first_accepted(steps),
+        # Keystrokes whose prompt's repository context differed from the previous one
+        # (the KV cache after it lost): the workspace block's stability.
+        "context_changed_share": _share([bool(r.get("context_changed")) for r in paired]),
         "accepted_chars": sum(s["accepted"] for s in steps),
         "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
         "hole_chars": hole_chars,
@@ -124,6 +127,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("non-empty answers", "nonempty_share", "{:.1%}"),
         ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
+        ("repository context changed (share of requests)", "context_changed_share", "{:.1%}"),
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),

@@ -20,10 +20,13 @@ from lsp_server.documents.positions import byte_to_offset
 from lsp_server.syntax.languages import (
     EXTENSIONS,
     LanguageSpec,
+    Modules,
     language_of_path,
     new_parser,
     spec_for,
 )
+from lsp_server.workspace.facts import FileFacts, Import
+from lsp_server.workspace.index import WorkspaceIndex
 
 # Replay holes: function bodies and blocks of a size a person types in one go.
 MIN_HOLE, MAX_HOLE = 40, 400
@@ -172,6 +175,166 @@ def repo_tasks(root: Path, limit: int, seed: int, include_all: bool = False) -> 
             seen.add(task.task_id)
             tasks.append(task)
     return tasks
+
+
+NAME_NODES = frozenset({"identifier", "type_identifier", "field_identifier", "property_identifier"})
+CROSS_FILE = "cross-file"
+
+
+def cross_file_names(
+    root: Node, data: bytes, index: WorkspaceIndex, key: str, spec: LanguageSpec
+) -> list[tuple[int, str]]:
+    """(byte offset, name) of the uses in the tree of names that another file defines
+    at its top level and this file reaches through its imports: a name imported by
+    name, `module.name` of an imported module (`pkg.Name` in Go), and in Go a type or
+    function of its own package defined in another file — what a model can know only
+    from elsewhere. Uses inside import statements and names being defined are not."""
+    entry = index.entry(key)
+    if entry is None:
+        return []
+    direct, qualified = _reachable(index, key, entry.facts, spec)
+    found = []
+    for node in _walk(root):
+        if node.type not in NAME_NODES or node.end_byte - node.start_byte < 3:
+            continue
+        name = _node_text(data, node)
+        if _in_import(node, spec) or _defines(node):
+            continue
+        owner = _qualifier(node, data)
+        if owner is not None:
+            if name in qualified.get(owner, ()):
+                found.append((node.start_byte, name))
+        elif name in direct and (spec.modules != Modules.GO or _go_bare_use(node)):
+            found.append((node.start_byte, name))
+    return found
+
+
+def _reachable(
+    index: WorkspaceIndex, key: str, facts: FileFacts, spec: LanguageSpec
+) -> tuple[set[str], dict[str, set[str]]]:
+    """(names usable bare, names usable as `alias.name` by alias) from other files."""
+
+    def top(files: list[str]) -> set[str]:
+        entries = [e for f in files if (e := index.entry(f)) is not None]
+        return {s.name for e in entries for s in e.facts.symbols if not s.member}
+
+    direct: set[str] = set()
+    qualified: dict[str, set[str]] = {}
+    for item in facts.imports:
+        files = index.resolve(key, facts.language, (item,))
+        direct |= set(item.names) & top(files)
+        if item.alias:
+            qualified[item.alias] = top(files)
+        if spec.modules == Modules.PYTHON:  # `from pkg import module`, then module.name
+            for name in item.names:
+                dotted = f"{item.module}.{name}" if item.module else name
+                inner = index.resolve(key, facts.language, (Import(dotted, (), item.level),))
+                if inner:
+                    qualified[name] = top(inner)
+    if spec.modules == Modules.GO:
+        direct |= top(index.neighbours(key))
+    return direct - {s.name for s in facts.symbols}, qualified
+
+
+def _node_text(data: bytes, node: Node) -> str:
+    return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+QUALIFIED = {
+    "attribute": ("object", "attribute"),
+    "member_expression": ("object", "property"),
+    "selector_expression": ("operand", "field"),
+    "qualified_type": ("package", "name"),
+    "nested_type_identifier": ("module", "name"),
+}
+
+
+def _qualifier(node: Node, data: bytes) -> str | None:
+    """The module alias before `node` in `alias.node`, or None when `node` is not the
+    right-hand side of such an access ("" when its left-hand side is no plain name)."""
+    parent = node.parent
+    fields = QUALIFIED.get(parent.type) if parent is not None else None
+    if parent is None or fields is None or parent.child_by_field_name(fields[1]) != node:
+        return None
+    left = parent.child_by_field_name(fields[0])
+    plain = left is not None and left.type in ("identifier", "package_identifier")
+    return _node_text(data, left) if plain and left is not None else ""
+
+
+def _go_bare_use(node: Node) -> bool:
+    """A Go name of the same package used as a type or called: not a local variable."""
+    parent = node.parent
+    called = parent is not None and parent.type == "call_expression"
+    return node.type == "type_identifier" or (
+        called and parent is not None and parent.child_by_field_name("function") == node
+    )
+
+
+def _in_import(node: Node, spec: LanguageSpec) -> bool:
+    while node.parent is not None:
+        if node.type in spec.imports:
+            return True
+        node = node.parent
+    return False
+
+
+def _defines(node: Node) -> bool:
+    parent = node.parent
+    return parent is not None and parent.child_by_field_name("name") == node
+
+
+def cross_file_tasks(
+    root: Path, files: list[Path], index: WorkspaceIndex, limit: int, seed: int
+) -> list[Task]:
+    """`limit` line holes, each the rest of a line from a use of a name defined in
+    another file (`cross_file_names`): the cursor just before the name."""
+    rng = random.Random(seed)
+    order = list(files)
+    rng.shuffle(order)
+    tasks: list[Task] = []
+    for path in order:
+        task = _cross_file_hole(root, path, index, rng)
+        if task is not None:
+            tasks.append(task)
+        if len(tasks) == limit:
+            break
+    return tasks
+
+
+def _cross_file_hole(
+    root: Path, path: Path, index: WorkspaceIndex, rng: random.Random
+) -> Task | None:
+    data = path.read_bytes()
+    language = EXTENSIONS[path.suffix.lower()]
+    parser = new_parser(language)
+    if parser is None or b"\x00" in data:
+        return None
+    key = path.resolve().as_posix()
+    uses = cross_file_names(parser.parse(data).root_node, data, index, key, spec_for(language))
+    if not uses:
+        return None
+    at, _ = rng.choice(uses)
+    end = data.find(b"\n", at)
+    end = len(data) if end < 0 else end
+    cut = at  # the moment the name must be known: before it is typed
+    try:
+        prefix, middle, suffix = data[:cut].decode(), data[cut:end].decode(), data[end:].decode()
+    except UnicodeDecodeError:
+        return None
+    names = tuple(dict.fromkeys(n for b, n in uses if cut <= b < end))
+    if not middle.strip() or len(middle) > MAX_MIDDLE_CHARS:
+        return None
+    relative = path.relative_to(root).as_posix()
+    return Task(
+        f"{relative}:{cut}-{end}/{CROSS_FILE}",
+        language,
+        prefix,
+        suffix,
+        middle,
+        path=relative,
+        kind=CROSS_FILE,
+        names=names,
+    )
 
 
 def replay_holes(path: Path, count: int, seed: int) -> list[tuple[int, int]]:

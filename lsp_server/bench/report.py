@@ -15,6 +15,8 @@ COLUMNS = (
     ("edit sim", "edit_similarity", "{:.3f}"),
     ("syntax ok", "syntax_valid", "{:.1%}"),
     ("empty", "empty", "{:.1%}"),
+    ("ident match", "identifier_match", "{:.1%}"),
+    ("prompt tok p50", "prompt_tokens_p50", "{:.0f}"),
     ("p50 ms", "latency_p50_ms", "{:.0f}"),
     ("p95 ms", "latency_p95_ms", "{:.0f}"),
     ("prompt tok/s", "prompt_tokens_per_s", "{:.0f}"),

@@ -16,12 +16,30 @@ from lsp_server.completion.pipeline import complete
 from lsp_server.completion.request import CompletionRequest, request_for
 from lsp_server.completion.steps import FULL, NAIVE, NAIVE_LINE, Steps
 from lsp_server.config.settings import Settings
+from lsp_server.context.workspace import WorkspaceView
 from lsp_server.engines.base import Engine, Generation, evaluated
 from lsp_server.prompt.builder import PromptCaches
 
+# Where context comes from, as `MODE@CONTEXT` (bench repo --context): nothing beyond
+# the windows, the open documents (only the task's own), or the workspace index.
+CONTEXTS = ("none", "open", "workspace")
+
+
+def context_of(mode: str) -> str:
+    return mode.partition("@")[2] or "open"
+
 
 def steps_for(mode: str) -> Steps:
-    """`full`, `naive`, or `full-no-STEP` (full with one step switched off)."""
+    """`full`, `naive`, or `full-no-STEP` (full with one step switched off), with an
+    optional `@none|@open|@workspace` (where context comes from)."""
+    mode, _, context = mode.partition("@")
+    if context and context not in CONTEXTS:
+        raise ValueError(f"unknown context {context!r}: {', '.join(CONTEXTS)}")
+    steps = _steps(mode)
+    return replace(steps, context=False) if context == "none" else steps
+
+
+def _steps(mode: str) -> Steps:
     if mode == "full":
         return FULL
     if mode == "naive":
@@ -58,6 +76,8 @@ class Row:
     empty: bool
     passed: bool | None = None  # None: the task has no tests
     test_status: str = ""
+    names: tuple[str, ...] = ()  # names from other files the reference uses
+    identifier_match: float | None = None  # share of `names` the prediction has
 
 
 def current_rss_mb() -> float:
@@ -73,16 +93,30 @@ def current_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def task_request(task: Task) -> CompletionRequest:
+def task_request(task: Task, workspace: WorkspaceView | None = None) -> CompletionRequest:
     """The request an editor sends for the task's cursor: an invoked completion in the
-    document without its middle (parsed, as the server has it)."""
-    return request_for(task.prefix + task.suffix, len(task.prefix), task.language, path=task.path)
+    document without its middle (parsed, as the server has it), with the workspace
+    index when the editor's server would have one."""
+    request = request_for(
+        task.prefix + task.suffix, len(task.prefix), task.language, path=task.path
+    )
+    return replace(request, workspace=workspace) if workspace is not None else request
+
+
+Views = Callable[[Task], WorkspaceView | None]
 
 
 def run_task(
-    task: Task, engine: Engine, caches: PromptCaches, settings: Settings, model: str, mode: str
+    task: Task,
+    engine: Engine,
+    caches: PromptCaches,
+    settings: Settings,
+    model: str,
+    mode: str,
+    views: Views | None = None,
 ) -> Row:
-    request = task_request(task)
+    view = views(task) if views is not None and context_of(mode) == "workspace" else None
+    request = task_request(task, view)
     # Tasks are independent: every completion starts from a cold KV cache, so no mode
     # profits from the prompt another mode (or task) left behind.
     steps = replace(steps_for(mode), kv_reuse=False)
@@ -124,6 +158,8 @@ def _row(
             task.language, task.prefix, text, task.middle, task.suffix
         ),
         empty=not text.strip(),
+        names=task.names,
+        identifier_match=metrics.identifier_match(text, task.names) if task.names else None,
     )
 
 
@@ -153,6 +189,38 @@ def summarise(rows: list[Row], peak_rss: dict[str, float]) -> dict[str, dict[str
     return summary
 
 
+def hole_group(row: Row) -> str:
+    return "cross-file" if row.kind == "cross-file" else "in-file"
+
+
+def summarise_groups(rows: list[Row], peak_rss: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Per model: per mode and hole group (cross-file, in-file), then per mode, group
+    and language."""
+    summary: dict[str, dict[str, Any]] = {}
+    for model in dict.fromkeys(r.model for r in rows):
+        mine = [r for r in rows if r.model == model]
+        summary[model] = {}
+        groups = [(hole_group(r), "") for r in mine] + [(hole_group(r), r.language) for r in mine]
+        for group, language in dict.fromkeys(groups):
+            for mode in dict.fromkeys(r.mode for r in mine):
+                chosen = [
+                    r
+                    for r in mine
+                    if r.mode == mode
+                    and hole_group(r) == group
+                    and (not language or r.language == language)
+                ]
+                label = f"{mode} · {group}" + (f" · {language}" if language else "")
+                if chosen:
+                    summary[model][label] = _summary(chosen, peak_rss.get(model, 0.0))
+    return summary
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
 def _rate(values: list[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -168,6 +236,8 @@ def _summary(group: list[Row], rss: float) -> dict[str, Any]:
         "edit_similarity": sum(r.edit_similarity for r in group) / len(group),
         "syntax_valid": _rate([bool(r.syntax_valid) for r in group if r.syntax_valid is not None]),
         "empty": _rate([r.empty for r in group]),
+        "identifier_match": _mean([r.identifier_match for r in group]),
+        "prompt_tokens_p50": metrics.percentile([float(r.prompt_tokens) for r in group], 50),
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
         "prompt_tokens_per_s": sum(r.evaluated_tokens for r in group) / prompt_ms * 1000
@@ -188,6 +258,7 @@ def run_bench(
     load: Callable[[str], Engine],
     time_budget: float | None = None,
     on_row: Callable[[Row], None] | None = None,
+    views: Views | None = None,
 ) -> tuple[list[Row], dict[str, float]]:
     """Every task in every mode (interleaved, so a time budget cuts all modes alike),
     model after model; each model gets an equal share of `time_budget` seconds.
@@ -204,7 +275,7 @@ def run_bench(
             if share is not None and time.monotonic() - started > share:
                 break
             for mode in modes:
-                row = run_task(task, engine, caches, settings, model, mode)
+                row = run_task(task, engine, caches, settings, model, mode, views)
                 rows.append(row)
                 peak[model] = max(peak[model], current_rss_mb())
                 if on_row is not None:

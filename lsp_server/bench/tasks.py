@@ -28,6 +28,7 @@ class Task:
     kind: str = ""  # single-line, multi-line, statement, block, ...
     test: str = ""
     entry_point: str = ""
+    names: tuple[str, ...] = ()  # names defined in other files that the middle uses
 
     @property
     def document(self) -> str:

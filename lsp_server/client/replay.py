@@ -97,6 +97,11 @@ class _Session:
             types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, language, 1, text))
         )
 
+    def close(self, uri: str) -> None:
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
+
     def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
         self.versions[uri] += 1
         position = lsp_position(text, offset)
@@ -251,6 +256,17 @@ class ReplayPlan:
     # Settings sent to each server (`--set`), under the mode's `completion.mode`.
     settings: dict[str, Any] = field(default_factory=dict)
     hover_every: int = 0  # a hover on the word just typed every N keystrokes (0: none)
+    # The workspace folder of the `MODE@workspace` runs: the server indexes it, and each
+    # hole is typed in its own file's URI (closed after), so the index never shows the
+    # hole's original text as another file.
+    workspace: Path | None = None
+    wait_for_index: bool = True  # type only once the index is built
+
+
+def split_mode(mode: str) -> tuple[str, bool]:
+    """(completion mode, with the workspace folder) of `full` or `full@workspace`."""
+    base, _, context = mode.partition("@")
+    return base, context == "workspace"
 
 
 def _with_mode(settings: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -259,9 +275,25 @@ def _with_mode(settings: dict[str, Any], mode: str) -> dict[str, Any]:
 
 
 async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
-    settings = _with_mode(plan.settings, mode)
-    async with server_session("slm-ls-replay", plan.model, settings) as client:
+    base, workspace = split_mode(mode)
+    settings = _with_mode(plan.settings, base)
+    root = plan.workspace if workspace else None
+    async with server_session("slm-ls-replay", plan.model, settings, root=root) as client:
+        if root is not None and plan.wait_for_index:
+            await index_ready(client)
         return await _run_mode(client, mode, plan)
+
+
+async def index_ready(client: LanguageClient, timeout: float = 600.0) -> dict[str, Any]:
+    """The server's workspace index status once it is built (or after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats = await client.protocol.send_request_async(STATS_METHOD, {})
+        index = stats["workspaceIndex"] if isinstance(stats, dict) else stats.workspaceIndex
+        status = index if isinstance(index, dict) else index._asdict()
+        if status.get("state") in ("ready", "off", "stopped") or time.monotonic() > deadline:
+            return dict(status)
+        await asyncio.sleep(0.2)
 
 
 async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> ModeRun:
@@ -269,10 +301,13 @@ async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> Mode
     session, run = _Session(client), ModeRun(label)
     hovering = _Hovering(session, plan.hover_every)
     deadline = time.monotonic() + plan.budget_s
-    for hole in _holes(plan):
+    in_files = split_mode(mode)[1]
+    for hole in _holes(plan, in_files):
         session.open(hole.uri, hole.language, hole.text)
         run.hole_chars += len(hole.middle)
         await _retype(session, run, hole, plan, deadline, hovering)
+        if in_files:
+            session.close(hole.uri)
     run.hovers = await hovering.results()
     files = [path for path, _ in plan.documents]
     run.open_files = await _open_many(session, files, plan.open_files)
@@ -302,14 +337,16 @@ async def _open_many(session: _Session, files: list[Path], count: int) -> int:
     return count
 
 
-def _holes(plan: ReplayPlan) -> list[Hole]:
-    """The documents' holes, in the order they are typed back."""
+def _holes(plan: ReplayPlan, in_files: bool = False) -> list[Hole]:
+    """The documents' holes, in the order they are typed back; `in_files`: each in its
+    file's own URI (else a URI of its own beside it)."""
     holes: list[Hole] = []
     for path, spans in plan.documents:
         source = path.read_text(encoding="utf-8")
         language = language_of_path(path.name)
         for index, (start, end) in enumerate(spans):
-            uri = path.resolve().with_name(f"{path.stem}.hole{index}{path.suffix}").as_uri()
+            name = path.name if in_files else f"{path.stem}.hole{index}{path.suffix}"
+            uri = path.resolve().with_name(name).as_uri()
             holes.append(
                 Hole(
                     uri,

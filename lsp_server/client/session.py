@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
@@ -24,16 +25,21 @@ async def server_session(
     model: str | None,
     settings: dict[str, Any] | None = None,
     capabilities: types.ClientCapabilities | None = None,
+    root: Path | None = None,
 ) -> AsyncIterator[LanguageClient]:
-    """A client connected to a fresh server, initialized with `settings`; shut down
-    and stopped on the way out, whatever happened inside."""
+    """A client connected to a fresh server, initialized with `settings` (and `root`
+    as its workspace folder); shut down and stopped on the way out, whatever happened
+    inside."""
     client = LanguageClient(name, "0")
     await client.start_io(*serve_command(model))
+    folders = [types.WorkspaceFolder(root.as_uri(), root.name)] if root is not None else None
     try:
         await client.initialize_async(
             types.InitializeParams(
                 capabilities=capabilities or types.ClientCapabilities(),
                 initialization_options=settings,
+                root_uri=root.as_uri() if root is not None else None,
+                workspace_folders=folders,
             )
         )
         client.initialized(types.InitializedParams())

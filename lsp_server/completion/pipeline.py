@@ -50,6 +50,8 @@ class Suggestion:
     cached: bool = False  # answered from the suggestion cache (typing-through)
     # Answered from the quick start's short prompt: the full one is still cold.
     warming: bool = False
+    context: tuple[str, ...] = ()  # the workspace snippets in the prompt ("path:line")
+    context_changed: bool = False  # the prompt's repository context changed
 
 
 def stop_rule(plan: Plan) -> Callable[[str], bool]:
@@ -164,9 +166,10 @@ def complete(
         request.repo_name,
         request.others,
         request.session,
+        request.workspace,
     )
     caches = caches or PromptCaches(engine.tokenize)
-    prompt = fim_prompt(cursor, engine, caches, settings, steps.prompt_options, plan.healed)
+    prompt = full = fim_prompt(cursor, engine, caches, settings, steps.prompt_options, plan.healed)
     params = generation_params(request, settings, steps, plan, started, prompt.forced)
     warming = _too_cold(request, engine, settings, steps, prompt.ids, params)
     if warming:
@@ -183,7 +186,16 @@ def complete(
         raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None
     text = chain.postprocess(raw, plan, steps, request.text[:offset], checker)
-    return Suggestion(text, offset, offset, plan.multiline, generation, warming=warming)
+    return Suggestion(
+        text,
+        offset,
+        offset,
+        plan.multiline,
+        generation,
+        warming=warming,
+        context=full.context,
+        context_changed=full.context_changed,
+    )
 
 
 def _too_cold(

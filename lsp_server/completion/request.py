@@ -15,6 +15,7 @@ from functools import cached_property
 from tree_sitter import Tree
 
 from lsp_server.context.assemble import OpenFile
+from lsp_server.context.workspace import WorkspaceView
 from lsp_server.documents.snapshot import DEFAULT_MAX_BYTES, Snapshot
 
 
@@ -28,6 +29,7 @@ class CompletionRequest:
     others: tuple[OpenFile, ...] = ()  # other open documents of the same language
     repo_name: str = ""
     session: str = ""  # the document: keeps its own KV state in the engine
+    workspace: WorkspaceView | None = None  # the workspace index (None: open files only)
 
     @property
     def text(self) -> str:
@@ -60,10 +62,12 @@ def build_request(
     repo_name: str = "",
     multiline: bool | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    workspace: WorkspaceView | None = None,
 ) -> CompletionRequest:
     """The request for the cursor at str `offset` of `document`. `others` are the
     other open documents as (path, snapshot): those of the same language that get
-    completions themselves become context."""
+    completions themselves become context. With `workspace`, context comes from the
+    workspace index instead (the open documents are in it with their own text)."""
     offset = min(max(offset, 0), len(document.text))
     context = tuple(
         OpenFile(other_path, other)
@@ -78,6 +82,7 @@ def build_request(
         path=path,
         others=context,
         repo_name=repo_name,
+        workspace=workspace,
     )
 
 

@@ -21,12 +21,14 @@ class Record:
     generated_tokens: int = 0
     stop_reason: str = ""
     skipped: str = ""
+    context: tuple[str, ...] = ()  # workspace snippets in the prompt ("path:line"), no code
+    context_changed: bool = False  # its repository context differed from the previous one
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
         gen = suggestion.generation
         if gen is None:
-            return cls(seconds, skipped=suggestion.skipped)
+            return cls(seconds, skipped=suggestion.skipped, context=suggestion.context)
         return cls(
             seconds,
             False,
@@ -34,6 +36,8 @@ class Record:
             gen.prompt_tokens,
             len(gen.tokens),
             gen.stop_reason,
+            context=suggestion.context,
+            context_changed=suggestion.context_changed,
         )
 
 

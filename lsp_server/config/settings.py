@@ -114,6 +114,19 @@ class HoverSettings:
 
 
 @dataclass(frozen=True)
+class ContextSettings:
+    # Definitions and similar code from the whole workspace (an index built in the
+    # background); off: from the open documents only.
+    workspace: bool = True
+    workspace_tokens: int = 1024  # the workspace block's share of the prompt
+    max_files: int = 10_000  # per workspace folder
+    max_file_bytes: int = 1_000_000
+    # Keep the index's facts under the user cache folder (keyed by path, mtime and
+    # size), so that a restart reads only the files that changed.
+    disk_cache: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     model: str | None = None  # a .gguf path or a catalog name
     # The instruct model for hover and code actions (a path or catalog name) when the
@@ -123,6 +136,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     hover: HoverSettings = field(default_factory=HoverSettings)
+    context: ContextSettings = field(default_factory=ContextSettings)
 
 
 # What `engine.apiKeyEnv` may name when it comes from the editor: settings can come
@@ -155,6 +169,9 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "completion.maxDocumentBytes": (lambda v: v >= 1, "1 or more"),
     "hover.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "hover.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
+    "context.workspaceTokens": (lambda v: 0 <= v <= 100_000, "between 0 and 100000"),
+    "context.maxFiles": (lambda v: 0 <= v <= 1_000_000, "between 0 and 1000000"),
+    "context.maxFileBytes": (lambda v: 1 <= v <= 100_000_000, "between 1 and 100000000"),
 }
 
 _converter = cattrs.Converter(forbid_extra_keys=True)

@@ -17,7 +17,7 @@ from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
-from lsp_server.features import convert
+from lsp_server.features import convert, workspace
 from lsp_server.methods import STATS_METHOD
 from lsp_server.models.resolve import ModelError
 from lsp_server.server import SlmLanguageServer
@@ -46,6 +46,7 @@ def _request(
         path=_relative(uri, root),
         repo_name=PurePath(root).name,
         max_bytes=ls.documents.max_bytes(),
+        workspace=workspace.view(ls, uri),
     )
 
 
@@ -137,6 +138,7 @@ def register(server: SlmLanguageServer) -> None:
             "records": ls.service.stats.as_json(),
             "openDocuments": len(ls.documents),
             "documents": ls.documents.fingerprints(),
+            "workspaceIndex": ls.index.status(),
         }
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())

@@ -5,6 +5,7 @@ is documents/positions.py's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 
@@ -43,3 +44,9 @@ def text_edits(snap: Snapshot, edits: list[Edit], encoding: Encoding) -> list[ty
 def range_data(where: types.Range) -> list[int]:
     """A range as an action's data keeps it (JSON, read back by `span`)."""
     return [where.start.line, where.start.character, where.end.line, where.end.character]
+
+
+def file_path(uri: str) -> str:
+    """The file system path of a `file:` URI ("" for any other scheme)."""
+    parsed = urlparse(uri)
+    return unquote(parsed.path) if parsed.scheme == "file" else ""

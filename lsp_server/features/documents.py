@@ -9,6 +9,7 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 
 from lsp_server.documents.store import Change, DocumentNotOpen
+from lsp_server.features.convert import file_path
 from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def register(server: SlmLanguageServer) -> None:
     def did_open(ls: SlmLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.documents.open(doc.uri, doc.text, doc.language_id, doc.version)
+        _to_index(ls, doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SlmLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -71,8 +73,20 @@ def register(server: SlmLanguageServer) -> None:
             ls.documents.change(params.text_document.uri, params.text_document.version, changes)
         except DocumentNotOpen:
             log.warning("didChange for a document that is not open: %s", params.text_document.uri)
+            return
+        _to_index(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SlmLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.service.forget(params.text_document.uri)
+        ls.index.document_text(file_path(params.text_document.uri), None)
+
+
+def _to_index(ls: SlmLanguageServer, uri: str) -> None:
+    """The open document's text, for the workspace index (which reads it after a pause
+    in typing): what other files' completions see of it is what the editor holds."""
+    if ls.index.running and (path := file_path(uri)):
+        doc = ls.documents.get(uri)
+        if not doc.stale and ls.documents.skipped_reason(doc) is None:
+            ls.index.document_text(path, doc.snapshot.text)

@@ -11,6 +11,7 @@ from lsprotocol import types
 
 from lsp_server.documents.positions import Encoding
 from lsp_server.engines.base import EngineError
+from lsp_server.features import workspace
 from lsp_server.logs import set_level
 from lsp_server.methods import LOAD_PROGRESS_PREFIX
 from lsp_server.models.resolve import ModelError
@@ -73,7 +74,9 @@ def _spawn(ls: SlmLanguageServer, tasks: set[asyncio.Task[None]]) -> None:
 
 
 def register(server: SlmLanguageServer) -> None:
-    loads: set[asyncio.Task[None]] = set()  # the feature's state, kept by its handlers
+    # The feature's state, kept by its handlers: tasks (model loads, watcher
+    # registration) held until done.
+    loads: set[asyncio.Task[None]] = set()
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
@@ -86,6 +89,7 @@ def register(server: SlmLanguageServer) -> None:
         _report(ls, ls.pending_warnings)
         ls.pending_warnings.clear()
         _spawn(ls, loads)
+        workspace.start(ls, loads)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
     def did_change_configuration(

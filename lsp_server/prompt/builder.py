@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from lsp_server.config.settings import CompletionSettings, FimOrder
 from lsp_server.context.assemble import OpenFile, build_context
@@ -21,6 +22,7 @@ from lsp_server.context.windows import (
     prefix_window,
     suffix_window,
 )
+from lsp_server.context.workspace import Block, WorkspaceView, workspace_block
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import Engine
 from lsp_server.models.families import PSM, SPM
@@ -51,6 +53,8 @@ class PromptCaches:
         self.lines = LineCounter(tokenize)
         self.texts = TokenMemo(tokenize)
         self._context: OrderedDict[str, tuple[tuple[int, ...], Context]] = OrderedDict()
+        self._blocks: OrderedDict[str, Block] = OrderedDict()
+        self._heads: OrderedDict[str, list[int]] = OrderedDict()
 
     def context(self, session: str, scope: tuple[int, ...]) -> Context | None:
         found = self._context.get(session)
@@ -60,10 +64,28 @@ class PromptCaches:
         return found[1]
 
     def keep_context(self, session: str, scope: tuple[int, ...], context: Context) -> None:
-        self._context[session] = (scope, context)
-        self._context.move_to_end(session)
-        while len(self._context) > CONTEXT_SESSIONS:
-            self._context.popitem(last=False)
+        _keep(self._context, session, (scope, context))
+
+    def workspace_block(self, session: str, newer: Block) -> Block:
+        """The block the session's prompt holds: the one it had while that still covers
+        the cursor (`Block.covers`), else `newer`."""
+        kept = self._blocks.get(session)
+        chosen = kept if kept is not None and kept.covers(newer) else newer
+        _keep(self._blocks, session, chosen)
+        return chosen
+
+    def head_changed(self, session: str, head: list[int]) -> bool:
+        """Whether the session's repository context differs from its previous prompt's."""
+        changed = self._heads.get(session, []) != head
+        _keep(self._heads, session, head)
+        return changed
+
+
+def _keep(table: OrderedDict[str, Any], session: str, value: Any) -> None:
+    table[session] = value
+    table.move_to_end(session)
+    while len(table) > CONTEXT_SESSIONS:
+        table.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,7 @@ class Context:
 
     head: list[int]
     header: list[int]
+    keys: tuple[str, ...] = ()  # what the workspace block holds ("path:line")
 
 
 @dataclass(frozen=True)
@@ -94,12 +117,15 @@ class Cursor:
     repo_name: str = ""
     others: Sequence[OpenFile] = ()
     session: str = ""  # the document, across requests ("" for a one-off request)
+    workspace: WorkspaceView | None = None  # None: context from open documents only
 
 
 @dataclass(frozen=True)
 class Prompt:
     ids: list[int]
     forced: str = ""  # text the generation must begin with (token healing)
+    context: tuple[str, ...] = ()  # the workspace snippets it holds ("path:line")
+    context_changed: bool = False  # its repository context differs from the last prompt's
 
 
 def fim_prompt(
@@ -120,7 +146,9 @@ def fim_prompt(
             context = scoped_context(cursor, engine, caches, settings, shown, healed)
     else:
         shown = char_windows(cursor, engine, settings)
-    return assemble(engine, caches, settings, shown, (context.head, context.header), line)
+    prompt = assemble(engine, caches, settings, shown, (context.head, context.header), line)
+    changed = bool(cursor.session) and caches.head_changed(cursor.session, context.head)
+    return replace(prompt, context=context.keys, context_changed=changed)
 
 
 def scoped_context(
@@ -142,8 +170,12 @@ def scoped_context(
     scope = (window_line, cursor_line - cursor_line % LEAD_LINES, settings.context_tokens)
     if cursor.session and (kept := caches.context(cursor.session, scope)) is not None:
         return kept
-    head, header = context_ids(cursor, engine, settings, shown, prefix_end)
-    chosen = Context(head, header)
+    block = None
+    if cursor.workspace is not None:
+        block = workspace_block(cursor.workspace, cursor.document, cursor.offset, engine.tokenize)
+        block = caches.workspace_block(cursor.session, block) if cursor.session else block
+    head, header = context_ids(cursor, engine, settings, shown, prefix_end, block)
+    chosen = Context(head, header, tuple(s.key for s in block.snippets) if block else ())
     if cursor.session:
         caches.keep_context(cursor.session, scope, chosen)
     return chosen
@@ -196,23 +228,38 @@ def context_ids(
     settings: CompletionSettings,
     windows_shown: tuple[Window, Window],
     prefix_end: int,
+    block: Block | None = None,
 ) -> tuple[list[int], list[int]]:
     """(head, header): repository context before the FIM part, and same-file context
-    before the prefix window, within what the budget and the model's context allow."""
+    before the prefix window, within what the budget and the model's context allow.
+    With a workspace `block`, it is the repository context (open documents are in the
+    index with their own text); else the other open documents' definitions are."""
     prefix, suffix = windows_shown
     info = engine.info
     room = info.context_length - settings.max_tokens - CONTROL_TOKENS - REPO_OVERHEAD_TOKENS
-    budget = min(settings.context_tokens, room - len(prefix.tokens) - len(suffix.tokens))
+    room -= len(prefix.tokens) + len(suffix.tokens)
+    budget = min(settings.context_tokens, room)
     shown = (prefix_end - len(prefix.text), cursor.offset + len(suffix.text))
-    found = build_context(
-        cursor.document, cursor.offset, shown, list(cursor.others), budget, engine.tokenize
-    )
+    others = [] if block is not None else list(cursor.others)
+    found = build_context(cursor.document, cursor.offset, shown, others, budget, engine.tokenize)
+    snippets = found.snippets if block is None else _fitting(block, room - budget, engine)
     head = repo_head(
-        found.snippets, cursor.path, cursor.repo_name or "workspace", info.fim, engine.tokenize
+        snippets, cursor.path, cursor.repo_name or "workspace", info.fim, engine.tokenize
     )
     language = cursor.document.language
-    header = found.header + ("" if head else comment_blocks(found.snippets, language))
+    header = found.header + ("" if head else comment_blocks(snippets, language))
     return head, engine.tokenize(header) if header else []
+
+
+def _fitting(block: Block, room: int, engine: Engine) -> list[tuple[str, str]]:
+    """The block's snippets that fit in `room` tokens (a small context length)."""
+    kept = []
+    for path, code in block.pairs:
+        room -= len(engine.tokenize(code)) + 2
+        if room < 0:
+            break
+        kept.append((path, code))
+    return kept
 
 
 def lead_line(

@@ -42,6 +42,8 @@ class EngineWorker:
         self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._closed = False
+        self._urgent = 0  # jobs above idle priority queued or running
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -50,8 +52,21 @@ class EngineWorker:
         if self._closed:
             future.set_exception(RuntimeError("the engine worker is closed"))
             return future
+        if priority < Priority.IDLE:
+            with self._lock:
+                self._urgent += 1
+            future.add_done_callback(self._done_urgent)
         self._queue.put((int(priority), next(self._order), (job, future)))
         return future
+
+    def _done_urgent(self, future: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self._urgent -= 1
+
+    def busy(self) -> bool:
+        """A job above idle priority (a load, a completion, an explanation) is queued or
+        running: background work (the workspace index) waits."""
+        return self._urgent > 0
 
     def _run(self) -> None:
         while True:

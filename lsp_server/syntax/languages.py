@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import PurePosixPath
 
 from tree_sitter import Language, Parser
@@ -26,6 +27,15 @@ class Grammar:
 
     module: str
     function: str = "language"
+
+
+class Modules(StrEnum):
+    """How an import names the file it reads (the workspace index resolves it)."""
+
+    NONE = "none"  # not resolved: definitions are found by name only
+    PYTHON = "python"  # dotted module paths, relative with leading dots, packages
+    GO = "go"  # package directories (the import path's last components)
+    RELATIVE = "relative"  # JS/TS: "./x" is x.ts, x.js, ... or x/index.*
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,11 @@ class LanguageSpec:
     # Documentation is a string at the start of the body (else a comment above it).
     docstrings: bool = False
     doc_comment: str = ""  # the documentation comment marker, when not the line comment
+    # Top-level declarations the workspace index names besides `definitions`
+    # (constants, variables, type aliases); `wrappers` hold a definition (export, decorator).
+    declarations: frozenset[str] = frozenset()
+    wrappers: frozenset[str] = frozenset()
+    modules: Modules = Modules.NONE
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -57,7 +72,9 @@ _JS_DEFINITIONS = _set(
     "generator_function_declaration",
     "method_definition",
 )
-_TS_DEFINITIONS = _JS_DEFINITIONS | _set("interface_declaration", "module")
+_TS_DEFINITIONS = _JS_DEFINITIONS | _set(
+    "interface_declaration", "module", "abstract_class_declaration"
+)
 _C_OPENERS = _set("{", ":", "do", "->")
 
 
@@ -69,6 +86,9 @@ def _javascript(name: str, extensions: tuple[str, ...], aliases: tuple[str, ...]
         aliases,
         imports=_set("import_statement", "using_declaration"),
         definitions=_JS_DEFINITIONS,
+        declarations=_set("lexical_declaration", "variable_declaration"),
+        wrappers=_set("export_statement"),
+        modules=Modules.RELATIVE,
         block_openers=_set("{", ":", "=>", "do"),
         blocks=_set("statement_block"),
         call_arguments=_set("arguments"),
@@ -83,6 +103,14 @@ def _typescript(name: str, function: str, extensions: tuple[str, ...], alias: st
         (alias,),
         imports=_set("import_statement"),
         definitions=_TS_DEFINITIONS,
+        declarations=_set(
+            "lexical_declaration",
+            "variable_declaration",
+            "type_alias_declaration",
+            "enum_declaration",
+        ),
+        wrappers=_set("export_statement"),
+        modules=Modules.RELATIVE,
         block_openers=_set("{", ":", "=>", "do"),
         blocks=_set("statement_block"),
         call_arguments=_set("arguments"),
@@ -98,6 +126,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         line_comment="#",
         imports=_set("import_statement", "import_from_statement", "future_import_statement"),
         definitions=_set("function_definition", "class_definition"),
+        declarations=_set("expression_statement"),
+        wrappers=_set("decorated_definition"),
+        modules=Modules.PYTHON,
         docstrings=True,
         block_openers=_set(":", "{"),
         blocks=_set("block"),
@@ -114,6 +145,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         ("golang",),
         imports=_set("import_declaration"),
         definitions=_set("function_declaration", "method_declaration", "type_declaration"),
+        declarations=_set("const_declaration", "var_declaration"),
+        modules=Modules.GO,
         block_openers=_set("{", ":"),
         blocks=_set("block"),
         call_arguments=_set("argument_list"),

@@ -59,6 +59,7 @@ def test_every_node_type_in_the_registry_exists_in_its_grammar(spec: LanguageSpe
     language = load_language(spec.name)
     assert language is not None
     named = spec.imports | spec.definitions | spec.blocks | spec.call_arguments
+    named |= spec.declarations | spec.wrappers
     for kind in named:
         assert language.id_for_node_kind(kind, True) is not None, kind
     for token in spec.block_openers:

@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from lsp_server.bench import humaneval, report, runner
 from lsp_server.bench.commands import common
-from lsp_server.bench.repo_holes import repo_tasks
+from lsp_server.bench.repo_holes import cross_file_tasks, repo_tasks, tracked_sources
 from lsp_server.bench.sandbox import SandboxUnavailable, bubblewrap
 from lsp_server.bench.tasks import LAYOUTS, Task, in_layout, load_tasks
 from lsp_server.config.settings import (
@@ -24,9 +24,14 @@ from lsp_server.config.settings import (
     parse_settings,
     to_wire,
 )
+from lsp_server.context.workspace import WorkspaceView
 from lsp_server.engines.base import Engine
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.resolve import resolve
+from lsp_server.workspace.chunks import ChunkMemo
+from lsp_server.workspace.index import WorkspaceIndex
+from lsp_server.workspace.indexer import Indexer
+from lsp_server.workspace.scan import Limits
 
 NAMES = ("humaneval-single", "humaneval-multi", "repo", "tasks")
 
@@ -40,6 +45,21 @@ def add(sources: Any) -> None:
                 "--include-all",
                 action="store_true",
                 help="keep test, vendored and generated files",
+            )
+            parser.add_argument(
+                "--context",
+                default="workspace",
+                help="comma-separated, side by side: none (the windows only), open (the "
+                "hole's file is the only open document), workspace (the workspace index, "
+                "what the server uses; default)",
+            )
+            parser.add_argument(
+                "--holes",
+                choices=("both", "in-file", "cross-file"),
+                default="both",
+                help="in-file holes (lines, statements, blocks, bodies, arguments), "
+                "cross-file holes (a line that uses a name defined in another file), or "
+                "half of each (default)",
             )
         if name == "tasks":
             parser.add_argument("file", type=Path, help="tasks from a .jsonl or .jsonl.gz file")
@@ -90,8 +110,7 @@ def select_tasks(args: argparse.Namespace) -> list[Task]:
     if args.source == "tasks":
         tasks = humaneval.sample(load_tasks(args.file), args.limit, args.seed)
     elif args.source == "repo":
-        root = args.path or Path.cwd()
-        return repo_tasks(root, args.limit or 100, args.seed, args.include_all)
+        return _repo_tasks(args)
     else:
         problems = humaneval.load_problems()
         multi = args.source == "humaneval-multi"
@@ -100,9 +119,53 @@ def select_tasks(args: argparse.Namespace) -> list[Task]:
     return [in_layout(task, args.layout) for task in tasks]
 
 
+def _repo_index(args: argparse.Namespace) -> WorkspaceIndex:
+    """The repository's workspace index, built by the server's own indexer."""
+    if getattr(args, "index", None) is None:
+        index = WorkspaceIndex()
+        root = (args.path or Path.cwd()).resolve()
+        progress = Indexer(index, [root], Limits()).build()
+        print(
+            f"workspace index: {progress.files} files, {progress.definitions} definitions "
+            f"in {progress.seconds:.1f} s",
+            file=sys.stderr,
+        )
+        args.index = index
+    return args.index  # type: ignore[no-any-return]
+
+
+def _repo_tasks(args: argparse.Namespace) -> list[Task]:
+    root = (args.path or Path.cwd()).resolve()
+    limit = args.limit or 100
+    cross = {"both": limit // 2, "in-file": 0, "cross-file": limit}[args.holes]
+    tasks = repo_tasks(root, limit - cross, args.seed, args.include_all) if limit > cross else []
+    if cross:
+        files = tracked_sources(root, args.include_all)
+        tasks += cross_file_tasks(root, files, _repo_index(args), cross, args.seed)
+    return tasks
+
+
+def _views(args: argparse.Namespace, settings: Settings) -> runner.Views | None:
+    """The workspace view of each repository task (what the server would give it)."""
+    if args.source != "repo":
+        return None
+    index, root = _repo_index(args), (args.path or Path.cwd()).resolve()
+    memo = ChunkMemo()
+    context = settings.context
+
+    def view(task: Task) -> WorkspaceView:
+        key = (root / task.path).as_posix()
+        return WorkspaceView(index, key, context.workspace_tokens, context.max_file_bytes, memo)
+
+    return view
+
+
 def _modes(args: argparse.Namespace) -> list[str]:
     chosen = common.modes(args)
     chosen += [f"full-no-{s.strip()}" for s in args.ablate.split(",") if s.strip()]
+    if args.source == "repo":
+        contexts = [c.strip() for c in args.context.split(",") if c.strip()]
+        chosen = [f"{mode}@{context}" for mode in chosen for context in contexts]
     for mode in chosen:
         runner.steps_for(mode)  # raises ValueError for an unknown mode
     return chosen
@@ -137,12 +200,22 @@ def run(args: argparse.Namespace) -> int:
         return load_engine(resolve(model), settings.engine)
 
     bar = tqdm(total=len(tasks) * len(chosen) * len(models), unit="task", file=sys.stderr)
+    views = _views(args, settings) if any("@workspace" in m for m in chosen) else None
     rows, peak = runner.run_bench(
-        tasks, models, chosen, settings, load, args.time_budget, on_row=lambda row: bar.update()
+        tasks,
+        models,
+        chosen,
+        settings,
+        load,
+        args.time_budget,
+        on_row=lambda row: bar.update(),
+        views=views,
     )
     bar.close()
     runner.score_tests(rows, {t.task_id: t for t in tasks})
     summary = runner.summarise(rows, peak)
+    if args.source == "repo":
+        summary = runner.summarise_groups(rows, peak)
     print(report.markdown_table(summary))
     if args.out is not None:
         config = {

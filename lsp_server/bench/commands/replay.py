@@ -55,6 +55,17 @@ def add(sources: Any) -> None:
     parser.add_argument(
         "--time-budget", type=float, metavar="SEC", help="at most SEC seconds in all"
     )
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        help="also run each mode as MODE@workspace: the server gets this folder as its "
+        "workspace (the index, context from files that are not open), side by side",
+    )
+    parser.add_argument(
+        "--during-indexing",
+        action="store_true",
+        help="with --workspace: start typing at once, while the index is being built",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         chosen = common.modes(args, ("full", "naive"))
     except ValueError as exc:
         return common.fail(f"replay: {exc}")
+    if args.workspace is not None:
+        chosen = [m for mode in chosen for m in (mode, f"{mode}@workspace")]
     documents = [(path, replay_holes(path, args.holes, args.seed)) for path in args.path]
     model = (args.model or [None])[0]
     plan = ReplayPlan(
@@ -82,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         args.open_files,
         HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
         common.overrides(args.set),
+        workspace=args.workspace.resolve() if args.workspace is not None else None,
+        wait_for_index=not args.during_indexing,
     )
     peer_url = args.peer_url or common.overrides(args.set).get("engine", {}).get("url")
     if args.peer and not peer_url:
