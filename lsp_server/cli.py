@@ -73,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
 
     doctor = sub.add_parser("doctor", help="versions, model, FIM tokens, a short speed probe")
     _common(doctor)
+    doctor.add_argument(
+        "--workspace",
+        type=Path,
+        help="also build the workspace index of this folder and report its time and memory "
+        "(default: the current folder when it is a git repository)",
+    )
 
     bench = sub.add_parser(
         "bench",

@@ -115,6 +115,7 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{'api key':18} ${key} {'set' if os.environ.get(key) else 'NOT SET'}")
         for notice in info.notices:
             print(f"{'warning':18} {notice}")
+    _index_report(args, settings)
     try:
         _speed_probe(engine)
         _fim_probe(engine, settings)
@@ -123,6 +124,23 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.close()
     return 0
+
+
+def _index_report(args: argparse.Namespace, settings: Settings) -> None:
+    """The workspace index of --workspace (or of the current git repository)."""
+    from lsp_server.bench.commands.index import measure
+
+    folder = args.workspace or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
+    if folder is None or not settings.context.workspace:
+        print(f"{'workspace index':18} {'off' if folder else 'no folder (--workspace PATH)'}")
+        return
+    found = measure(folder.resolve(), settings.context)
+    print(
+        f"{'workspace index':18} {folder}: {found['files']} files, {found['definitions']} "
+        f"definitions in {found['cold_s']:.2f} s; {found['held_mb']:.0f} MB held "
+        f"(peak +{found['peak_mb']:.0f} MB); restart from the disk cache "
+        f"{found['restart_s']:.2f} s"
+    )
 
 
 def _fim_probe(engine: Engine, settings: Settings) -> None:

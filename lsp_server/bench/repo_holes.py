@@ -179,6 +179,7 @@ def repo_tasks(root: Path, limit: int, seed: int, include_all: bool = False) -> 
 
 NAME_NODES = frozenset({"identifier", "type_identifier", "field_identifier", "property_identifier"})
 CROSS_FILE = "cross-file"
+CROSS_FILE_ROUNDS = 4
 
 
 def cross_file_names(
@@ -291,14 +292,15 @@ def cross_file_tasks(
     rng = random.Random(seed)
     order = list(files)
     rng.shuffle(order)
-    tasks: list[Task] = []
-    for path in order:
-        task = _cross_file_hole(root, path, index, rng)
-        if task is not None:
-            tasks.append(task)
-        if len(tasks) == limit:
-            break
-    return tasks
+    tasks: dict[str, Task] = {}
+    for _ in range(CROSS_FILE_ROUNDS):  # a file gives one hole per round, files in turn
+        for path in order:
+            task = _cross_file_hole(root, path, index, rng)
+            if task is not None:
+                tasks.setdefault(task.task_id, task)
+            if len(tasks) == limit:
+                return list(tasks.values())
+    return list(tasks.values())
 
 
 def _cross_file_hole(

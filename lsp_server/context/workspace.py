@@ -36,10 +36,13 @@ from lsp_server.workspace.index import Found, WorkspaceIndex
 SCOPE_LINES = 40
 QUERY_LINES = 12
 MAX_CHUNK_FILES = 32
-MAX_CHUNKS = 3
+MAX_CHUNKS = 5
 MIN_SIMILARITY = 0.15
 # Definitions take at most this share of the budget while similar code remains.
-DEFINITIONS_SHARE = 0.6
+DEFINITIONS_SHARE = 0.4
+# A method found by name alone (not through an import) counts only when this few
+# classes define one of that name.
+MAX_SAME_MEMBER = 3
 # A definition cut to fit shows at least this many tokens (else it is left out).
 MIN_PART_TOKENS = 48
 
@@ -155,10 +158,15 @@ def _ranked(
 
     def add(names: list[str], home_only: bool) -> None:
         for name in names:
-            for found in view.index.named(name):
+            if name.startswith("__"):  # __init__, __rich__: every class has one
+                continue
+            every = view.index.named(name)
+            for found in every:
                 spot = (found.key, found.symbol.line)
                 if found.key == view.key or spot in seen or (home_only and found.key not in home):
                     continue
+                if not home_only and found.symbol.member and len(every) > MAX_SAME_MEMBER:
+                    continue  # a method name many classes share says little
                 seen.add(spot)
                 order.append(found)
 

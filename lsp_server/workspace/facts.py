@@ -104,7 +104,7 @@ def _members(node: Node, data: bytes, spec: LanguageSpec, path: str) -> list[Sym
     for child in body.named_children:
         child = _unwrapped(child, spec)
         if child.type in spec.definitions and (name := _name(child, data)):
-            text = _shown(child, data, spec)
+            text = _dedented(_shown(child, data, spec), child.start_point[1])
             found.append(Symbol(name, path, child.start_point[0], text, member=True))
     return found[:MAX_MEMBERS]
 
@@ -129,6 +129,14 @@ def _declared(node: Node, data: bytes, spec: LanguageSpec, path: str) -> list[Sy
                 names.append(_text(data, named))
     text = _short(node, data, spec)
     return [Symbol(n, path, node.start_point[0], text) for n in dict.fromkeys(names)]
+
+
+def _dedented(text: str, column: int) -> str:
+    """A member's text (its first line starts at `column`, the others carry the
+    class's indentation) as if it were written at column 0."""
+    lines = text.split("\n")
+    rest = [ln[column:] if ln[:column].isspace() else ln.lstrip() for ln in lines[1:]]
+    return "\n".join([lines[0], *rest])
 
 
 def _descendants(node: Node, depth: int) -> list[Node]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lsp_server.bench.commands import completion, fix, hover, load, overhead, replay
+from lsp_server.bench.commands import completion, fix, hover, index, load, overhead, replay
 
-SUBCOMMANDS = (completion, replay, fix, hover, overhead, load)
+SUBCOMMANDS = (completion, replay, fix, hover, overhead, load, index)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
