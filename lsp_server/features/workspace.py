@@ -36,13 +36,18 @@ def start(ls: SlmLanguageServer, tasks: set[asyncio.Task[None]]) -> None:
     found = roots(ls)
     if not settings.workspace or not found:
         return
-    ls.index.start(found, settings, cache_dir().parent / "index", ls.runtime.worker.busy)
+    _start_index(ls, found)
     caps = ls.client_capabilities.workspace
     watched = caps.did_change_watched_files if caps else None
     if watched and watched.dynamic_registration:
         task = asyncio.ensure_future(_watch(ls))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
+
+
+def _start_index(ls: SlmLanguageServer, found: list[Path]) -> None:
+    cache = cache_dir().parent / "index"
+    ls.index.start(found, ls.settings.context, cache, ls.runtime.worker.busy)
 
 
 async def _watch(ls: SlmLanguageServer) -> None:
@@ -77,6 +82,20 @@ def register(server: SlmLanguageServer) -> None:
         for change in params.changes:
             path = convert.file_path(change.uri)
             ls.index.file_changed(path, deleted=change.type == types.FileChangeType.Deleted)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def folders(ls: SlmLanguageServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        """pygls updates its folders first; the index follows (or starts, when the
+        workspace had none)."""
+        added = [convert.file_path(f.uri) for f in params.event.added]
+        removed = [convert.file_path(f.uri) for f in params.event.removed]
+        if not ls.index.running:
+            settings = ls.settings.context
+            found = [Path(p) for p in added if p and Path(p).is_dir()]
+            if settings.workspace and found:
+                _start_index(ls, found)
+            return
+        ls.index.folders_changed([p for p in added if p], [p for p in removed if p])
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def saved(ls: SlmLanguageServer, params: types.DidSaveTextDocumentParams) -> None:

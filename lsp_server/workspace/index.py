@@ -94,7 +94,7 @@ class WorkspaceIndex:
         entry = self.entry(key)
         return entry.facts.stamp if entry is not None else None
 
-    def keys(self) -> list[str]:
+    def paths(self) -> list[str]:
         with self._lock:
             return list(self._files)
 

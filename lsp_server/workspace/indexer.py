@@ -72,6 +72,12 @@ class Indexer:
     def file_deleted(self, path: str) -> None:
         self._queue.put(("deleted", path, None))
 
+    def folder_added(self, path: str) -> None:
+        self._queue.put(("add-folder", path, None))
+
+    def folder_removed(self, path: str) -> None:
+        self._queue.put(("remove-folder", path, None))
+
     def document_text(self, path: str, text: str | None) -> None:
         """An open document's text now (None: it was closed)."""
         self._queue.put(("text", path, text))
@@ -119,6 +125,10 @@ class Indexer:
             self.refresh(path)
         elif kind == "deleted":
             self.index.drop(_key(path))
+        elif kind == "add-folder":
+            self._add_folder(Path(path).resolve())
+        elif kind == "remove-folder":
+            self._remove_folder(Path(path).resolve())
         elif kind == "text":
             self.index.set_overlay(_key(path), text)
             if text is None:
@@ -132,6 +142,19 @@ class Indexer:
                 del self._edited[edited]
                 self._put_text(edited, latest)
         self.progress.files, self.progress.definitions = self.index.counts()
+
+    def _add_folder(self, root: Path) -> None:
+        if root.is_dir() and root not in self.roots:
+            self.roots.append(root)
+            self._scan(root)
+
+    def _remove_folder(self, root: Path) -> None:
+        if root in self.roots:
+            self.roots.remove(root)
+            prefix = root.as_posix().rstrip("/") + "/"
+            for key in self.index.paths():
+                if key.startswith(prefix) and self._root_of(Path(key)) is None:
+                    self.index.drop(key)
 
     def refresh(self, path: str) -> None:
         """Read the file at `path` again (or drop it when it is gone or skipped)."""

@@ -47,6 +47,15 @@ class LiveWorkspace:
         if self.indexer is not None:
             self.indexer.stop()
 
+    def folders_changed(self, added: list[str], removed: list[str]) -> None:
+        """Workspace folders added or removed in the editor (indexed or dropped)."""
+        if self.indexer is None:
+            return
+        for path in removed:
+            self.indexer.folder_removed(path)
+        for path in added:
+            self.indexer.folder_added(path)
+
     def document_text(self, path: str, text: str | None) -> None:
         if self.indexer is not None and path:
             self.indexer.document_text(path, text)

@@ -62,7 +62,7 @@ async def _stats(client: LanguageClient) -> dict[str, Any]:
 
 async def _start(client: LanguageClient, root: Path, options: Any = None) -> dict[str, Any]:
     registered: list[types.Registration] = []
-    setattr(client, "registered", registered)
+    client.registered = registered
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams) -> None:

@@ -133,7 +133,9 @@ def test_imports_resolve_to_files(tmp_path: Path) -> None:
             "main.py": MAIN,
             "web/src/util.ts": "export function a() {}\n",
             "web/src/core/index.ts": "export const k = 1;\n",
-            "web/src/app/main.ts": 'import { a } from "../util.js";\nimport * as c from "../core";\n',
+            "web/src/app/main.ts": (
+                'import { a } from "../util.js";\nimport * as c from "../core";\n'
+            ),
             "render/render.go": "package render\nfunc R() {}\n",
             "render/render_test.go": "package render\n",
             "cmd/main.go": 'package main\nimport "github.com/x/y/render"\n',
@@ -179,7 +181,7 @@ def test_bad_files_are_skipped_with_one_log_line_each(
         caplog.clear()
         with caplog.at_level(logging.DEBUG, logger="lsp_server.workspace"):
             index = built(root)
-        names = sorted(Path(k).name for k in index.keys())
+        names = sorted(Path(k).name for k in index.paths())
         assert names == ["good.py"], use_git
         skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
         for name in ("binary.py", "min.js", "huge.py", "link_out.py", "loop_a.py", "dangling.py"):
@@ -191,7 +193,9 @@ def test_file_count_and_size_limits(tmp_path: Path) -> None:
     write(tmp_path, {f"m{i}.py": f"def f{i}():\n    pass\n" for i in range(5)})
     write(tmp_path, {"big.py": "X = 1\n" * 1000})
     assert len(built(tmp_path, Limits(max_files=3))) == 3
-    assert "big.py" not in {Path(k).name for k in built(tmp_path, Limits(max_file_bytes=100)).keys()}
+    assert "big.py" not in {
+        Path(k).name for k in built(tmp_path, Limits(max_file_bytes=100)).paths()
+    }
 
 
 def test_the_index_follows_edits_changes_and_deletions(tmp_path: Path) -> None:
@@ -247,3 +251,18 @@ def test_the_block_stays_while_it_covers_the_names_near_the_cursor() -> None:
     new_name = Block(names=frozenset({"c"}), wanted=frozenset({"c"}))
     assert caches.workspace_block("doc", new_name) is new_name
     assert caches.head_changed("doc", [1, 2]) and not caches.head_changed("doc", [1, 2])
+
+
+def test_workspace_folders_added_and_removed(tmp_path: Path) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    write(first, {"a.py": "def in_one():\n    pass\n"})
+    write(second, {"b.py": "def in_two():\n    pass\n"})
+    index = WorkspaceIndex()
+    indexer = Indexer(index, [first])
+    indexer.build()
+    indexer.folder_added(str(second))
+    indexer._apply_next()
+    assert index.named("in_one") and index.named("in_two")
+    indexer.folder_removed(str(first))
+    indexer._apply_next()
+    assert not index.named("in_one") and index.named("in_two")
