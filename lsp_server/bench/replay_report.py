@@ -11,6 +11,8 @@ from typing import Any
 from lsp_server.bench.metrics import percentile
 from lsp_server.bench.report import Metric, metric_table
 
+PATIENCE_S = 1.0
+
 
 def summarise(
     mode: str,
@@ -59,6 +61,14 @@ def summarise(
         "context_changed_share": _share([bool(r.get("context_changed")) for r in paired]),
         "accepted_chars": sum(s["accepted"] for s in steps),
         "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
+        # What arrived within the patience of a person who types on: a suggestion that
+        # came later is counted as not there (the replay's person waited for it).
+        "accepted_in_time_share": sum(
+            s["accepted"] for s in steps if s["latency_ms"] <= PATIENCE_S * 1000
+        )
+        / hole_chars
+        if hole_chars
+        else 0.0,
         "hole_chars": hole_chars,
         "rss_mb": rss_mb,
         "open_files": open_files,
@@ -127,6 +137,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("non-empty answers", "nonempty_share", "{:.1%}"),
         ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
+        ("accepted in time (answer within 1 s)", "accepted_in_time_share", "{:.1%}"),
         ("repository context changed (share of requests)", "context_changed_share", "{:.1%}"),
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),

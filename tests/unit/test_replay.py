@@ -114,3 +114,16 @@ def test_replay_servers_get_the_set_settings_under_their_mode() -> None:
     settings = {"completion": {"quickStart": False, "mode": "x"}, "logLevel": "info"}
     sent = _with_mode(settings, "full")
     assert sent == {"completion": {"quickStart": False, "mode": "full"}, "logLevel": "info"}
+
+
+def test_a_suggestion_that_came_after_the_patience_is_not_counted_in_time() -> None:
+    steps = [
+        {"latency_ms": ms, "accepted": acc, "typed": 0, "suggestion": "x" * acc}
+        for ms, acc in ((400, 4), (1500, 6), (1000, 2))
+    ]
+    server = [
+        {"seconds": 0.1, "cache_hit": False, "evaluated_tokens": 1, "generated_tokens": 1}
+    ] * 3
+    summary = summarise("full", steps, server, hole_chars=20, rss_mb=None, open_files=0)
+    assert summary["accepted_share"] == 0.6 and summary["accepted_in_time_share"] == 0.3
+    assert summary["context_changed_share"] == 0.0
