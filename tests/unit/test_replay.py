@@ -122,7 +122,13 @@ def test_a_suggestion_that_came_after_the_patience_is_not_counted_in_time() -> N
         for ms, acc in ((400, 4), (1500, 6), (1000, 2))
     ]
     server = [
-        {"seconds": 0.1, "cache_hit": False, "evaluated_tokens": 1, "generated_tokens": 1}
+        {
+            "seconds": 0.1,
+            "cache_hit": False,
+            "evaluated_tokens": 1,
+            "generated_tokens": 1,
+            "skipped": "",
+        }
     ] * 3
     summary = summarise("full", steps, server, hole_chars=20, rss_mb=None, open_files=0)
     assert summary["accepted_share"] == 0.6 and summary["accepted_in_time_share"] == 0.3
