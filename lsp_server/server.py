@@ -196,6 +196,7 @@ class SlmLanguageServer(LanguageServer):
         self.service = CompletionService(self.runtime, self.chat.preempt)
         # The workspace index (features/workspace.py starts it once the folders are known).
         self.index = LiveWorkspace()
+        self.service.stats.indexing = lambda: self.index.scanning
         # Settings rejected during `initialize`, reported once the client is initialized.
         self.pending_warnings: list[str] = []
         self.shutdown_requested = False

@@ -36,6 +36,10 @@ def summarise(
         "latency_p95_ms": percentile(latencies, 95),
         "server_p50_ms": percentile([r["seconds"] * 1000 for r in paired], 50),
         "server_p95_ms": percentile([r["seconds"] * 1000 for r in paired], 95),
+        # Keystrokes answered while the workspace index was being built.
+        "during_indexing": sum(bool(r.get("indexing")) for r in paired),
+        "during_indexing_p50_ms": _while_indexing(steps, paired, 50),
+        "during_indexing_p95_ms": _while_indexing(steps, paired, 95),
         "cache_hits": len(hits),
         "cache_hit_rate": len(hits) / len(paired) if paired else 0.0,
         "cache_hit_server_p95_ms": percentile([r["seconds"] * 1000 for r in hits], 95),
@@ -130,6 +134,9 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("requests", "requests", "{:.0f}"),
         ("p50 ms", "latency_p50_ms", "{:.0f}"),
         ("p95 ms", "latency_p95_ms", "{:.0f}"),
+        ("requests while the index was built", "during_indexing", "{:.0f}"),
+        ("p50 ms of those", "during_indexing_p50_ms", "{:.0f}"),
+        ("p95 ms of those", "during_indexing_p95_ms", "{:.0f}"),
         ("cache hits", "cache_hit_rate", "{:.1%}"),
         ("hit p95 ms (server)", "cache_hit_server_p95_ms", "{:.2f}"),
         ("tokens/request p50", "tokens_processed_p50", "{:.0f}"),
@@ -151,9 +158,18 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
     return metric_table(rows, summary, keep=_measured)
 
 
+def _while_indexing(
+    steps: list[dict[str, Any]], paired: list[dict[str, Any]], q: float
+) -> float | None:
+    """The q-th percentile latency of the keystrokes answered during indexing."""
+    found = [s["latency_ms"] for s, r in zip(steps, paired, strict=False) if r.get("indexing")]
+    return percentile(found, q) if found else None
+
+
 def _measured(key: str, values: list[Any]) -> bool:
-    """Leave out a row no run measured (hovers, a team's engine rate)."""
-    return not (all(v is None for v in values) or (key.startswith("hover") and not any(values)))
+    """Leave out a row no run measured (hovers, indexing, a team's engine rate)."""
+    unused = key.startswith(("hover", "during_indexing")) and not any(values)
+    return not (all(v is None for v in values) or unused)
 
 
 def write(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from lsp_server.engines.base import evaluated
@@ -23,6 +24,7 @@ class Record:
     skipped: str = ""
     context: tuple[str, ...] = ()  # workspace snippets in the prompt ("path:line"), no code
     context_changed: bool = False  # its repository context differed from the previous one
+    indexing: bool = False  # the workspace index was being built meanwhile
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
@@ -44,9 +46,12 @@ class Record:
 class Stats:
     def __init__(self, keep: int = 100_000) -> None:
         self.records: deque[Record] = deque(maxlen=keep)
+        # Whether background work (the workspace index's first scan) runs now: set by
+        # the server, so the replay can tell keystrokes typed during indexing.
+        self.indexing: Callable[[], bool] = lambda: False
 
     def record(self, record: Record) -> None:
-        self.records.append(record)
+        self.records.append(replace(record, indexing=self.indexing()))
 
     def as_json(self) -> list[dict[str, Any]]:
         return [asdict(r) for r in self.records]

@@ -43,6 +43,11 @@ class LiveWorkspace:
         self.indexer.start()
         log.info("workspace index: started for %d folder(s)", len(roots))
 
+    @property
+    def scanning(self) -> bool:
+        """The first scan of the folders is under way."""
+        return self.indexer is not None and self.indexer.progress.state == "scanning"
+
     def stop(self) -> None:
         if self.indexer is not None:
             self.indexer.stop()
