@@ -225,6 +225,7 @@ def run(args: argparse.Namespace) -> int:
             "tasks": len(tasks),
             "seed": args.seed,
             "layout": None if args.source == "repo" else args.layout,
+            "holes": args.holes if args.source == "repo" else None,
             "max_tokens": args.max_tokens,
             "deadline_ms": args.deadline_ms,
             "settings": to_wire(settings),
