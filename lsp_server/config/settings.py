@@ -119,6 +119,8 @@ class ContextSettings:
     # background); off: from the open documents only.
     workspace: bool = True
     workspace_tokens: int = 1024  # the workspace block's share of the prompt
+    # Code chunks most like the lines before the cursor, after the definitions.
+    similar_code: bool = True
     max_files: int = 10_000  # per workspace folder
     max_file_bytes: int = 1_000_000
     # Keep the index's facts under the user cache folder (keyed by path, mtime and

@@ -80,6 +80,7 @@ class WorkspaceView:
     key: str  # the document's absolute path ("" when not a file of the workspace)
     tokens: int
     max_file_bytes: int = 1_000_000
+    similar_code: bool = True  # off: definitions only
     chunks: ChunkMemo = field(default_factory=ChunkMemo, compare=False)
 
 
@@ -101,7 +102,8 @@ def workspace_block(
     left = view.tokens
     chosen: list[Snippet] = []
     names: set[str] = set()
-    definitions_room = int(view.tokens * DEFINITIONS_SHARE)
+    share = DEFINITIONS_SHARE if view.similar_code else 1.0
+    definitions_room = int(view.tokens * share)
     for found in ranked:
         room = left - (view.tokens - definitions_room)
         shown = _fitted(found.symbol.text, room, tokenize)
@@ -110,7 +112,8 @@ def workspace_block(
             names.add(found.symbol.name)
             left -= len(tokenize(shown)) + 2
     files = [*resolved, *sorted(home - set(resolved)), *(f.key for f in ranked)]
-    for snippet in _similar(view, text, offset, list(dict.fromkeys(files)), chosen):
+    pool = list(dict.fromkeys(files)) if view.similar_code else []
+    for snippet in _similar(view, text, offset, pool, chosen):
         cost = len(tokenize(snippet.code)) + 2
         if cost <= left:
             chosen.append(snippet)

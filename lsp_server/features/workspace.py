@@ -72,7 +72,12 @@ def view(ls: SlmLanguageServer, uri: str) -> WorkspaceView | None:
     path = convert.file_path(uri)
     key = Path(path).resolve().as_posix() if path else ""
     return WorkspaceView(
-        ls.index.index, key, settings.workspace_tokens, settings.max_file_bytes, ls.index.chunks
+        ls.index.index,
+        key,
+        settings.workspace_tokens,
+        settings.max_file_bytes,
+        settings.similar_code,
+        ls.index.chunks,
     )
 
 

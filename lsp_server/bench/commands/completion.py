@@ -155,7 +155,14 @@ def _views(args: argparse.Namespace, settings: Settings) -> runner.Views | None:
 
     def view(task: Task) -> WorkspaceView:
         key = (root / task.path).as_posix()
-        return WorkspaceView(index, key, context.workspace_tokens, context.max_file_bytes, memo)
+        return WorkspaceView(
+            index,
+            key,
+            context.workspace_tokens,
+            context.max_file_bytes,
+            context.similar_code,
+            memo,
+        )
 
     return view
 
