@@ -77,7 +77,8 @@ def _parser() -> argparse.ArgumentParser:
         "--workspace",
         type=Path,
         help="also build the workspace index of this folder and report its time and memory "
-        "(default: the current folder when it is a git repository)",
+        "(default: the current folder when it is a git repository and context.workspace "
+        "is on)",
     )
 
     bench = sub.add_parser(

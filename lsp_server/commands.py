@@ -130,9 +130,11 @@ def _index_report(args: argparse.Namespace, settings: Settings) -> None:
     """The workspace index of --workspace (or of the current git repository)."""
     from lsp_server.bench.commands.index import measure
 
-    folder = args.workspace or (Path.cwd() if (Path.cwd() / ".git").exists() else None)
-    if folder is None or not settings.context.workspace:
-        print(f"{'workspace index':18} {'off' if folder else 'no folder (--workspace PATH)'}")
+    here = Path.cwd() if (Path.cwd() / ".git").exists() else None
+    folder = args.workspace or (here if settings.context.workspace else None)
+    if folder is None:
+        why = "no folder (--workspace PATH)" if settings.context.workspace else "off"
+        print(f"{'workspace index':18} {why} (context.workspace)")
         return
     found = measure(folder.resolve(), settings.context)
     print(

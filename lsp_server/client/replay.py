@@ -278,6 +278,8 @@ async def run_mode(mode: str, plan: ReplayPlan) -> ModeRun:
     base, workspace = split_mode(mode)
     settings = _with_mode(plan.settings, base)
     root = plan.workspace if workspace else None
+    if root is not None:  # the index on, whatever the default
+        settings = {**settings, "context": {**settings.get("context", {}), "workspace": True}}
     async with server_session("slm-ls-replay", plan.model, settings, root=root) as client:
         if root is not None and plan.wait_for_index:
             await index_ready(client)

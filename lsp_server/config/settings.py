@@ -116,8 +116,9 @@ class HoverSettings:
 @dataclass(frozen=True)
 class ContextSettings:
     # Definitions and similar code from the whole workspace (an index built in the
-    # background); off: from the open documents only.
-    workspace: bool = True
+    # background); off: from the open documents only. Off by default: with the default
+    # 0.5B model it does not yet pay (docs/decisions.md, docs/benchmarks.md).
+    workspace: bool = False
     workspace_tokens: int = 1024  # the workspace block's share of the prompt
     # Code chunks most like the lines before the cursor, after the definitions.
     similar_code: bool = True

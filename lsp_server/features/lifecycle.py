@@ -99,6 +99,7 @@ def register(server: SlmLanguageServer) -> None:
             return
         _report(ls, apply_settings(ls, params.settings))
         _spawn(ls, loads)  # reloads only when the model or engine settings changed
+        workspace.start(ls, loads)  # `context.workspace` turned on
 
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: SlmLanguageServer, params: None) -> None:

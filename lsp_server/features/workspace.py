@@ -34,7 +34,7 @@ def start(ls: SlmLanguageServer, tasks: set[asyncio.Task[None]]) -> None:
     """Index the folders in the background, and ask the client to report file changes."""
     settings = ls.settings.context
     found = roots(ls)
-    if not settings.workspace or not found:
+    if not settings.workspace or not found or ls.index.running:
         return
     _start_index(ls, found)
     caps = ls.client_capabilities.workspace

@@ -167,7 +167,13 @@ def scoped_context(
     text = cursor.document.text
     window_line = text.count("\n", 0, prefix_end - len(shown[0].text))
     cursor_line = text.count("\n", 0, cursor.offset)
-    scope = (window_line, cursor_line - cursor_line % LEAD_LINES, settings.context_tokens)
+    workspace = cursor.workspace.tokens if cursor.workspace is not None else -1
+    scope = (
+        window_line,
+        cursor_line - cursor_line % LEAD_LINES,
+        settings.context_tokens,
+        workspace,
+    )
     if cursor.session and (kept := caches.context(cursor.session, scope)) is not None:
         return kept
     block = None

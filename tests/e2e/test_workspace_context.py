@@ -37,6 +37,9 @@ def page_url(title: str) -> str:
     return "/pages/" + helpers.'''
 
 
+ON = {"context": {"workspace": True}}
+
+
 def _workspace(root: Path) -> str:
     (root / "pkg").mkdir()
     (root / "pkg" / "__init__.py").write_text("")
@@ -89,7 +92,7 @@ async def test_the_prompt_holds_a_definition_from_a_file_that_is_not_open(
     bare_client: LanguageClient, tmp_path: Path
 ) -> None:
     uri = _workspace(tmp_path)
-    index = await _start(bare_client, tmp_path)
+    index = await _start(bare_client, tmp_path, ON)
     assert index["state"] == "ready" and index["files"] == 3 and index["definitions"] == 3
     _open(bare_client, uri, "python", MAIN)
     items = await _inline(bare_client, uri, 5, len(MAIN.split("\n")[5]))
@@ -103,12 +106,22 @@ async def test_the_prompt_holds_a_definition_from_a_file_that_is_not_open(
 async def test_without_the_workspace_setting_only_open_files_count(
     bare_client: LanguageClient, tmp_path: Path
 ) -> None:
+    """The default (docs/decisions.md: not yet worth it with the default model)."""
     uri = _workspace(tmp_path)
-    index = await _start(bare_client, tmp_path, {"context": {"workspace": False}})
+    index = await _start(bare_client, tmp_path)
     assert index == {"state": "off"}
     _open(bare_client, uri, "python", MAIN)
     await _inline(bare_client, uri, 5, len(MAIN.split("\n")[5]))
     assert (await _last_record(bare_client))["context"] == []
+    # Turned on in the editor: the index starts, the next completion uses it.
+    bare_client.workspace_did_change_configuration(types.DidChangeConfigurationParams(ON))
+    await _definitions_become(bare_client, 3)
+    bare_client.text_document_did_close(
+        types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
+    )  # else the suggestion cache answers the same cursor again
+    _open(bare_client, uri, "python", MAIN)
+    await _inline(bare_client, uri, 5, len(MAIN.split("\n")[5]))
+    assert "pkg/helpers.py:4" in (await _last_record(bare_client))["context"]
 
 
 async def _definitions_become(client: LanguageClient, count: int) -> None:
@@ -122,7 +135,7 @@ async def test_files_created_deleted_and_edited_reach_the_index(
     bare_client: LanguageClient, tmp_path: Path
 ) -> None:
     uri = _workspace(tmp_path)
-    await _start(bare_client, tmp_path)
+    await _start(bare_client, tmp_path, ON)
     extra = tmp_path / "pkg" / "extra.py"
     extra.write_text("def extra_one():\n    pass\n")
     changes = [types.FileEvent(extra.as_uri(), types.FileChangeType.Created)]
