@@ -32,3 +32,18 @@ if [ -n "${TYPING_FILES:-}" ]; then
 fi
 $B load $M --limit 20000 --out out/load
 $B overhead $M --limit 300 --out out/overhead
+$B index . --out out/index-slm-ls
+# Issue 12: WORKSPACE_REPOS: git repositories (docs/benchmarks.md: httpx, chi, rxjs's
+# src/); TYPING_FOLDER: the folder of TYPING_FILES (the replay's workspace).
+for repo in ${WORKSPACE_REPOS:-}; do
+  name=$(basename "$repo")
+  $B repo "$repo" $M --holes both --limit 60 --context none,open,workspace \
+    --out "out/ws-0.5b-$name"
+  $B repo "$repo" --model qwen2.5-coder-1.5b --holes cross-file --limit 24 \
+    --context open,workspace --out "out/ws-1.5b-$name"
+done
+if [ -n "${TYPING_FILES:-}" ] && [ -n "${TYPING_FOLDER:-}" ]; then
+  # shellcheck disable=SC2086
+  $B replay $TYPING_FILES $M --holes 2 --max-steps 100 --open-files 0 --pauses human \
+    --workspace "$TYPING_FOLDER" --out out/replay-workspace
+fi
