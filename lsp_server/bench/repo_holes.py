@@ -137,6 +137,19 @@ def _hole(path: Path, root: Path, kind: str, rng: random.Random) -> Task | None:
         span = rng.choice(spans) if spans else None
     if span is None:
         return None
+    return _task(root, path, language, data, span, kind)
+
+
+def _task(
+    root: Path,
+    path: Path,
+    language: str,
+    data: bytes,
+    span: tuple[int, int],
+    kind: str,
+    names: tuple[str, ...] = (),
+) -> Task | None:
+    """The task whose middle is the byte `span` of `data` (None: not UTF-8 there)."""
     start, end = span
     try:
         prefix, middle, suffix = (
@@ -155,6 +168,7 @@ def _hole(path: Path, root: Path, kind: str, rng: random.Random) -> Task | None:
         middle,
         path=relative,
         kind=kind,
+        names=names,
     )
 
 
@@ -319,24 +333,11 @@ def _cross_file_hole(
     end = data.find(b"\n", at)
     end = len(data) if end < 0 else end
     cut = at  # the moment the name must be known: before it is typed
-    try:
-        prefix, middle, suffix = data[:cut].decode(), data[cut:end].decode(), data[end:].decode()
-    except UnicodeDecodeError:
-        return None
     names = tuple(dict.fromkeys(n for b, n in uses if cut <= b < end))
-    if not middle.strip() or len(middle) > MAX_MIDDLE_CHARS:
+    task = _task(root, path, language, data, (cut, end), CROSS_FILE, names)
+    if task is None or not task.middle.strip() or len(task.middle) > MAX_MIDDLE_CHARS:
         return None
-    relative = path.relative_to(root).as_posix()
-    return Task(
-        f"{relative}:{cut}-{end}/{CROSS_FILE}",
-        language,
-        prefix,
-        suffix,
-        middle,
-        path=relative,
-        kind=CROSS_FILE,
-        names=names,
-    )
+    return task
 
 
 def replay_holes(path: Path, count: int, seed: int) -> list[tuple[int, int]]:

@@ -97,10 +97,8 @@ def task_request(task: Task, workspace: WorkspaceView | None = None) -> Completi
     """The request an editor sends for the task's cursor: an invoked completion in the
     document without its middle (parsed, as the server has it), with the workspace
     index when the editor's server would have one."""
-    request = request_for(
-        task.prefix + task.suffix, len(task.prefix), task.language, path=task.path
-    )
-    return replace(request, workspace=workspace) if workspace is not None else request
+    text = task.prefix + task.suffix
+    return request_for(text, len(task.prefix), task.language, path=task.path, workspace=workspace)
 
 
 Views = Callable[[Task], WorkspaceView | None]

@@ -94,8 +94,14 @@ def request_for(
     invoked: bool = True,
     multiline: bool | None = None,
     path: str = "",
+    workspace: WorkspaceView | None = None,
 ) -> CompletionRequest:
     """`build_request` for a text that is not open anywhere (CLI, benchmark tasks)."""
     return build_request(
-        Snapshot.parse(text, language), offset, invoked=invoked, multiline=multiline, path=path
+        Snapshot.parse(text, language),
+        offset,
+        invoked=invoked,
+        multiline=multiline,
+        path=path,
+        workspace=workspace,
     )
