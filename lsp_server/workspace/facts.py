@@ -161,7 +161,7 @@ def _shown(node: Node, data: bytes, spec: LanguageSpec) -> str:
     documentation and its members' signatures."""
     whole = _text(data, node)
     body = node.child_by_field_name("body")
-    if body is None or (whole.count("\n") < WHOLE_LINES and not _is_function(node, spec)):
+    if body is None or (whole.count("\n") < WHOLE_LINES and not _is_function(node)):
         return _with_doc(node, data, spec, whole)[:MAX_TEXT_CHARS]
     head = data[node.start_byte : body.start_byte].decode("utf-8", "replace").rstrip()
     indent = " " * (node.start_point[1] + 4)
@@ -169,7 +169,7 @@ def _shown(node: Node, data: bytes, spec: LanguageSpec) -> str:
     doc = _docstring(body, data) if spec.docstrings else ""
     if doc:
         parts.append(indent + doc)
-    if not _is_function(node, spec):
+    if not _is_function(node):
         for child in body.named_children[:MAX_MEMBERS]:
             child = _unwrapped(child, spec)
             if child.type in spec.definitions and (inner := child.child_by_field_name("body")):
@@ -177,12 +177,12 @@ def _shown(node: Node, data: bytes, spec: LanguageSpec) -> str:
                 parts.append(indent + signature.rstrip() + _stub(spec))
     if len(parts) == 1:
         parts[-1] += _stub(spec)
-    elif _is_function(node, spec):  # after a docstring: the body's own line
+    elif _is_function(node):  # after a docstring: the body's own line
         parts.append(indent + _stub(spec).strip())
     return _with_doc(node, data, spec, "\n".join(parts))[:MAX_TEXT_CHARS]
 
 
-def _is_function(node: Node, spec: LanguageSpec) -> bool:
+def _is_function(node: Node) -> bool:
     return "function" in node.type or "method" in node.type
 
 

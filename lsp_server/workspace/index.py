@@ -90,10 +90,6 @@ class WorkspaceIndex:
         with self._lock:
             return self._files.get(key)
 
-    def stamp(self, key: str) -> tuple[int, int] | None:
-        entry = self.entry(key)
-        return entry.facts.stamp if entry is not None else None
-
     def paths(self) -> list[str]:
         with self._lock:
             return list(self._files)
