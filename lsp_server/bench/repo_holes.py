@@ -25,7 +25,7 @@ from lsp_server.syntax.languages import (
     new_parser,
     spec_for,
 )
-from lsp_server.workspace.facts import FileFacts, Import
+from lsp_server.workspace.facts import FileFacts
 from lsp_server.workspace.index import WorkspaceIndex
 
 # Replay holes: function bodies and blocks of a size a person types in one go.
@@ -230,22 +230,13 @@ def _reachable(
     """(names usable bare, names usable as `alias.name` by alias) from other files."""
 
     def top(files: list[str]) -> set[str]:
-        entries = [e for f in files if (e := index.entry(f)) is not None]
-        return {s.name for e in entries for s in e.facts.symbols if not s.member}
+        return {found.symbol.name for f in files for found in index.defined_in(f)}
 
     direct: set[str] = set()
-    qualified: dict[str, set[str]] = {}
     for item in facts.imports:
-        files = index.resolve(key, facts.language, (item,))
-        direct |= set(item.names) & top(files)
-        if item.alias:
-            qualified[item.alias] = top(files)
-        if spec.modules == Modules.PYTHON:  # `from pkg import module`, then module.name
-            for name in item.names:
-                dotted = f"{item.module}.{name}" if item.module else name
-                inner = index.resolve(key, facts.language, (Import(dotted, (), item.level),))
-                if inner:
-                    qualified[name] = top(inner)
+        direct |= set(item.names) & top(index.resolve(key, facts.language, (item,)))
+    bound = index.modules_bound(key, facts.language, facts.imports)
+    qualified = {name: top(files) for name, files in bound.items()}
     if spec.modules == Modules.GO:
         direct |= top(index.neighbours(key))
     return direct - {s.name for s in facts.symbols}, qualified

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from lsp_server.context import symbols
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.syntax.languages import Modules, spec_for
+from lsp_server.syntax.languages import spec_for
 from lsp_server.workspace.chunks import CHUNK_LINES, WORD, ChunkMemo
 from lsp_server.workspace.facts import Import, imports_of
 from lsp_server.workspace.index import Found, WorkspaceIndex
@@ -96,7 +96,7 @@ def workspace_block(
     resolved = view.index.resolve(view.key, document.language, imports)
     home = set(resolved) | set(view.index.neighbours(view.key))
     near = symbols.identifiers_near(text, offset)
-    modules = _modules(view, document.language, imports)
+    modules = view.index.modules_bound(view.key, document.language, imports)
     ranked = _ranked(view, text, offset, near, imports, home, modules)
     wanted = frozenset(f.symbol.name for f in ranked if f.symbol.name in near)
     left = view.tokens
@@ -185,24 +185,6 @@ def _ranked(
     add(in_scope[::-1], True)
     add(imported, True)
     return order
-
-
-def _modules(
-    view: WorkspaceView, language: str, imports: tuple[Import, ...]
-) -> dict[str, list[str]]:
-    """The files of the modules the document binds to a name (`import a.b as m`,
-    `import * as m from`, Go's package names, Python's `from pkg import module`)."""
-    found: dict[str, list[str]] = {}
-    for item in imports:
-        if item.alias:
-            found[item.alias] = view.index.resolve(view.key, language, (item,))
-        if spec_for(language).modules == Modules.PYTHON:
-            for name in item.names:
-                dotted = f"{item.module}.{name}" if item.module else name
-                inner = view.index.resolve(view.key, language, (Import(dotted, (), item.level),))
-                if inner:
-                    found[name] = inner
-    return found
 
 
 def _line_start(text: str, lines: int) -> int:

@@ -161,6 +161,23 @@ class WorkspaceIndex:
                     found += self._relative(key, item)
         return [k for k in dict.fromkeys(found) if k != key]
 
+    def modules_bound(
+        self, key: str, language: str, imports: tuple[Import, ...]
+    ) -> dict[str, list[str]]:
+        """The files of the modules the file at `key` binds to a name: `import a.b as
+        m`, `import * as m from`, Go's package names, Python's `from pkg import module`."""
+        found: dict[str, list[str]] = {}
+        for item in imports:
+            if item.alias:
+                found[item.alias] = self.resolve(key, language, (item,))
+            if spec_for(language).modules == Modules.PYTHON:
+                for name in item.names:
+                    dotted = f"{item.module}.{name}" if item.module else name
+                    inner = self.resolve(key, language, (Import(dotted, (), item.level),))
+                    if inner:
+                        found[name] = inner
+        return found
+
     def _python(self, key: str, item: Import) -> list[str]:
         if item.level:
             base = posixpath.dirname(key)
