@@ -20,6 +20,7 @@ and with it the KV cache built on it).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -207,10 +208,10 @@ def _similar(
     scored: list[tuple[float, str, int, str]] = []
     for key in files[:MAX_CHUNK_FILES]:
         entry = view.index.entry(key)
-        content = view.index.text(key, view.max_file_bytes) if entry is not None else None
-        if entry is None or content is None or key == view.key:
+        if entry is None or key == view.key:
             continue
-        for start, words, chunk in view.chunks.chunks(key, content):
+        read = functools.partial(view.index.text, key, view.max_file_bytes)
+        for start, words, chunk in view.chunks.chunks(key, entry.facts.stamp, read):
             score = len(query & words) / len(query | words)
             if score >= MIN_SIMILARITY:
                 scored.append((score, entry.facts.path, start, chunk))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 
 CHUNK_LINES = 12
 CHUNK_STEP = 6
@@ -18,14 +19,19 @@ class ChunkMemo:
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._files: OrderedDict[tuple[str, int], list[Chunk]] = OrderedDict()
+        self._files: OrderedDict[tuple[str, tuple[int, int]], list[Chunk]] = OrderedDict()
 
-    def chunks(self, key: str, text: str) -> list[Chunk]:
-        """The chunks of the file at `key` whose text is `text`."""
-        memo_key = (key, hash(text))
+    def chunks(
+        self, key: str, stamp: tuple[int, int], read: Callable[[], str | None]
+    ) -> list[Chunk]:
+        """The chunks of the file at `key` as the index last read it (`stamp`): the
+        file is read (`read`) only when that version was not cut yet, so a scope
+        change costs no disk reads for the files it compared before."""
+        memo_key = (key, stamp)
         found = self._files.get(memo_key)
         if found is None:
-            found = self._files[memo_key] = _chunks(text)
+            text = read()
+            found = self._files[memo_key] = _chunks(text) if text is not None else []
             if len(self._files) > self.size:
                 self._files.popitem(last=False)
         else:

@@ -45,7 +45,7 @@ class Import:
 class FileFacts:
     path: str
     language: str
-    stamp: tuple[int, int]  # (mtime_ns, size) of the file read; (0, len) for editor text
+    stamp: tuple[int, int]  # (mtime_ns, size) of the file read; (0, crc32) for editor text
     symbols: tuple[Symbol, ...]
     imports: tuple[Import, ...]
 

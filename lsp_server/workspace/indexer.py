@@ -17,6 +17,7 @@ import pickle
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,7 +179,8 @@ class Indexer:
         relative = Path(_key(path)).relative_to(root).as_posix()
         data = text.encode("utf-8", "surrogatepass")
         if len(data) <= self.limits.max_file_bytes:
-            facts = read_facts(self._shown(root, relative), language_of_path(path), data, (0, 0))
+            stamp = (0, zlib.crc32(data))  # an edited text's version: no mtime of its own
+            facts = read_facts(self._shown(root, relative), language_of_path(path), data, stamp)
             self.index.put(_key(path), str(root), facts)
 
     def _root_of(self, path: Path) -> Path | None:

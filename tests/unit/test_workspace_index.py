@@ -14,6 +14,7 @@ import pytest
 from lsp_server.context.workspace import Block, WorkspaceView, workspace_block
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.prompt.builder import PromptCaches
+from lsp_server.workspace.chunks import ChunkMemo
 from lsp_server.workspace.facts import Import, read_facts
 from lsp_server.workspace.index import WorkspaceIndex
 from lsp_server.workspace.indexer import Indexer
@@ -266,3 +267,17 @@ def test_workspace_folders_added_and_removed(tmp_path: Path) -> None:
     indexer.folder_removed(str(first))
     indexer._apply_next()
     assert not index.named("in_one") and index.named("in_two")
+
+
+def test_a_file_is_cut_into_chunks_once_per_version() -> None:
+    memo = ChunkMemo()
+    reads: list[str] = []
+
+    def read() -> str:
+        reads.append("read")
+        return "alpha_one = beta_two(gamma_three)\n" * 30
+
+    first = memo.chunks("/ws/a.py", (1, 10), read)
+    assert first and memo.chunks("/ws/a.py", (1, 10), read) is first and len(reads) == 1
+    memo.chunks("/ws/a.py", (2, 10), read)  # a new version: read again
+    assert len(reads) == 2 and memo.chunks("/ws/gone.py", (1, 1), lambda: None) == []
