@@ -41,3 +41,38 @@ def test_replay_writes_both_modes(tmp_path: Path) -> None:
     assert data["summary"]["naive"]["cache_hits"] == 0
     assert data["config"]["pauses"] == "human"
     assert (out / "latency.png").stat().st_size > 0
+
+
+def test_replay_with_the_workspace_index_beside_without(tmp_path: Path) -> None:
+    """`--workspace`: each mode also as MODE@workspace, the server indexing the folder;
+    the records say whether the repository context changed."""
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    (folder / "helpers.py").write_text("def fib_memo(n: int) -> int:\n    return n\n")
+    (folder / "fibonacci.py").write_text((Path("examples") / "fibonacci.py").read_text())
+    out = tmp_path / "replay"
+    result = slm_ls(
+        "bench",
+        "replay",
+        str(folder / "fibonacci.py"),
+        "--holes",
+        "1",
+        "--max-steps",
+        "3",
+        "--open-files",
+        "0",
+        "--workspace",
+        str(folder),
+        "--out",
+        str(out),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    assert set(data["summary"]) == {"full", "full@workspace"}
+    for mode in ("full", "full@workspace"):
+        summary = data["summary"][mode]
+        assert summary["requests"] == 3 and 0 <= summary["context_changed_share"] <= 1
+        assert 0 <= summary["accepted_in_time_share"] <= summary["accepted_share"]
+    server = data["runs"]["full@workspace"]["server"]
+    assert any(record["context"] for record in server), server  # helpers.py was in it
