@@ -285,11 +285,25 @@ def _defines(node: Node) -> bool:
     return parent is not None and parent.child_by_field_name("name") == node
 
 
+def first_uses(uses: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first use of each name (uses in document order): a later use can be copied
+    from the file, so only the first needs the other file — CrossCodeEval's rule that
+    the current file alone must not give the answer away."""
+    seen: set[str] = set()
+    firsts = []
+    for at, name in uses:
+        if name not in seen:
+            seen.add(name)
+            firsts.append((at, name))
+    return firsts
+
+
 def cross_file_tasks(
     root: Path, files: list[Path], index: WorkspaceIndex, limit: int, seed: int
 ) -> list[Task]:
-    """`limit` line holes, each the rest of a line from a use of a name defined in
-    another file (`cross_file_names`): the cursor just before the name."""
+    """`limit` line holes, each the rest of a line from the first use of a name
+    defined in another file (`cross_file_names`, `first_uses`): the cursor just
+    before the name."""
     rng = random.Random(seed)
     order = list(files)
     rng.shuffle(order)
@@ -314,9 +328,10 @@ def _cross_file_hole(
         return None
     key = path.resolve().as_posix()
     uses = cross_file_names(parser.parse(data).root_node, data, index, key, spec_for(language))
-    if not uses:
+    firsts = first_uses(uses)
+    if not firsts:
         return None
-    at, _ = rng.choice(uses)
+    at, _ = rng.choice(firsts)
     end = data.find(b"\n", at)
     end = len(data) if end < 0 else end
     cut = at  # the moment the name must be known: before it is typed

@@ -281,3 +281,29 @@ def test_a_file_is_cut_into_chunks_once_per_version() -> None:
     assert first and memo.chunks("/ws/a.py", (1, 10), read) is first and len(reads) == 1
     memo.chunks("/ws/a.py", (2, 10), read)  # a new version: read again
     assert len(reads) == 2 and memo.chunks("/ws/gone.py", (1, 1), lambda: None) == []
+
+
+def test_cross_file_holes_sit_at_the_first_use_of_each_name(tmp_path: Path) -> None:
+    from lsp_server.bench.repo_holes import cross_file_tasks
+
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/helpers.py": HELPERS,
+            "main.py": (
+                "from pkg import helpers\n\n\n"
+                "def first(title):\n    return helpers.slugify_title(title)\n\n\n"
+                "def second(title):\n    return helpers.slugify_title(title, sep='_')\n"
+            ),
+        },
+    )
+    index = built(tmp_path)
+    main = tmp_path / "main.py"
+    holes = {
+        task.middle
+        for seed in range(8)
+        for task in cross_file_tasks(tmp_path, [main], index, 4, seed)
+    }
+    # the second call could be copied from the first: never a hole
+    assert holes == {"slugify_title(title)"}
