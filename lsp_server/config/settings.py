@@ -50,6 +50,13 @@ class PromptFormat(StrEnum):
     TEXT = "text"
 
 
+class Speculation(StrEnum):
+    """How generation guesses tokens ahead for the model to check in one batch."""
+
+    OFF = "off"
+    PROMPT_LOOKUP = "prompt-lookup"  # the tokens that followed the same tokens in the prompt
+
+
 class TokenizerChoice(StrEnum):
     """Whose tokenizer builds a remote engine's prompts."""
 
@@ -67,6 +74,8 @@ class EngineSettings:
     # Layers offloaded to the GPU: -1 (auto) all of them when llama.cpp was built with
     # GPU offload (Metal, CUDA, Vulkan: scripts/setup.sh), else 0; 0: the CPU only.
     gpu_layers: int = -1
+    # Speculative decoding in process (engines/draft.py): the same text, fewer steps.
+    speculative: Speculation = Speculation.PROMPT_LOOKUP
     # Where the model runs: in this process, or on an inference server (docs/remote.md).
     # Remote, the top-level `model` names the tokenizer: a GGUF whose vocabulary the
     # served model shares (only its vocabulary is loaded).
@@ -101,6 +110,9 @@ class CompletionSettings:
     # A cold prompt that the budget cannot cover: answer now from a short prompt (the
     # lines just around the cursor) while idle time warms the full one.
     quick_start: bool = True
+    # Prepare the suggestion where the editor says the cursor is (slm-ls/didChangeCursor),
+    # in the idle time before the first keystroke there.
+    warm: bool = True
     mode: CompletionMode = CompletionMode.FULL
 
 

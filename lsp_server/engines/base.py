@@ -105,6 +105,9 @@ class Generation:
     stop_reason: StopReason = StopReason.NONE
     prompt_ms: float = 0.0
     generate_ms: float = 0.0
+    # Speculative decoding: tokens guessed, and of those the ones the model agreed with.
+    drafted_tokens: int = 0
+    accepted_tokens: int = 0
 
 
 def evaluated(gen: Generation) -> int:

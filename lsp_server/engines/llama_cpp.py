@@ -29,6 +29,7 @@ from lsp_server.engines.base import (
     GenerationParams,
     StopReason,
 )
+from lsp_server.engines.draft import prompt_lookup
 from lsp_server.engines.vocab import read_info, tokens_of
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,10 @@ class LlamaCppEngine:
         n_batch: int = 512,
         state_cache_bytes: int = 512 << 20,
         gpu_layers: int = -1,
+        draft_tokens: int = 0,
     ) -> None:
+        """`draft_tokens`: the most tokens guessed at once by prompt lookup and checked
+        in one batch (speculative decoding, engines/draft.py); 0: one token a step."""
         import llama_cpp
 
         if not path.is_file():
@@ -76,6 +80,7 @@ class LlamaCppEngine:
         self._sessions = SessionStates(state_cache_bytes)
         self._session = ""
         self._prompt_rate = 100.0  # prompt tokens/s, a running estimate for budgets (low at first)
+        self._draft_tokens = draft_tokens
         self._warm_up()
 
     def _warm_up(self) -> None:
@@ -157,7 +162,7 @@ class LlamaCppEngine:
             result.prompt_ms = (time.perf_counter() - started) * 1000
             return result
         result.prompt_ms = (time.perf_counter() - started) * 1000
-        self._decode(result, params, cancel, limit=self._llm.n_ctx() - len(prompt) - 1)
+        self._decode(result, prompt, params, cancel, limit=self._llm.n_ctx() - len(prompt) - 1)
         result.generate_ms = (time.perf_counter() - started) * 1000 - result.prompt_ms
         return result
 
@@ -240,8 +245,9 @@ class LlamaCppEngine:
         if tokens >= MIN_CHUNK and seconds > 0:
             self._prompt_rate = 0.7 * self._prompt_rate + 0.3 * (tokens / seconds)
 
-    def _logits(self) -> np.ndarray:
-        pointer = self._lib.llama_get_logits_ith(self._llm.ctx, -1)
+    def _logits(self, i: int = -1) -> np.ndarray:
+        """The logits after the `i`th token of the last batch (the last by default)."""
+        pointer = self._lib.llama_get_logits_ith(self._llm.ctx, i)
         return np.ctypeslib.as_array(
             ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
         )
@@ -265,12 +271,23 @@ class LlamaCppEngine:
         )
 
     def _decode(
-        self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
+        self,
+        result: Generation,
+        prompt: list[int],
+        params: GenerationParams,
+        cancel: CancelToken,
+        limit: int,
     ) -> None:
+        """Greedy decoding, one token a step — or, with drafting on, a guess of the next
+        tokens checked in one batch: the tokens the model agrees with are taken without
+        a step of their own, and the text is the same as without the guess."""
         pieces = bytearray()
         forced = params.forced_prefix.encode("utf-8", "surrogatepass")
+        known: list[int] = []  # the next greedy tokens, already chosen by a checked batch
+        ahead = 0  # how many of them the KV cache holds past n_tokens
         for _ in range(min(params.max_tokens, limit)):
-            token = self._next_token(forced[len(pieces) :] if len(pieces) < len(forced) else b"")
+            pending = forced[len(pieces) :] if len(pieces) < len(forced) else b""
+            token = known.pop(0) if known else self._next_token(pending)
             if self._is_stop(token):
                 result.stop_reason = StopReason.EOG
                 break
@@ -285,9 +302,48 @@ class LlamaCppEngine:
                     StopReason.CANCELLED if cancel.cancelled else StopReason.DEADLINE
                 )
                 break
-            self._llm.eval([token])
+            if ahead:  # already evaluated by the batch that chose it
+                self._llm.n_tokens += 1
+                ahead -= 1
+                continue
+            draft = self._draft(prompt, result.tokens, healing=len(pieces) < len(forced))
+            if not draft:
+                self._llm.eval([token])
+                continue
+            known = self._check(token, draft)
+            ahead = len(known) - 1
+            result.drafted_tokens += len(draft)
+            result.accepted_tokens += ahead
         else:
             result.stop_reason = StopReason.MAX_TOKENS
+
+    def _draft(self, prompt: list[int], generated: list[int], healing: bool) -> list[int]:
+        # The checked batch (the token and its guesses) fits the context and one decode.
+        room = min(self._llm.n_ctx() - self._llm.n_tokens - 2, self._llm.n_batch - 1)
+        if self._draft_tokens <= 0 or healing or room <= 0:
+            return []
+        return prompt_lookup(prompt + generated, min(self._draft_tokens, room))
+
+    def _check(self, token: int, draft: list[int]) -> list[int]:
+        """Evaluate `token` and the guessed `draft` after it in one batch; returns the
+        greedy tokens that follow `token`: the guessed ones the model agrees with, then
+        its own choice where it first disagrees. The cache keeps `token` (n_tokens) and
+        holds the agreed guesses just past it."""
+        batch = [token, *draft]
+        n_past = self._llm.n_tokens
+        llm = self._llm
+        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+        llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=True)
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[n_past : n_past + len(batch)] = batch
+        llm.n_tokens = n_past + 1
+        following: list[int] = []
+        for i in range(len(batch)):
+            best = int(np.argmax(self._logits(i)))
+            following.append(best)
+            if i == len(draft) or best != draft[i]:
+                break
+        return following
 
 
 @dataclass(frozen=True)

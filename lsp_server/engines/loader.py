@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from lsp_server.config.settings import EngineKind, EngineSettings, TokenizerChoice
+from lsp_server.config.settings import EngineKind, EngineSettings, Speculation, TokenizerChoice
 from lsp_server.engines.base import Engine, EngineError
+from lsp_server.engines.draft import DRAFT_TOKENS
 from lsp_server.models.resolve import ModelError, ResolvedModel, check_present
 
 
@@ -27,6 +28,7 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
             n_batch=settings.batch_size,
             state_cache_bytes=settings.state_cache_mb << 20,
             gpu_layers=settings.gpu_layers,
+            draft_tokens=DRAFT_TOKENS if settings.speculative == Speculation.PROMPT_LOOKUP else 0,
         )
     except EngineError as exc:
         fix = (
