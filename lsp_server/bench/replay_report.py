@@ -60,6 +60,8 @@ def summarise(
             [s["latency_ms"] for s in steps if s["suggestion"]], 50
         ),
         **_first_accepted(steps),
+        # The first suggestion from the full prompt (not the quick start's short one).
+        "first_full_p50_s": _first_full(steps, paired),
         # Keystrokes whose prompt's repository context differed from the previous one
         # (the KV cache after it lost): the workspace block's stability.
         "context_changed_share": _share([bool(r.get("context_changed")) for r in paired]),
@@ -73,6 +75,12 @@ def summarise(
         / hole_chars
         if hole_chars
         else 0.0,
+        # Taken whole with one Tab (the rest of the line or block), not line by line.
+        "accepted_whole_share": sum(s["accepted"] for s in steps if s.get("whole")) / hole_chars
+        if hole_chars
+        else 0.0,
+        # Keystrokes with no answer within the person's patience (`--patience`).
+        "late_share": _share([bool(s.get("late")) for s in steps]),
         "hole_chars": hole_chars,
         "rss_mb": rss_mb,
         "open_files": open_files,
@@ -113,6 +121,19 @@ def _first_accepted(steps: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _first_full(steps: list[dict[str, Any]], paired: list[dict[str, Any]]) -> float | None:
+    """Seconds from opening a document to its first non-empty suggestion computed from
+    the full prompt (median over the documents that got one); a cache hit is not
+    counted (the cache does not say which prompt gave it)."""
+    full = [
+        {**s, "quick": r.get("quick", False) or r["cache_hit"]}
+        for s, r in zip(steps, paired, strict=False)
+    ]
+    documents = sorted({s.get("document", 0) for s in steps})
+    firsts = _firsts(full, documents, lambda s: bool(s["suggestion"]) and not s["quick"])
+    return statistics.median(firsts) if firsts else None
+
+
 def _firsts(
     steps: list[dict[str, Any]], documents: list[int], wanted: Callable[[dict[str, Any]], bool]
 ) -> list[float]:
@@ -145,9 +166,12 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
         ("accepted in time (answer within 1 s)", "accepted_in_time_share", "{:.1%}"),
+        ("accepted whole (one Tab)", "accepted_whole_share", "{:.1%}"),
+        ("no answer within the patience", "late_share", "{:.1%}"),
         ("repository context changed (share of requests)", "context_changed_share", "{:.1%}"),
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
+        ("first from the full prompt, s after open (p50)", "first_full_p50_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
         ("engine: generated tokens/s (all people)", "generated_tokens_per_s", "{:.1f}"),
         ("hovers sent while typing", "hovers", "{:.0f}"),

@@ -21,6 +21,7 @@ COLUMNS = (
     ("p95 ms", "latency_p95_ms", "{:.0f}"),
     ("prompt tok/s", "prompt_tokens_per_s", "{:.0f}"),
     ("gen tok/s", "generated_tokens_per_s", "{:.1f}"),
+    ("drafts taken", "drafted_accepted", "{:.1%}"),
     ("peak RSS MB", "peak_rss_mb", "{:.0f}"),
 )
 

@@ -76,6 +76,8 @@ class Row:
     empty: bool
     passed: bool | None = None  # None: the task has no tests
     test_status: str = ""
+    drafted_tokens: int = 0  # speculative decoding: tokens guessed
+    accepted_tokens: int = 0  # and of those, taken
     names: tuple[str, ...] = ()  # names from other files the reference uses
     identifier_match: float | None = None  # share of `names` the prediction has
 
@@ -149,6 +151,8 @@ def _row(
         generated_tokens=len(gen.tokens),
         prompt_ms=gen.prompt_ms,
         generate_ms=gen.generate_ms,
+        drafted_tokens=gen.drafted_tokens,
+        accepted_tokens=gen.accepted_tokens,
         stop_reason=gen.stop_reason or skipped,
         exact_match=metrics.exact_match(text, task.middle),
         edit_similarity=metrics.edit_similarity(text, task.middle),
@@ -223,6 +227,10 @@ def _rate(values: list[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
 def _summary(group: list[Row], rss: float) -> dict[str, Any]:
     latencies = [r.latency_ms for r in group]
     prompt_ms = sum(r.prompt_ms for r in group)
@@ -244,6 +252,9 @@ def _summary(group: list[Row], rss: float) -> dict[str, Any]:
         "generated_tokens_per_s": sum(r.generated_tokens for r in group) / generate_ms * 1000
         if generate_ms
         else None,
+        "drafted_accepted": _share(
+            sum(r.accepted_tokens for r in group), sum(r.drafted_tokens for r in group)
+        ),
         "peak_rss_mb": rss,
     }
 
@@ -252,14 +263,15 @@ def run_bench(
     tasks: list[Task],
     models: list[str],
     modes: list[str],
-    settings: Settings,
+    settings: Callable[[str], Settings],
     load: Callable[[str], Engine],
     time_budget: float | None = None,
     on_row: Callable[[Row], None] | None = None,
     views: Views | None = None,
 ) -> tuple[list[Row], dict[str, float]]:
     """Every task in every mode (interleaved, so a time budget cuts all modes alike),
-    model after model; each model gets an equal share of `time_budget` seconds.
+    model after model (each with its `settings(model)`: a model named with settings of
+    its own, `common.variant`); each model gets an equal share of `time_budget` seconds.
     Returns the rows and each model's peak RSS in MB."""
     rows: list[Row] = []
     peak: dict[str, float] = {}
@@ -273,7 +285,7 @@ def run_bench(
             if share is not None and time.monotonic() - started > share:
                 break
             for mode in modes:
-                row = run_task(task, engine, caches, settings, model, mode, views)
+                row = run_task(task, engine, caches, settings(model), model, mode, views)
                 rows.append(row)
                 peak[model] = max(peak[model], current_rss_mb())
                 if on_row is not None:

@@ -25,6 +25,10 @@ class Record:
     context: tuple[str, ...] = ()  # workspace snippets in the prompt ("path:line"), no code
     context_changed: bool = False  # its repository context differed from the previous one
     indexing: bool = False  # the workspace index was being built meanwhile
+    generate_ms: float = 0.0
+    drafted_tokens: int = 0  # speculative decoding: tokens guessed
+    accepted_tokens: int = 0  # and of those, taken
+    quick: bool = False  # answered from the quick start's short prompt (the full one cold)
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
@@ -40,6 +44,10 @@ class Record:
             gen.stop_reason,
             context=suggestion.context,
             context_changed=suggestion.context_changed,
+            generate_ms=gen.generate_ms,
+            drafted_tokens=gen.drafted_tokens,
+            accepted_tokens=gen.accepted_tokens,
+            quick=suggestion.warming,
         )
 
 

@@ -153,7 +153,11 @@ def test_modes_and_summary_with_a_fake_engine() -> None:
         runner.steps_for("turbo")
     tasks = [in_layout(t, "editor") for t in humaneval.single_line_tasks(PROBLEMS[:1])[:2]]
     rows, peak = runner.run_bench(
-        tasks, ["fake"], ["naive", "full"], Settings(), lambda _: FakeEngine("return 1\nx")
+        tasks,
+        ["fake"],
+        ["naive", "full"],
+        lambda _: Settings(),
+        lambda _: FakeEngine("return 1\nx"),
     )
     runner.score_tests(rows, {t.task_id: t for t in tasks})
     summary = runner.summarise(rows, peak)["fake"]

@@ -17,7 +17,10 @@ DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 def add_common(parser: argparse.ArgumentParser, model_help: str = "") -> None:
     """--model, --limit, --seed, --out, --set, --threads, --log-level."""
     parser.add_argument(
-        "--model", action="append", help=model_help or "catalog name or .gguf (repeatable)"
+        "--model",
+        action="append",
+        help=model_help
+        or "catalog name or .gguf (repeatable); NAME+KEY=VALUE: with settings of its own",
     )
     parser.add_argument("--limit", type=int, help="at most N tasks (sampled with --seed)")
     parser.add_argument("--seed", type=int, default=0)
@@ -71,6 +74,14 @@ def overrides(pairs: list[str]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[leaf] = value
     return tree
+
+
+def variant(spec: str, pairs: list[str]) -> tuple[str, dict[str, Any]]:
+    """A `--model` as the model's name and the settings it runs with: the `--set`
+    pairs, then its own after `+` (`qwen2.5-coder-1.5b+engine.speculative=off`), so
+    that one run compares settings side by side as it compares models."""
+    name, *own = spec.split("+")
+    return name, overrides(pairs + own)
 
 
 def command_line() -> str:

@@ -178,12 +178,13 @@ def _modes(args: argparse.Namespace) -> list[str]:
     return chosen
 
 
-def _settings(args: argparse.Namespace) -> tuple[Settings, list[str]]:
+def _settings(args: argparse.Namespace, model: str) -> tuple[Settings, list[str]]:
+    """The settings `model` (a name, maybe with settings of its own) runs with."""
     completion = replace(
         CompletionSettings(), max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
     )
     base = Settings(engine=EngineSettings(threads=args.threads), completion=completion)
-    return parse_settings(common.overrides(args.set), base)
+    return parse_settings(common.variant(model, args.set)[1], base)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -193,18 +194,20 @@ def run(args: argparse.Namespace) -> int:
         return common.fail(str(exc))
     if not tasks:
         return common.fail("no tasks")
-    settings, errors = _settings(args)
+    models = args.model or [common.DEFAULT_MODEL]
+    each = {model: _settings(args, model) for model in models}
+    errors = [error for _, found in each.values() for error in found]
     if errors:
         return common.fail("; ".join(errors))
+    settings = each[models[0]][0]
     if any(task.has_tests for task in tasks):
         try:
             bubblewrap()  # before any model runs: pass@1 needs the sandbox
         except SandboxUnavailable as exc:
             return common.fail(str(exc))
-    models = args.model or [common.DEFAULT_MODEL]
 
     def load(model: str) -> Engine:
-        return load_engine(resolve(model), settings.engine)
+        return load_engine(resolve(common.variant(model, [])[0]), each[model][0].engine)
 
     bar = tqdm(total=len(tasks) * len(chosen) * len(models), unit="task", file=sys.stderr)
     views = _views(args, settings) if any("@workspace" in m for m in chosen) else None
@@ -212,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
         tasks,
         models,
         chosen,
-        settings,
+        lambda model: each[model][0],
         load,
         args.time_budget,
         on_row=lambda row: bar.update(),

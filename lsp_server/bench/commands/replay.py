@@ -45,9 +45,17 @@ def add(sources: Any) -> None:
     parser.add_argument(
         "--pauses",
         choices=("none", "human"),
-        default="none",
-        help="'human' waits 150 ms after a word, 400 ms after a line and 2 s after opening "
-        "a document; 'none' types on as soon as the answer is in",
+        default="human",
+        help="'human' (the default) waits 150 ms after a word, 400 ms after a line and 2 s "
+        "after opening a document; 'none' types on as soon as the answer is in",
+    )
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds the person waits for a suggestion before typing on (the request is "
+        "cancelled and its answer never shown); 0: until it comes (default 1.0)",
     )
     parser.add_argument(
         "--open-files", type=int, default=20, help="then open N files and report the memory"
@@ -86,15 +94,16 @@ def run(args: argparse.Namespace) -> int:
     if args.workspace is not None:
         chosen = [m for mode in chosen for m in (mode, f"{mode}@workspace")]
     documents = [(path, replay_holes(path, args.holes, args.seed)) for path in args.path]
-    model = (args.model or [None])[0]
+    models: list[str | None] = list(args.model or [None])
     plan = ReplayPlan(
         documents,
-        model,
+        common.variant(models[0], [])[0] if models[0] else None,  # teams and peers: the first
         args.max_steps,
         (args.time_budget or 3600.0) / len(chosen),
         args.open_files,
         HUMAN_PAUSES if args.pauses == "human" else NO_PAUSES,
         common.overrides(args.set),
+        patience=args.patience,
         workspace=args.workspace.resolve() if args.workspace is not None else None,
         wait_for_index=not args.during_indexing,
     )
@@ -107,7 +116,13 @@ def run(args: argparse.Namespace) -> int:
         if args.peer:
             runs += team_replay(chosen[0], plan, sizes, peer_url)
     else:
-        runs = replay(chosen, plan)
+        runs = []
+        for spec in models:  # each model (with its own settings) in turn, all modes
+            name, settings = common.variant(spec, args.set) if spec else (None, plan.settings)
+            some = replay(chosen, replace(plan, model=name, settings=settings))
+            for one in some if len(models) > 1 else ():
+                one.mode = f"{one.mode} · {spec}"
+            runs += some
         if args.peer:
             runs.append(asyncio.run(run_llama_vim(plan, peer_url)))
     if args.hover_every:  # the same typing with hovers, next to the plain runs
@@ -128,8 +143,9 @@ def run(args: argparse.Namespace) -> int:
             "command": common.command_line(),
             "modes": chosen,
             "files": [str(p) for p in args.path],
-            "model": model,
+            "models": models,
             "pauses": args.pauses,
+            "patience_s": args.patience,
             "settings": common.overrides(args.set),
         }
         written = write(args.out, config, summary, raw)
