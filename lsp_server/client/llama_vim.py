@@ -104,6 +104,9 @@ class LlamaVimPeer:
     def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
         pass  # llama.vim reads the buffer at each request: nothing to sync
 
+    def focus(self, uri: str, text: str, offset: int) -> None:
+        pass  # llama.vim sends nothing ahead of a keystroke but its ring of chunks
+
     async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
         started = time.perf_counter()
         context = local_context(text, offset)

@@ -21,7 +21,7 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.client.session import server_session
-from lsp_server.methods import STATS_METHOD
+from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
 from lsp_server.syntax.languages import language_of_path
 
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -36,6 +36,8 @@ class Step:
     typed: int  # characters typed by the "user" after it
     document: int = 0  # which re-typed document (in order)
     since_open_s: float = 0.0  # when the answer arrived, seconds after the document opened
+    whole: bool = False  # the whole suggestion was taken (one Tab), not only its first line
+    late: bool = False  # no answer within the person's patience: they typed on
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,13 @@ class _Session:
             types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri))
         )
 
+    def focus(self, uri: str, text: str, offset: int) -> None:
+        """The cursor is at `offset` (sent as our editor plugins do)."""
+        position = lsp_position(text, offset)
+        params = {"textDocument": {"uri": uri}, "position": {"line": position.line,
+                  "character": position.character}}  # fmt: skip
+        self.client.protocol.notify(CURSOR_METHOD, params)
+
     def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
         self.versions[uri] += 1
         position = lsp_position(text, offset)
@@ -113,14 +122,22 @@ class _Session:
         )
 
     async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
+        """The inline completion at `offset`; cancelled (the person typed on), it sends
+        $/cancelRequest as an editor does."""
         started = time.perf_counter()
-        result = await self.client.text_document_inline_completion_async(
-            types.InlineCompletionParams(
-                context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
-                text_document=types.TextDocumentIdentifier(uri),
-                position=lsp_position(text, offset),
-            )
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=lsp_position(text, offset),
         )
+        msg_id = str(uuid.uuid4())
+        try:
+            result = await self.client.protocol.send_request_async(
+                types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id
+            )
+        except asyncio.CancelledError:
+            self.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            raise
         elapsed = (time.perf_counter() - started) * 1000
         items = result.items if isinstance(result, types.InlineCompletionList) else []
         insert = items[0].insert_text if items else ""
@@ -197,6 +214,10 @@ class Typist(Protocol):
 
     def insert(self, uri: str, text: str, offset: int, chunk: str) -> None: ...
 
+    def focus(self, uri: str, text: str, offset: int) -> None:
+        """Where the cursor is before the person types (our plugins tell the server)."""
+        ...
+
     async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]: ...
 
 
@@ -212,24 +233,42 @@ async def _retype(
     and accepting it (whole, or its first line) when it is what comes next."""
     text, offset, remaining = hole.text, hole.start, hole.middle
     opened = time.monotonic()
+    session.focus(hole.uri, text, offset)
     await asyncio.sleep(plan.pauses.open)
     while remaining and len(run.steps) < plan.max_steps and time.monotonic() < deadline:
-        suggestion, latency = await session.complete(hole.uri, text, offset)
+        suggestion, latency, late = await _ask(session, hole.uri, text, offset, plan.patience)
         since_open = time.monotonic() - opened
         chunk = _accepted(suggestion, remaining)
         accepted = len(chunk)
+        whole = bool(chunk) and chunk == suggestion
         if not chunk:
             chunk = next_chunk(remaining)
         session.insert(hole.uri, text, offset, chunk)
         text = text[:offset] + chunk + text[offset:]
         offset += len(chunk)
         remaining = remaining[len(chunk) :]
-        step = Step(latency, suggestion, accepted, len(chunk) - accepted, hole.document, since_open)
+        typed = len(chunk) - accepted
+        step = Step(latency, suggestion, accepted, typed, hole.document, since_open, whole, late)
         run.steps.append(step)
         if hovering is not None:
             hovering.after_step(len(run.steps), hole.uri, text, offset)
         await asyncio.sleep(plan.pauses.after(chunk))
     return text
+
+
+async def _ask(
+    session: Typist, uri: str, text: str, offset: int, patience: float
+) -> tuple[str, float, bool]:
+    """(suggestion, latency ms, late): a person waits `patience` seconds at most (0:
+    for ever), then types on — the request is cancelled and its answer never shown."""
+    started = time.perf_counter()
+    try:
+        suggestion, latency = await asyncio.wait_for(
+            session.complete(uri, text, offset), patience or None
+        )
+    except TimeoutError:
+        return "", (time.perf_counter() - started) * 1000, True
+    return suggestion, latency, False
 
 
 def server_rss_mb(client: LanguageClient) -> float | None:
@@ -256,6 +295,8 @@ class ReplayPlan:
     # Settings sent to each server (`--set`), under the mode's `completion.mode`.
     settings: dict[str, Any] = field(default_factory=dict)
     hover_every: int = 0  # a hover on the word just typed every N keystrokes (0: none)
+    # Seconds a person waits for a suggestion before typing on (0: until it comes).
+    patience: float = 0.0
     # The workspace folder of the `MODE@workspace` runs: the server indexes it, and each
     # hole is typed in its own file's URI (closed after), so the index never shows the
     # hole's original text as another file.

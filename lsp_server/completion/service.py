@@ -35,6 +35,7 @@ class CompletionService:
         self.cache = SuggestionCache()
         self.stats = Stats()
         self.idle = IdleWork(runtime, self.cache)
+        self._waiting: tuple[str, CompletionRequest] | None = None  # a place to warm
 
     @property
     def settings(self) -> Settings:
@@ -63,7 +64,11 @@ class CompletionService:
         if ahead is not None:
             suggestion = ahead  # computed while the person paused
         else:
-            suggestion = await self._generate(key, replace(request, session=key), full)
+            try:
+                suggestion = await self._generate(key, replace(request, session=key), full)
+            except asyncio.CancelledError:  # the person typed on: one record per request
+                self.stats.record(Record(time.perf_counter() - started, skipped="cancelled"))
+                raise
         self.cache.store(key, request.text, suggestion.start, suggestion.text, suggestion.multiline)
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         generation = suggestion.generation
@@ -71,6 +76,24 @@ class CompletionService:
             key, request, suggestion.text, suggestion.multiline, generation, suggestion.warming
         )
         return suggestion
+
+    def warm(self, key: str, request: CompletionRequest) -> None:
+        """Prepare the suggestion at `request`'s place in the idle time (IdleWork.warm),
+        unless the cache already has it; before the model is loaded, the latest place
+        waits for `loaded`."""
+        completion = self.settings.completion
+        if completion.mode != CompletionMode.FULL or not completion.warm:
+            return
+        if not self.runtime.ready:
+            self._waiting = (key, request)
+        elif self.cache.lookup(key, request.text, request.offset) is None:
+            self.idle.warm(key, replace(request, session=key))
+
+    def loaded(self) -> None:
+        """The model is loaded: prepare the place the cursor named meanwhile."""
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.warm(*waiting)
 
     async def _generate(self, key: str, request: CompletionRequest, full: bool) -> Suggestion:
         await shared(self.runtime.load())

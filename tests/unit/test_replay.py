@@ -133,3 +133,41 @@ def test_a_suggestion_that_came_after_the_patience_is_not_counted_in_time() -> N
     summary = summarise("full", steps, server, hole_chars=20, rss_mb=None, open_files=0)
     assert summary["accepted_share"] == 0.6 and summary["accepted_in_time_share"] == 0.3
     assert summary["context_changed_share"] == 0.0
+
+
+def test_a_person_types_on_when_no_answer_comes_within_the_patience() -> None:
+    import asyncio
+
+    from lsp_server.client.replay import Hole, ModeRun, ReplayPlan, _retype
+
+    class Slow:
+        """Answers the whole rest after `delay` seconds; remembers what was typed."""
+
+        def __init__(self, delay: float) -> None:
+            self.delay, self.cancelled = delay, 0
+
+        def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
+            pass
+
+        def focus(self, uri: str, text: str, offset: int) -> None:
+            pass
+
+        async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
+            try:
+                await asyncio.sleep(self.delay)
+            except asyncio.CancelledError:
+                self.cancelled += 1
+                raise
+            return "a + b", self.delay * 1000
+
+    hole = Hole("file:///f.py", "def f(a, b):\n    return \n", 24, "a + b")
+    for delay, patience, late in ((0.3, 0.05, True), (0.01, 1.0, False), (0.3, 0.0, False)):
+        run, typist = ModeRun("full"), Slow(delay)
+        plan = ReplayPlan([], patience=patience)
+        asyncio.run(_retype(typist, run, hole, plan, deadline=1e12))
+        if late:  # typed word by word, every answer too late and cancelled
+            assert [s.accepted for s in run.steps] == [0, 0, 0]
+            assert all(s.late and not s.suggestion for s in run.steps)
+            assert typist.cancelled == 3
+        else:  # taken whole with one Tab
+            assert [(s.accepted, s.whole, s.late) for s in run.steps] == [(5, True, False)]

@@ -173,3 +173,37 @@ async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) ->
     service.runtime.close()
     other.stop()
     other.runtime.close()
+
+
+async def test_a_cursor_warms_the_full_prompt_before_the_first_keystroke() -> None:
+    engine = FakeEngine(" x * 2\n", cold_seconds=10.0)  # cold: a keystroke would go quick
+    service = _service(engine, idle=True)
+    service.warm("a", request_for(DOC, CURSOR))
+    assert engine.prompts == []  # no model loaded yet: the place waits for it
+    await service.runtime.engine()
+    service.loaded()
+    await _idle_done(service)  # the person has not typed yet
+    (warm,) = engine.params
+    assert warm.session == "a" and warm.prompt_deadline is not None  # idle slices
+    # The first keystroke there is answered from what the idle time computed.
+    first = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
+    assert first.cached and first.text == "x * 2" and len(engine.prompts) == 1
+    service.warm("a", request_for(DOC, CURSOR))  # the cache has it: no more work
+    await _idle_done(service)
+    assert len(engine.prompts) == 2  # only the follow-up of the shown suggestion
+    service.stop()
+    service.runtime.close()
+
+
+async def test_a_cancelled_request_leaves_a_record() -> None:
+    engine = FakeEngine(" x" * 100 + "\n", seconds_per_token=0.01)
+    service = _service(engine)
+    task = asyncio.ensure_future(service.suggest("a", request_for(DOC, CURSOR)))
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    (record,) = service.stats.records
+    assert record.skipped == "cancelled"
+    service.stop()
+    service.runtime.close()
