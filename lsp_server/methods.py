@@ -6,6 +6,10 @@ from here, so neither reaches into the other."""
 from __future__ import annotations
 
 STATS_METHOD = "slmls/stats"  # per-request records and document fingerprints
+# Client → server notification: the focused document and its cursor, debounced by the
+# client, sent when the cursor moves, a document comes into view or is saved
+# ({textDocument: {uri}, position}): the server prepares the suggestion there.
+CURSOR_METHOD = "slm-ls/didChangeCursor"
 FIX_COMMAND = "slm-ls.fix"
 DOC_COMMAND = "slm-ls.document"
 EXPLAIN_COMMAND = "slm-ls.explain"

@@ -8,7 +8,9 @@ never kept waiting for long:
   for (a document opened cold), is processed on, so that a later keystroke finds it
   in the KV cache;
 - after a suggestion is shown, the suggestion that follows its acceptance is computed
-  (llama.vim's speculative next): accepted, it is answered from the cache.
+  (llama.vim's speculative next): accepted, it is answered from the cache;
+- where the person is before they type (`warm`: the editor said where the cursor is),
+  the full prompt is processed and its suggestion computed.
 
 Any new request stops the idle work, except the one computing exactly what it asks
 for, which it then waits for.
@@ -52,6 +54,7 @@ class IdleWork:
         self.latest: dict[str, str] = {}  # each document's text at its newest request
         self._ahead: dict[str, Ahead] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.warmed = 0  # places prepared before a keystroke (`warm`), for slmls/stats
 
     async def ahead(self, key: str, request: CompletionRequest) -> Suggestion | None:
         """Stop the idle work, except a job computing the suggestion for exactly this
@@ -91,6 +94,21 @@ class IdleWork:
             document = request.document.edited(request.offset, request.offset, text, limit)
             accepted = replace(request, document=document, offset=request.offset + len(text))
             self._spawn(key, accepted, request.text)
+
+    def warm(self, key: str, request: CompletionRequest) -> None:
+        """Where the person is before they type (the cursor moved, a document came into
+        view): process the full prompt there in the idle time and compute its
+        suggestion, so that the first keystroke finds the prompt in the KV cache. Other
+        idle work yields to it; work already at this very place goes on."""
+        if not self.runtime.settings.completion.idle_work:
+            return
+        found = self._ahead.get(key)
+        if found is not None and (found.text, found.offset) == (request.text, request.offset):
+            return
+        self.stop()
+        self.latest[key] = request.text
+        self.warmed += 1
+        self._spawn(key, request, request.text)
 
     def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
         """Compute `request` in the idle time, while the document is still `base`."""

@@ -18,7 +18,7 @@ from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.features import convert, workspace
-from lsp_server.methods import STATS_METHOD
+from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
 from lsp_server.models.resolve import ModelError
 from lsp_server.server import SlmLanguageServer
 
@@ -139,7 +139,24 @@ def register(server: SlmLanguageServer) -> None:
             "openDocuments": len(ls.documents),
             "documents": ls.documents.fingerprints(),
             "workspaceIndex": ls.index.status(),
+            "warmed": ls.service.idle.warmed,  # places prepared on slm-ls/didChangeCursor
         }
+
+    @server.feature(CURSOR_METHOD)
+    def cursor(ls: SlmLanguageServer, params: Any) -> None:
+        """Where the person is before they type: the suggestion there is prepared in
+        the idle time (never before a keystroke's own request). Unreadable params or a
+        document that is not open: ignored with one log line (a notification has no
+        answer to carry an error)."""
+        try:
+            uri = params.textDocument.uri
+            at = types.Position(int(params.position.line), int(params.position.character))
+            request = _request(ls, uri, at, invoked=False)
+        except (AttributeError, TypeError, ValueError, JsonRpcInvalidParams) as exc:
+            log.info("%s ignored: %s", CURSOR_METHOD, exc)
+            return
+        if request is not None:
+            ls.service.warm(uri, request)
 
     @server.feature(types.TEXT_DOCUMENT_INLINE_COMPLETION, types.InlineCompletionOptions())
     async def inline_completion(

@@ -54,6 +54,7 @@ async def load_model(ls: SlmLanguageServer) -> None:
     try:
         engine = await ls.runtime.engine()
         message = f"{engine.info.name} ready"
+        ls.service.loaded()  # a place the cursor named meanwhile is prepared now
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)
     except (ModelError, EngineError) as exc:

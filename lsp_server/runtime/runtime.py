@@ -42,6 +42,11 @@ class Runtime:
     def settings(self) -> Settings:
         return self.live.current
 
+    @property
+    def ready(self) -> bool:
+        """The completion engine is loaded."""
+        return self.completion.active is not None
+
     def model(self) -> ResolvedModel:
         """The model the settings ask for (raises ModelError for an unknown name)."""
         return resolve(choose_spec(self.settings.model, self.cli_model))

@@ -135,3 +135,11 @@ def test_explain_this_shows_a_floating_window_in_neovim_0_12(tmp_path: Path) -> 
     assert not text.startswith("FAIL"), text
     assert "fibonacci" in text and "(slm-ls)" in text, text
     assert len(text.split()) >= 10, text  # an explanation, not just the heading
+
+
+def test_the_plugin_tells_the_server_where_the_cursor_is(tmp_path: Path) -> None:
+    """Cursor moves in normal mode reach the server (slm-ls/didChangeCursor), which
+    prepares the suggestion there before the first keystroke."""
+    text = run_script(_nvim("0.12"), ROOT / "tests/e2e/neovim/cursor.lua", tmp_path)
+    assert text.startswith("warmed "), text
+    assert int(text.split()[1]) >= 1, text

@@ -5,11 +5,13 @@ features run end to end with the real model in tests/e2e/."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from lsp_server.methods import CURSOR_METHOD
 from tests.support.fake_engine import FakeEngine
 from tests.support.in_process import TEMPLATE, InProcess
 
@@ -125,3 +127,26 @@ async def _until(condition: object, timeout: float = 10.0) -> None:
     while not condition() and loop.time() < deadline:  # type: ignore[operator]
         await asyncio.sleep(0.01)
     assert condition(), "timed out"  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("server", [("total", 0.0)], indirect=True)
+async def test_the_cursor_notification_prepares_the_suggestion_there(server: InProcess) -> None:
+    await server.server.runtime.engine()  # loaded after `initialized`
+    uri, at = "file:///tmp/c.py", {"line": 1, "character": 6}
+    server.open(uri, "x = 1\nprint(\n")
+    server.notify(CURSOR_METHOD, {"textDocument": {"uri": uri}, "position": at})
+    for _ in range(200):  # the idle time computes it
+        if server.engine.results:
+            break
+        await asyncio.sleep(0.01)
+    (warm,) = server.engine.params
+    assert warm.session == uri
+    # Unreadable params and a document that is not open: ignored, the server serves on.
+    server.notify(CURSOR_METHOD, {"textDocument": {"uri": uri}})
+    server.notify(CURSOR_METHOD, {"textDocument": {"uri": "file:///x.py"}, "position": at})
+    server.notify(CURSOR_METHOD, None)
+    params = {"textDocument": {"uri": uri}, "position": at, "context": {"triggerKind": 2}}
+    answer = await server.request("textDocument/inlineCompletion", params)
+    assert answer["result"]["items"][0]["insertText"] == "total"
+    # Answered from what the idle time computed, not by a model call of its own.
+    assert server.server.service.stats.records[-1].cache_hit

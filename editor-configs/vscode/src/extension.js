@@ -17,11 +17,20 @@ const { findServer, defaultOptions } = require('./find');
 const { serverSettings } = require('./settings');
 const { Status } = require('./status');
 const { explainThis, middleware } = require('./explain');
+const { CursorReporter, movedByPerson } = require('./cursor');
 
 let client = null;
 let status = null;
 let output = null;
 let packageJSON = null;
+let cursor = null;
+
+/** Where the cursor is, for the server to prepare the suggestion there. */
+function reportCursor(editor) {
+  if (editor && client && client.isRunning()) {
+    cursor.report(editor.document.uri.toString(), editor.selection.active);
+  }
+}
 
 function config() {
   return vscode.workspace.getConfiguration('slm-ls');
@@ -147,6 +156,7 @@ async function start() {
   client = createClient(server);
   try {
     await client.start();
+    reportCursor(vscode.window.activeTextEditor); // the file already open when VS Code starts
   } catch (error) {
     status.error(`the server did not start: ${error.message || error}`);
     output.error(`the server did not start: ${error.stack || error}`);
@@ -182,7 +192,25 @@ async function activate(context) {
   // A log channel: vscode-languageclient 10 writes the server's stderr with .error/.info.
   output = vscode.window.createOutputChannel('slm-ls', { log: true });
   status = new Status('slm-ls.showLogs');
+  cursor = new CursorReporter((method, params) => {
+    if (client && client.isRunning()) {
+      client.sendNotification(method, params).catch(() => undefined);
+    }
+  });
   context.subscriptions.push(
+    cursor,
+    vscode.window.onDidChangeTextEditorSelection((event) => {
+      if (movedByPerson(event.kind)) {
+        reportCursor(event.textEditor);
+      }
+    }),
+    vscode.window.onDidChangeActiveTextEditor(reportCursor),
+    vscode.workspace.onDidSaveTextDocument((document) => {
+      const editor = vscode.window.activeTextEditor;
+      if (editor && editor.document === document) {
+        reportCursor(editor);
+      }
+    }),
     output,
     status,
     vscode.commands.registerCommand('slm-ls.restartServer', restart),

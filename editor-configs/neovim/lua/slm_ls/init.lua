@@ -19,6 +19,10 @@ M.defaults = {
   -- Neovim 0.7-0.11 (the plugin's own ghost text); false turns a key off.
   keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>" },
   debounce_ms = 75,
+  -- Tell the server where the cursor is (slm-ls/didChangeCursor) when it moves, a
+  -- buffer is entered or written, so that the first keystroke there is already warm.
+  warm = true,
+  cursor_debounce_ms = 150,
 }
 
 M.state = { cmd = nil, found = nil, tried = {}, path = nil }
@@ -139,6 +143,42 @@ local function start_for_buffer(opts, cmd, buf)
   end
 end
 
+-- Where the person is before they type: the buffer and cursor, debounced, for the
+-- server to prepare the suggestion there (not while typing: CursorMovedI is left out,
+-- a keystroke asks for its own completion).
+local cursor_timer = nil
+local function report_cursor(opts)
+  if cursor_timer then
+    cursor_timer:stop()
+  end
+  cursor_timer = cursor_timer or (vim.uv or vim.loop).new_timer()
+  cursor_timer:start(opts.cursor_debounce_ms, 0, vim.schedule_wrap(function()
+    local buf = vim.api.nvim_get_current_buf()
+    local client = M.client_for(buf)
+    if not client then
+      return
+    end
+    local params = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16")
+    if has("0.11") then
+      client:notify("slm-ls/didChangeCursor", params)
+    else
+      client.notify("slm-ls/didChangeCursor", params)
+    end
+  end))
+end
+
+local function watch_cursor(opts)
+  if not opts.warm then
+    return
+  end
+  vim.api.nvim_create_autocmd({ "BufEnter", "CursorMoved", "InsertEnter", "BufWritePost" }, {
+    group = vim.api.nvim_create_augroup("slm_ls_cursor", { clear = true }),
+    callback = function()
+      report_cursor(opts)
+    end,
+  })
+end
+
 local function map_fallback_keys(opts)
   local ghost = require("slm_ls.ghost")
   local function key(lhs, action, desc)
@@ -175,6 +215,7 @@ function M.setup(user)
     return
   end
   vim.lsp.commands["slm-ls.explain"] = explain_command
+  watch_cursor(opts)
   if has("0.12") then
     M.state.path = "native inline completion (Neovim 0.12+)"
     vim.lsp.config("slm_ls", {
