@@ -50,6 +50,8 @@ class Suggestion:
     cached: bool = False  # answered from the suggestion cache (typing-through)
     # Answered from the quick start's short prompt: the full one is still cold.
     warming: bool = False
+    # Answered by the cascade's fast model (its own full prompt) while `model` warms.
+    fast: bool = False
     context: tuple[str, ...] = ()  # the workspace snippets in the prompt ("path:line")
     context_changed: bool = False  # the prompt's repository context changed
 
@@ -149,9 +151,11 @@ def complete(
     cancel: CancelToken | None = None,
     steps: Steps = FULL,
     caches: PromptCaches | None = None,
+    fast: tuple[Engine, PromptCaches] | None = None,
 ) -> Suggestion:
     """The suggestion for the cursor in `request` (empty text when there is none).
-    `caches` are the engine's tokenizer memos (fresh ones when not given)."""
+    `caches` are the engine's tokenizer memos (fresh ones when not given); `fast` is
+    the cascade's fast model, which answers when `engine` is too cold (`stand_in`)."""
     started = time.monotonic()
     if not 0 <= request.offset <= len(request.text):
         request = replace(request, offset=min(max(request.offset, 0), len(request.text)))
@@ -172,14 +176,12 @@ def complete(
     prompt = full = fim_prompt(cursor, engine, caches, settings, steps.prompt_options, plan.healed)
     params = generation_params(request, settings, steps, plan, started, prompt.forced)
     warming = _too_cold(request, engine, settings, steps, prompt.ids, params)
+    answering = engine
     if warming:
-        prompt = quick_prompt(cursor, engine, caches, settings, steps, plan.healed)
-        params = replace(
-            generation_params(request, settings, steps, plan, started, prompt.forced),
-            session=request.session + QUICK_SESSION,
-            prompt_deadline=None,
+        answering, prompt, params = stand_in(
+            request, (engine, caches), fast, cursor, settings, steps, plan, started
         )
-    generation = engine.generate(prompt.ids, params, cancel or CancelToken())
+    generation = answering.generate(prompt.ids, params, cancel or CancelToken())
     forced = prompt.forced
     raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
     if generation.stop_reason == StopReason.DEADLINE:
@@ -193,9 +195,40 @@ def complete(
         plan.multiline,
         generation,
         warming=warming,
+        fast=answering is not engine,
         context=full.context,
         context_changed=full.context_changed,
     )
+
+
+def stand_in(
+    request: CompletionRequest,
+    model: tuple[Engine, PromptCaches],
+    fast: tuple[Engine, PromptCaches] | None,
+    cursor: Cursor,
+    settings: CompletionSettings,
+    steps: Steps,
+    plan: Plan,
+    started: float,
+) -> tuple[Engine, Prompt, GenerationParams]:
+    """Who answers, and from which prompt, when the model's full prompt is too cold:
+    the cascade's fast model with its own full prompt when that fits the budget (its
+    KV cache follows the typing), else the quick start's short prompt (on the fast
+    model when there is one: the cheaper of the two)."""
+    if fast is not None:
+        small, memo = fast
+        prompt = fim_prompt(cursor, small, memo, settings, steps.prompt_options, plan.healed)
+        params = generation_params(request, settings, steps, plan, started, prompt.forced)
+        if not _too_cold(request, small, settings, steps, prompt.ids, params):
+            return small, prompt, params
+    engine, caches = fast or model
+    prompt = quick_prompt(cursor, engine, caches, settings, steps, plan.healed)
+    params = replace(
+        generation_params(request, settings, steps, plan, started, prompt.forced),
+        session=request.session + QUICK_SESSION,
+        prompt_deadline=None,
+    )
+    return engine, prompt, params
 
 
 def _too_cold(

@@ -104,7 +104,8 @@ class CompletionService:
         settings, steps = self.settings.completion, FULL if full else NAIVE
 
         def job(loaded: Loaded) -> Suggestion:
-            return complete(request, loaded.engine, settings, token, steps, loaded.caches)
+            fast = (loaded.fast.engine, loaded.fast.caches) if loaded.fast else None
+            return complete(request, loaded.engine, settings, token, steps, loaded.caches, fast)
 
         submitted = self.runtime.run_completion(job)
         try:

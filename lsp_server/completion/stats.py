@@ -28,7 +28,8 @@ class Record:
     generate_ms: float = 0.0
     drafted_tokens: int = 0  # speculative decoding: tokens guessed
     accepted_tokens: int = 0  # and of those, taken
-    quick: bool = False  # answered from the quick start's short prompt (the full one cold)
+    quick: bool = False  # answered from a stand-in: the model's full prompt was cold
+    fast: bool = False  # the stand-in was the cascade's fast model (its full prompt)
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
@@ -48,6 +49,7 @@ class Record:
             drafted_tokens=gen.drafted_tokens,
             accepted_tokens=gen.accepted_tokens,
             quick=suggestion.warming,
+            fast=suggestion.fast,
         )
 
 

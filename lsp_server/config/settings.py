@@ -147,6 +147,11 @@ class Settings:
     # The instruct model for hover and code actions (a path or catalog name) when the
     # completion model is a base/FIM model; None: the completion model serves all.
     chat_model: str | None = None
+    # The cascade: a smaller, faster model (a path or catalog name) that answers a
+    # keystroke whose prompt `model` could not process within the budget, with its own
+    # full prompt, while the idle time warms `model`; None: the quick start's short
+    # prompt on `model` stands in (docs/decisions.md).
+    fast_model: str | None = None
     log_level: LogLevel = LogLevel.WARNING
     engine: EngineSettings = field(default_factory=EngineSettings)
     completion: CompletionSettings = field(default_factory=CompletionSettings)

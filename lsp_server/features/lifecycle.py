@@ -15,6 +15,7 @@ from lsp_server.features import workspace
 from lsp_server.logs import set_level
 from lsp_server.methods import LOAD_PROGRESS_PREFIX
 from lsp_server.models.resolve import ModelError
+from lsp_server.runtime.worker import shared
 from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ async def load_model(ls: SlmLanguageServer) -> None:
     try:
         engine = await ls.runtime.engine()
         message = f"{engine.info.name} ready"
+        if (fast := ls.runtime.load_fast()) is not None:  # the cascade's fast model
+            message += f", {(await shared(fast)).engine.info.name} as the fast model"
         ls.service.loaded()  # a place the cursor named meanwhile is prepared now
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import concurrent.futures
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from lsp_server.config.live import LiveSettings
@@ -36,6 +37,7 @@ class Runtime:
         self.cli_model = cli_model
         self.worker = EngineWorker()
         self.completion = EngineSlot(self.worker, factory)
+        self._fast = EngineSlot(self.worker, factory)
         self._chat = EngineSlot(self.worker, factory)
 
     @property
@@ -56,8 +58,26 @@ class Runtime:
         return (choose_spec(self.settings.model, self.cli_model), self.settings.engine)
 
     def load(self) -> concurrent.futures.Future[Loaded]:
-        """Start loading the completion engine (a no-op when it is loaded)."""
+        """Start loading the completion engine, and the cascade's fast one when
+        `fastModel` names one (no-ops when they are loaded)."""
+        self.load_fast()
         return self.completion.load(self.engine_key(), self.model, lambda: self.settings)
+
+    def fast_spec(self) -> str | None:
+        """The cascade's fast model, when `fastModel` names one other than `model`."""
+        spec = (self.settings.fast_model or "").strip()
+        if not spec or spec == choose_spec(self.settings.model, self.cli_model):
+            return None
+        return spec
+
+    def load_fast(self) -> concurrent.futures.Future[Loaded] | None:
+        """Start loading the fast model (dropped when the setting is removed)."""
+        spec = self.fast_spec()
+        if spec is None:
+            self._fast.drop()
+            return None
+        key = (spec, self.settings.engine)
+        return self._fast.load(key, lambda: resolve(spec), lambda: self.settings)
 
     async def engine(self) -> Engine:
         """The loaded engine; raises ModelError or EngineError when loading failed."""
@@ -88,8 +108,13 @@ class Runtime:
     def run_completion(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
         """`job` on the completion engine, before hover and idle work."""
         return self.worker.submit(
-            lambda: self._on(self.completion.active, job), Priority.COMPLETION
+            lambda: self._on(self._with_fast(self.completion.active), job), Priority.COMPLETION
         )
+
+    def _with_fast(self, loaded: Loaded | None) -> Loaded | None:
+        """The completion engine with the cascade's fast one beside it (on the worker)."""
+        fast = self._fast.active if self.fast_spec() is not None else None
+        return replace(loaded, fast=fast) if loaded is not None and fast is not None else loaded
 
     def run_chat(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
         """`job` on the chat engine, after the completions waiting: one worker runs both
@@ -122,4 +147,5 @@ class Runtime:
 
     def _unload(self) -> None:
         self._chat.unload()
+        self._fast.unload()
         self.completion.unload()

@@ -26,6 +26,8 @@ class Loaded:
 
     engine: Engine
     caches: PromptCaches
+    # The cascade's fast model, beside the completion model (Runtime.run_completion).
+    fast: Loaded | None = None
 
 
 class EngineSlot:

@@ -207,3 +207,42 @@ async def test_a_cancelled_request_leaves_a_record() -> None:
     assert record.skipped == "cancelled"
     service.stop()
     service.runtime.close()
+
+
+def _cascade(big: FakeEngine, small: FakeEngine) -> CompletionService:
+    engines = {"big.gguf": big, "small.gguf": small}
+    settings = Settings(
+        model="/models/big.gguf",
+        fast_model="/models/small.gguf",
+        completion=CompletionSettings(idle_work=True),
+    )
+    runtime = Runtime(settings, factory=lambda model, s: engines[model.path.name])
+    return CompletionService(runtime)
+
+
+async def test_the_fast_model_answers_while_the_model_is_cold() -> None:
+    big, small = FakeEngine(" big\n", cold_seconds=10.0), FakeEngine(" small\n")
+    service = _cascade(big, small)
+    first = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
+    # The fast model answered from its own full prompt, in the document's session.
+    assert (first.text, first.fast, first.warming) == ("small", True, True)
+    assert [p.session for p in small.params] == ["a"] and big.params == []
+    await _idle_done(service)  # the person pauses: the idle time warms the model
+    assert [p.session for p in big.params] == ["a"]
+    big.cold_seconds = 0.0  # warm now: the model answers the next keystroke itself
+    typed = DOC[:CURSOR] + "z" + DOC[CURSOR:]
+    second = await service.suggest("a", request_for(typed, CURSOR + 1, invoked=False))
+    assert (second.text, second.fast, second.warming) == (" big", False, False)
+    service.stop()
+    service.runtime.close()
+
+
+async def test_a_cold_fast_model_answers_from_the_short_prompt() -> None:
+    big = FakeEngine(" big\n", cold_seconds=10.0)
+    small = FakeEngine(" small\n", cold_seconds=10.0)
+    service = _cascade(big, small)
+    first = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
+    assert (first.text, first.fast) == ("small", True)
+    assert [p.session for p in small.params] == ["a#quick"]
+    service.stop()
+    service.runtime.close()
