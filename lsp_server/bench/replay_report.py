@@ -65,6 +65,17 @@ def summarise(
         # Keystrokes whose prompt's repository context differed from the previous one
         # (the KV cache after it lost): the workspace block's stability.
         "context_changed_share": _share([bool(r.get("context_changed")) for r in paired]),
+        # Model calls answered by a stand-in (the model's full prompt was cold): the
+        # quick start's short prompt, or the cascade's fast model.
+        "stand_in_share": _share([bool(r.get("quick")) for r in calls]),
+        "fast_share": _share([bool(r.get("fast")) for r in calls]),
+        # Decoding speed: generated tokens per second of generation (the prompt apart).
+        "decode_tokens_per_s": sum(r["generated_tokens"] for r in calls)
+        / max(1e-9, sum(r.get("generate_ms", 0.0) for r in calls) / 1000)
+        if any(r.get("generate_ms") for r in calls)
+        else None,
+        "drafted_accepted": sum(r.get("accepted_tokens", 0) for r in calls)
+        / max(1, sum(r.get("drafted_tokens", 0) for r in calls)),
         "accepted_chars": sum(s["accepted"] for s in steps),
         "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
         # What arrived within the patience of a person who types on: a suggestion that
@@ -172,6 +183,10 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),
         ("first accepted, s after open (p50)", "first_accepted_p50_s", "{:.1f}"),
         ("first from the full prompt, s after open (p50)", "first_full_p50_s", "{:.1f}"),
+        ("model calls by a stand-in (quick start or fast model)", "stand_in_share", "{:.1%}"),
+        ("model calls answered by the fast model", "fast_share", "{:.1%}"),
+        ("drafted tokens taken (speculative decoding)", "drafted_accepted", "{:.1%}"),
+        ("generated tokens/s (decoding only)", "decode_tokens_per_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
         ("engine: generated tokens/s (all people)", "generated_tokens_per_s", "{:.1f}"),
         ("hovers sent while typing", "hovers", "{:.0f}"),
