@@ -74,8 +74,9 @@ class EngineSettings:
     # Layers offloaded to the GPU: -1 (auto) all of them when llama.cpp was built with
     # GPU offload (Metal, CUDA, Vulkan: scripts/setup.sh), else 0; 0: the CPU only.
     gpu_layers: int = -1
-    # Speculative decoding in process (engines/draft.py): the same text, fewer steps.
-    speculative: Speculation = Speculation.PROMPT_LOOKUP
+    # Speculative decoding in process (engines/draft.py). Off by default: on a CPU a
+    # checked batch costs several one-token steps (docs/decisions.md).
+    speculative: Speculation = Speculation.OFF
     # Where the model runs: in this process, or on an inference server (docs/remote.md).
     # Remote, the top-level `model` names the tokenizer: a GGUF whose vocabulary the
     # served model shares (only its vocabulary is loaded).

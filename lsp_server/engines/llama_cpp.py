@@ -280,7 +280,8 @@ class LlamaCppEngine:
     ) -> None:
         """Greedy decoding, one token a step — or, with drafting on, a guess of the next
         tokens checked in one batch: the tokens the model agrees with are taken without
-        a step of their own, and the text is the same as without the guess."""
+        a step of their own. Greedy either way; not bit for bit, as llama.cpp's batched
+        kernels round differently from its one-token ones."""
         pieces = bytearray()
         forced = params.forced_prefix.encode("utf-8", "surrogatepass")
         known: list[int] = []  # the next greedy tokens, already chosen by a checked batch
