@@ -131,12 +131,15 @@ class _Session:
             position=lsp_position(text, offset),
         )
         msg_id = str(uuid.uuid4())
+        answer = self.client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id
+        )
         try:
-            result = await self.client.protocol.send_request_async(
-                types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=msg_id
-            )
+            # Shielded: pygls cannot take the answer for a future cancelled under it.
+            result = await asyncio.shield(answer)
         except asyncio.CancelledError:
             self.client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=msg_id))
+            answer.add_done_callback(_dropped)
             raise
         elapsed = (time.perf_counter() - started) * 1000
         items = result.items if isinstance(result, types.InlineCompletionList) else []
@@ -157,6 +160,12 @@ class _Session:
         contents = result.contents if result is not None else None
         answered = isinstance(contents, types.MarkupContent) and bool(contents.value.strip())
         return Hovered((time.perf_counter() - started) * 1000, answered, False)
+
+
+def _dropped(answer: asyncio.Future[Any]) -> None:
+    """The answer to a request the person no longer waits for: read, and let go."""
+    if not answer.cancelled():
+        answer.exception()
 
 
 class _Hovering:

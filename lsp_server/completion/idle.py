@@ -10,7 +10,9 @@ never kept waiting for long:
 - after a suggestion is shown, the suggestion that follows its acceptance is computed
   (llama.vim's speculative next): accepted, it is answered from the cache;
 - where the person is before they type (`warm`: the editor said where the cursor is),
-  the full prompt is processed and its suggestion computed.
+  the full prompt is processed and its suggestion computed;
+- with the cascade, after the fast model answered, the model's short prompt is
+  processed first (it answers from it once warm), then its full prompt.
 
 Any new request stops the idle work, except the one computing exactly what it asks
 for, which it then waits for.
@@ -23,7 +25,7 @@ import logging
 from dataclasses import dataclass, replace
 
 from lsp_server.completion.cache import SuggestionCache
-from lsp_server.completion.pipeline import Suggestion, complete
+from lsp_server.completion.pipeline import Suggestion, complete, short_prompt_job
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL
 from lsp_server.engines.base import CancelToken, Generation, StopReason
@@ -53,6 +55,7 @@ class IdleWork:
         self.cache = cache
         self.latest: dict[str, str] = {}  # each document's text at its newest request
         self._ahead: dict[str, Ahead] = {}
+        self._short: dict[str, CancelToken] = {}  # the cascade's short-prompt warming
         self._tasks: set[asyncio.Task[None]] = set()
         self.warmed = 0  # places prepared before a keystroke (`warm`), for slmls/stats
 
@@ -82,12 +85,16 @@ class IdleWork:
         multiline: bool,
         generation: Generation | None,
         warming: bool = False,
+        fast: bool = False,
     ) -> None:
-        """Queue the idle work that follows an answer."""
+        """Queue the idle work that follows an answer (`fast`: the cascade's fast
+        model gave it: the model's short prompt is warmed first, then its full one)."""
         if not self.runtime.settings.completion.idle_work:
             return
         cut = generation is not None and generation.stop_reason == StopReason.PROMPT_BUDGET
-        if cut or warming:
+        if fast:
+            self._spawn_short(key, request, request.text)
+        elif cut or warming:
             self._spawn(key, request, request.text)  # carry on with the full prompt
         elif text:
             limit = self.runtime.settings.completion.max_document_bytes
@@ -108,7 +115,10 @@ class IdleWork:
         self.stop()
         self.latest[key] = request.text
         self.warmed += 1
-        self._spawn(key, request, request.text)
+        if self.runtime.fast_spec() is not None:  # the cascade: the short prompt first
+            self._spawn_short(key, request, request.text)
+        else:
+            self._spawn(key, request, request.text)
 
     def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
         """Compute `request` in the idle time, while the document is still `base`."""
@@ -127,6 +137,46 @@ class IdleWork:
         task = asyncio.ensure_future(self._finish(key, found, request, base))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _spawn_short(self, key: str, request: CompletionRequest, base: str) -> None:
+        """Process the model's short prompt for `request` in idle slices (the cascade:
+        the model answers from it once it is warm), then go on to its full prompt."""
+        token = CancelToken()
+        settings = replace(self.runtime.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
+        automatic = replace(request, invoked=False, session=key)
+
+        def job(loaded: Loaded) -> Generation | None:
+            if token.cancelled or self.latest.get(key) != base:
+                return None
+            return short_prompt_job(automatic, loaded.engine, loaded.caches, settings, token)
+
+        self._short[key] = token
+        future = asyncio.wrap_future(self.runtime.run_idle(job))
+        task = asyncio.ensure_future(self._short_done(key, token, future, request, base))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _short_done(
+        self,
+        key: str,
+        token: CancelToken,
+        future: asyncio.Future[Generation | None],
+        request: CompletionRequest,
+        base: str,
+    ) -> None:
+        try:
+            result = await future
+        except (asyncio.CancelledError, Exception):
+            log.debug("idle work for %s stopped", key, exc_info=True)
+            result = None
+        if self._short.get(key) is token:
+            del self._short[key]
+        if result is None or token.cancelled or self.latest.get(key) != base:
+            return
+        if result.stop_reason == StopReason.PROMPT_BUDGET:
+            self._spawn_short(key, request, base)  # more of the short prompt
+        else:
+            self._spawn(key, request, base)  # then the full prompt
 
     async def _finish(self, key: str, found: Ahead, request: CompletionRequest, base: str) -> None:
         try:
@@ -151,9 +201,13 @@ class IdleWork:
         for found in list(self._ahead.values()):
             if found is not keep:
                 found.token.cancel()
+        for token in list(self._short.values()):
+            token.cancel()
 
     def forget(self, key: str) -> None:
         found = self._ahead.pop(key, None)
         if found is not None:
             found.token.cancel()
+        if (token := self._short.pop(key, None)) is not None:
+            token.cancel()
         self.latest.pop(key, None)

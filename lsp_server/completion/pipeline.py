@@ -144,6 +144,19 @@ def plan_of(request: CompletionRequest, steps: Steps) -> Plan:
     return plan if steps.healing else replace(plan, healed="")
 
 
+def cursor_of(request: CompletionRequest) -> Cursor:
+    """What the prompt builder needs of a request."""
+    return Cursor(
+        request.document,
+        request.offset,
+        request.path,
+        request.repo_name,
+        request.others,
+        request.session,
+        request.workspace,
+    )
+
+
 def complete(
     request: CompletionRequest,
     engine: Engine,
@@ -163,15 +176,7 @@ def complete(
     plan = plan_of(request, steps)
     if plan.skip_reason:
         return Suggestion("", offset, offset, plan.multiline, skipped=plan.skip_reason)
-    cursor = Cursor(
-        request.document,
-        offset,
-        request.path,
-        request.repo_name,
-        request.others,
-        request.session,
-        request.workspace,
-    )
+    cursor = cursor_of(request)
     caches = caches or PromptCaches(engine.tokenize)
     prompt = full = fim_prompt(cursor, engine, caches, settings, steps.prompt_options, plan.healed)
     params = generation_params(request, settings, steps, plan, started, prompt.forced)
@@ -211,24 +216,52 @@ def stand_in(
     plan: Plan,
     started: float,
 ) -> tuple[Engine, Prompt, GenerationParams]:
-    """Who answers, and from which prompt, when the model's full prompt is too cold:
-    the cascade's fast model with its own full prompt when that fits the budget (its
-    KV cache follows the typing), else the quick start's short prompt (on the fast
-    model when there is one: the cheaper of the two)."""
-    if fast is not None:
-        small, memo = fast
-        prompt = fim_prompt(cursor, small, memo, settings, steps.prompt_options, plan.healed)
+    """Who answers, and from which prompt, when the model's full prompt is too cold.
+    Without a fast model: the quick start's short prompt on the model. With one (the
+    cascade), the first of these that fits the budget: the model's own short prompt
+    (the better model, once the idle time has warmed it: `short_prompt_job`), the fast
+    model's full prompt (its KV cache follows the typing); else the fast model's short
+    prompt, the cheapest answer there is."""
+
+    def short(on: tuple[Engine, PromptCaches]) -> tuple[Prompt, GenerationParams]:
+        prompt = quick_prompt(cursor, on[0], on[1], settings, steps, plan.healed)
         params = generation_params(request, settings, steps, plan, started, prompt.forced)
-        if not _too_cold(request, small, settings, steps, prompt.ids, params):
-            return small, prompt, params
-    engine, caches = fast or model
+        return prompt, replace(params, session=request.session + QUICK_SESSION)
+
+    if fast is None:
+        prompt, params = short(model)
+        return model[0], prompt, replace(params, prompt_deadline=None)
+    prompt, params = short(model)
+    if not _too_cold(request, model[0], settings, steps, prompt.ids, params):
+        return model[0], prompt, params
+    small, memo = fast
+    prompt = fim_prompt(cursor, small, memo, settings, steps.prompt_options, plan.healed)
+    params = generation_params(request, settings, steps, plan, started, prompt.forced)
+    if not _too_cold(request, small, settings, steps, prompt.ids, params):
+        return small, prompt, params
+    prompt, params = short(fast)
+    return small, prompt, replace(params, prompt_deadline=None)
+
+
+def short_prompt_job(
+    request: CompletionRequest,
+    engine: Engine,
+    caches: PromptCaches,
+    settings: CompletionSettings,
+    cancel: CancelToken,
+) -> Generation:
+    """Idle work for the cascade: process the model's short prompt (the quick start's)
+    for `request` in its KV session, within the request's prompt budget, so that the
+    model answers from it once it is warm (`stand_in`). Generates one token: only the
+    cache matters."""
+    started = time.monotonic()
+    steps = FULL
+    plan = plan_of(request, steps)
+    cursor = cursor_of(request)
     prompt = quick_prompt(cursor, engine, caches, settings, steps, plan.healed)
-    params = replace(
-        generation_params(request, settings, steps, plan, started, prompt.forced),
-        session=request.session + QUICK_SESSION,
-        prompt_deadline=None,
-    )
-    return engine, prompt, params
+    params = generation_params(request, settings, steps, plan, started, prompt.forced)
+    params = replace(params, session=request.session + QUICK_SESSION, max_tokens=1)
+    return engine.generate(prompt.ids, params, cancel)
 
 
 def _too_cold(
@@ -246,7 +279,7 @@ def _too_cold(
     if params.prompt_deadline is None:
         return False
     left = params.prompt_deadline - time.monotonic()
-    return engine.prompt_seconds(ids, request.session) > left
+    return engine.prompt_seconds(ids, params.session) > left
 
 
 def quick_prompt(

@@ -47,6 +47,13 @@ class CompletionService:
         from the model (superseding the generation in flight for the same document
         `key`)."""
         started = time.perf_counter()
+        try:
+            return await self._suggest(key, request, started)
+        except asyncio.CancelledError:  # the person typed on: still one record per request
+            self.stats.record(Record(time.perf_counter() - started, skipped="cancelled"))
+            raise
+
+    async def _suggest(self, key: str, request: CompletionRequest, started: float) -> Suggestion:
         self._on_keystroke()
         full = self.settings.completion.mode == CompletionMode.FULL
         if not full:
@@ -64,16 +71,18 @@ class CompletionService:
         if ahead is not None:
             suggestion = ahead  # computed while the person paused
         else:
-            try:
-                suggestion = await self._generate(key, replace(request, session=key), full)
-            except asyncio.CancelledError:  # the person typed on: one record per request
-                self.stats.record(Record(time.perf_counter() - started, skipped="cancelled"))
-                raise
+            suggestion = await self._generate(key, replace(request, session=key), full)
         self.cache.store(key, request.text, suggestion.start, suggestion.text, suggestion.multiline)
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         generation = suggestion.generation
         self.idle.after(
-            key, request, suggestion.text, suggestion.multiline, generation, suggestion.warming
+            key,
+            request,
+            suggestion.text,
+            suggestion.multiline,
+            generation,
+            suggestion.warming,
+            suggestion.fast,
         )
         return suggestion
 

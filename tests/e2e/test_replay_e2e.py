@@ -76,3 +76,33 @@ def test_replay_with_the_workspace_index_beside_without(tmp_path: Path) -> None:
         assert 0 <= summary["accepted_in_time_share"] <= summary["accepted_share"]
     server = data["runs"]["full@workspace"]["server"]
     assert any(record["context"] for record in server), server  # helpers.py was in it
+
+
+def test_a_person_who_does_not_wait_types_on(tmp_path: Path) -> None:
+    """`--patience`: a suggestion that does not come in time is cancelled and never
+    shown; each request still leaves one server record (the pairing holds)."""
+    out = tmp_path / "replay"
+    result = slm_ls(
+        "bench",
+        "replay",
+        "examples/fibonacci.py",
+        "--holes",
+        "1",
+        "--max-steps",
+        "3",
+        "--open-files",
+        "0",
+        "--patience",
+        "0.001",
+        "--out",
+        str(out),
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Unable to handle message" not in result.stderr, result.stderr[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    summary, run = data["summary"]["full"], data["runs"]["full"]
+    assert summary["late_share"] > 0 and data["config"]["patience_s"] == 0.001
+    late = [step for step in run["steps"] if step["late"]]
+    assert all(not step["suggestion"] and not step["accepted"] for step in late)
+    assert len(run["server"]) == len(run["steps"]) == 3

@@ -227,12 +227,20 @@ async def test_the_fast_model_answers_while_the_model_is_cold() -> None:
     # The fast model answered from its own full prompt, in the document's session.
     assert (first.text, first.fast, first.warming) == ("small", True, True)
     assert [p.session for p in small.params] == ["a"] and big.params == []
-    await _idle_done(service)  # the person pauses: the idle time warms the model
-    assert [p.session for p in big.params] == ["a"]
-    big.cold_seconds = 0.0  # warm now: the model answers the next keystroke itself
+    await _idle_done(service)  # the person pauses: the idle time warms the model,
+    await _idle_done(service)  # its short prompt first, then its full one
+    assert [p.session for p in big.params] == ["a#quick", "a"]
+    # Its short prompt warm, its full one not yet: the model answers from the short one.
+    big.prompt_seconds = lambda ids, session: 0.0 if session.endswith("#quick") else 10.0  # type: ignore[method-assign]
     typed = DOC[:CURSOR] + "z" + DOC[CURSOR:]
     second = await service.suggest("a", request_for(typed, CURSOR + 1, invoked=False))
-    assert (second.text, second.fast, second.warming) == (" big", False, False)
+    assert (second.text.strip(), second.fast, second.warming) == ("big", False, True)
+    assert big.params[-1].session == "a#quick"
+    big.prompt_seconds = lambda ids, session: 0.0  # type: ignore[method-assign]
+    typed = typed[: CURSOR + 1] + "z" + typed[CURSOR + 1 :]
+    third = await service.suggest("a", request_for(typed, CURSOR + 2, invoked=False))
+    assert (third.text, third.fast, third.warming) == (" big", False, False)
+    assert big.params[-1].session == "a"
     service.stop()
     service.runtime.close()
 
