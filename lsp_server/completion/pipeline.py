@@ -228,10 +228,9 @@ def stand_in(
         params = generation_params(request, settings, steps, plan, started, prompt.forced)
         return prompt, replace(params, session=request.session + QUICK_SESSION)
 
-    if fast is None:
-        prompt, params = short(model)
-        return model[0], prompt, replace(params, prompt_deadline=None)
     prompt, params = short(model)
+    if fast is None:
+        return model[0], prompt, replace(params, prompt_deadline=None)
     if not _too_cold(request, model[0], settings, steps, prompt.ids, params):
         return model[0], prompt, params
     small, memo = fast

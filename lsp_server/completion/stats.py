@@ -29,7 +29,7 @@ class Record:
     drafted_tokens: int = 0  # speculative decoding: tokens guessed
     accepted_tokens: int = 0  # and of those, taken
     quick: bool = False  # answered from a stand-in: the model's full prompt was cold
-    fast: bool = False  # the stand-in was the cascade's fast model (its full prompt)
+    fast: bool = False  # the stand-in was the cascade's fast model
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
