@@ -105,8 +105,9 @@ class IdleWork:
     def warm(self, key: str, request: CompletionRequest) -> None:
         """Where the person is before they type (the cursor moved, a document came into
         view): process the full prompt there in the idle time and compute its
-        suggestion, so that the first keystroke finds the prompt in the KV cache. Other
-        idle work yields to it; work already at this very place goes on."""
+        suggestion (with the cascade, the model's short prompt first), so that the first
+        keystroke finds the prompt in the KV cache. Other idle work yields to it; work
+        already at this very place goes on."""
         if not self.runtime.settings.completion.idle_work:
             return
         found = self._ahead.get(key)
