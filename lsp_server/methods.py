@@ -10,6 +10,12 @@ STATS_METHOD = "slmls/stats"  # per-request records and document fingerprints
 # client, sent when the cursor moves, a document comes into view or is saved
 # ({textDocument: {uri}, position}): the server prepares the suggestion there.
 CURSOR_METHOD = "slm-ls/didChangeCursor"
+# Next edit, as Copilot's language server offers it (so its Neovim clients work as
+# they are): the request, the notification that the edit was shown, and our command
+# that a client runs once it applied one.
+INLINE_EDIT_METHOD = "textDocument/copilotInlineEdit"
+SHOWN_INLINE_EDIT = "textDocument/didShowInlineEdit"
+NEXT_EDIT_ACCEPTED = "slm-ls.nextEditAccepted"
 FIX_COMMAND = "slm-ls.fix"
 DOC_COMMAND = "slm-ls.document"
 EXPLAIN_COMMAND = "slm-ls.explain"

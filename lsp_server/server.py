@@ -33,6 +33,7 @@ from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
+from lsp_server.nextedit.service import NextEditService
 from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
 from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
@@ -193,7 +194,8 @@ class SlmLanguageServer(LanguageServer):
         # service over it; features reach models only through these two.
         self.runtime = Runtime(self.live, cli_model, factory)
         self.chat = ChatRunner(self.runtime)  # hover and the code actions
-        self.service = CompletionService(self.runtime, self.chat.preempt)
+        self.next_edit = NextEditService(self.runtime)  # and the edit history
+        self.service = CompletionService(self.runtime, self._keystroke)
         # The workspace index (features/workspace.py starts it once the folders are known).
         self.index = LiveWorkspace()
         self.service.stats.indexing = lambda: self.index.scanning
@@ -207,11 +209,17 @@ class SlmLanguageServer(LanguageServer):
     def settings(self) -> Settings:
         return self.live.current
 
+    def _keystroke(self) -> None:
+        """Typing comes first: what else uses the engine yields to a completion."""
+        self.chat.preempt()
+        self.next_edit.preempt()
+
     def stop_engines(self, wait: bool = True) -> bool:
         """Stop the work in flight and free the engines; with `wait`, until they are
         freed (False when the worker did not end within STOP_TIMEOUT_S)."""
         self.service.stop()
         self.chat.stop()
+        self.next_edit.preempt()
         self.index.stop()
         if not wait:
             self.runtime.close()

@@ -9,7 +9,15 @@ import os
 import signal
 
 from lsp_server.config.settings import Settings
-from lsp_server.features import actions, completion, documents, hover, lifecycle, workspace
+from lsp_server.features import (
+    actions,
+    completion,
+    documents,
+    hover,
+    lifecycle,
+    nextedit,
+    workspace,
+)
 from lsp_server.runtime.runtime import EngineFactory, default_factory
 from lsp_server.server import STOP_TIMEOUT_S, SlmLanguageServer
 
@@ -24,7 +32,7 @@ def build_server(
     """The server with every feature registered; `factory` makes its engines (tests
     pass a fake one)."""
     server = SlmLanguageServer(settings, cli_model, factory)
-    for feature in (lifecycle, documents, completion, hover, actions, workspace):
+    for feature in (lifecycle, documents, completion, hover, actions, workspace, nextedit):
         feature.register(server)
     return server
 

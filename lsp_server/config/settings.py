@@ -143,6 +143,15 @@ class ContextSettings:
 
 
 @dataclass(frozen=True)
+class NextEditSettings:
+    # Answer textDocument/copilotInlineEdit and offer "Apply next edit" (docs/editors/).
+    # Off until `bench next-edit` says it helps (issue 14).
+    enabled: bool = False
+    deadline_ms: int = 4000  # then no next edit (the model's work is stopped)
+    max_candidates: int = 3  # lines the model rewrites before giving up
+
+
+@dataclass(frozen=True)
 class Settings:
     model: str | None = None  # a .gguf path or a catalog name
     # The instruct model for hover and code actions (a path or catalog name) when the
@@ -158,6 +167,7 @@ class Settings:
     completion: CompletionSettings = field(default_factory=CompletionSettings)
     hover: HoverSettings = field(default_factory=HoverSettings)
     context: ContextSettings = field(default_factory=ContextSettings)
+    next_edit: NextEditSettings = field(default_factory=NextEditSettings)
 
 
 # What `engine.apiKeyEnv` may name when it comes from the editor: settings can come
@@ -169,6 +179,8 @@ API_KEY_NAME = re.compile(r"[A-Z][A-Z0-9_]*_API_KEY")
 # Range checks by full path (camelCase, as on the wire); enums are checked by their type.
 _CHECKS: dict[str, tuple[Any, str]] = {
     "engine.threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
+    "nextEdit.deadlineMs": (lambda v: 100 <= v <= 120_000, "between 100 and 120000"),
+    "nextEdit.maxCandidates": (lambda v: 1 <= v <= 20, "between 1 and 20"),
     "engine.contextLength": (lambda v: 256 <= v <= 131_072, "between 256 and 131072"),
     "engine.batchSize": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),
     "engine.stateCacheMb": (lambda v: 0 <= v <= 1_000_000, "0 or more"),

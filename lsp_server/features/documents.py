@@ -64,6 +64,7 @@ def register(server: SlmLanguageServer) -> None:
     def did_open(ls: SlmLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.documents.open(doc.uri, doc.text, doc.language_id, doc.version)
+        ls.next_edit.history.opened(doc.uri, doc.text)
         _to_index(ls, doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -74,13 +75,22 @@ def register(server: SlmLanguageServer) -> None:
         except DocumentNotOpen:
             log.warning("didChange for a document that is not open: %s", params.text_document.uri)
             return
+        _edited(ls, params.text_document.uri)
         _to_index(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: SlmLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.service.forget(params.text_document.uri)
+        ls.next_edit.history.closed(params.text_document.uri)
         ls.index.document_text(file_path(params.text_document.uri), None)
+
+
+def _edited(ls: SlmLanguageServer, uri: str) -> None:
+    """The edit history (next edit) follows the text, for documents that get suggestions."""
+    doc = ls.documents.get(uri)
+    if not doc.stale and doc.large is None:
+        ls.next_edit.history.changed(uri, doc.text)
 
 
 def _to_index(ls: SlmLanguageServer, uri: str) -> None:

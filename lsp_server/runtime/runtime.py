@@ -116,6 +116,10 @@ class Runtime:
         fast = self._fast.active if self.fast_spec() is not None else None
         return replace(loaded, fast=fast) if loaded is not None and fast is not None else loaded
 
+    def run_next_edit(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
+        """`job` on the completion engine, after the completions waiting (next edit)."""
+        return self.worker.submit(lambda: self._on(self.completion.active, job), Priority.EXPLAIN)
+
     def run_chat(self, job: Callable[[Loaded], T]) -> concurrent.futures.Future[T]:
         """`job` on the chat engine, after the completions waiting: one worker runs both
         models, so a chat model never competes with typing for the CPU."""

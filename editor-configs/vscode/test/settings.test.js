@@ -20,5 +20,5 @@ test('the settings nest into the tree the server reads', () => {
   assert.strictEqual(tree.completion.maxTokens, 64);
   assert.strictEqual(tree.completion.deadlineMs, 4000);
   assert.strictEqual(tree.engine.threads, 2);
-  assert.deepStrictEqual(Object.keys(tree).sort(), ['chatModel', 'completion', 'context', 'engine', 'fastModel', 'hover', 'logLevel', 'model']);
+  assert.deepStrictEqual(Object.keys(tree).sort(), ['chatModel', 'completion', 'context', 'engine', 'fastModel', 'hover', 'logLevel', 'model', 'nextEdit']);
 });

@@ -1,0 +1,85 @@
+"""Next edit over LSP: `textDocument/copilotInlineEdit` with the params and result of
+Copilot's language server ({textDocument: {uri, version}, position} → {edits: [{text,
+textDocument, range, command}]}), `textDocument/didShowInlineEdit`, and the command a
+client runs after applying an edit."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pygls.exceptions import JsonRpcInvalidParams
+
+from lsp_server.documents.store import DocumentNotOpen
+from lsp_server.engines.base import EngineError
+from lsp_server.features import convert
+from lsp_server.methods import INLINE_EDIT_METHOD, NEXT_EDIT_ACCEPTED, SHOWN_INLINE_EDIT
+from lsp_server.models.resolve import ModelError
+from lsp_server.server import SlmLanguageServer
+
+log = logging.getLogger(__name__)
+
+
+def _uri(params: Any) -> str:
+    try:
+        uri = params.textDocument.uri
+    except AttributeError:
+        raise JsonRpcInvalidParams("textDocument.uri is missing") from None
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams("textDocument.uri is not a string")
+    return uri
+
+
+def register(server: SlmLanguageServer) -> None:
+    @server.feature(INLINE_EDIT_METHOD)
+    async def inline_edit(ls: SlmLanguageServer, params: Any) -> dict[str, Any]:
+        """The edit that should follow the document's last edit ({edits: []} when there
+        is none, or next edit is off)."""
+        uri = _uri(params)
+        try:
+            doc = ls.documents.get(uri)
+        except DocumentNotOpen:
+            raise JsonRpcInvalidParams(f"document is not open: {uri}") from None
+        if doc.stale or ls.documents.skipped_reason(doc) is not None:
+            return {"edits": []}
+        snap, version = doc.snapshot, doc.version
+        try:
+            found = await ls.next_edit.suggest(uri, snap)
+        except TimeoutError:
+            log.info("next edit: no answer within nextEdit.deadlineMs")
+            return {"edits": []}
+        except (ModelError, EngineError) as exc:
+            log.warning("next edit: %s", exc)
+            return {"edits": []}
+        if found is None or ls.documents.get(uri).version != version:
+            return {"edits": []}  # nothing to follow, or the text moved on meanwhile
+        encoding = ls.documents.encoding
+        edit_range = convert.lsp_range(snap, found.start, found.end, encoding)
+        return {
+            "edits": [
+                {
+                    "text": found.text,
+                    "textDocument": {"uri": uri, "version": version},
+                    "range": {
+                        "start": {
+                            "line": edit_range.start.line,
+                            "character": edit_range.start.character,
+                        },
+                        "end": {"line": edit_range.end.line, "character": edit_range.end.character},
+                    },
+                    "command": {
+                        "title": f"slm-ls: {found.reason}",
+                        "command": NEXT_EDIT_ACCEPTED,
+                        "arguments": [found.reason],
+                    },
+                }
+            ]
+        }
+
+    @server.feature(SHOWN_INLINE_EDIT)
+    def shown(ls: SlmLanguageServer, params: Any) -> None:
+        log.debug("next edit shown")
+
+    @server.command(NEXT_EDIT_ACCEPTED)
+    def accepted(ls: Any, *args: Any) -> None:
+        log.debug("next edit accepted")

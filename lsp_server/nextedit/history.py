@@ -1,0 +1,101 @@
+"""What the person changed: per document, the edits of recent bursts of typing as the
+smallest replaced spans, kept in memory only (never on disk).
+
+A burst is the typing between two pauses of `pause_s`: the text before it is the
+burst's base, and the burst's edit is the one span where the text now differs from
+it (common prefix and suffix trimmed) — so renaming `value` to `amount` letter by
+letter is one edit, `value` → `amount`."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PAUSE_S = 1.0  # typing apart by more than this is two edits
+KEEP = 8  # bursts remembered per document
+
+
+@dataclass(frozen=True)
+class Edit:
+    """`old` at str offset `start` of the text before became `new` (same offset after)."""
+
+    start: int
+    old: str
+    new: str
+
+    @property
+    def end_after(self) -> int:
+        return self.start + len(self.new)
+
+
+def diff(before: str, after: str) -> Edit | None:
+    """The one span where `after` differs from `before` (None when they are equal)."""
+    if before == after:
+        return None
+    limit = min(len(before), len(after))
+    start = 0
+    while start < limit and before[start] == after[start]:
+        start += 1
+    tail = 0
+    while tail < limit - start and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return Edit(start, before[start : len(before) - tail], after[start : len(after) - tail])
+
+
+@dataclass
+class _Burst:
+    base: str  # the text before the burst
+    text: str  # the text now
+    changed: float  # when it last changed
+    done: deque[Edit] = field(default_factory=lambda: deque(maxlen=KEEP))
+
+
+class EditHistory:
+    def __init__(self, pause_s: float = PAUSE_S, clock: Callable[[], float] = time.monotonic):
+        self.pause_s = pause_s
+        self._clock = clock
+        self._docs: dict[str, _Burst] = {}
+
+    def opened(self, uri: str, text: str) -> None:
+        self._docs[uri] = _Burst(text, text, self._clock())
+
+    def changed(self, uri: str, text: str) -> None:
+        """The document's text after a change (didChange)."""
+        now = self._clock()
+        burst = self._docs.get(uri)
+        if burst is None:
+            self._docs[uri] = _Burst(text, text, now)
+            return
+        if now - burst.changed > self.pause_s:  # a pause: the burst before it is done
+            if (edit := diff(burst.base, burst.text)) is not None:
+                burst.done.append(edit)
+            burst.base = burst.text
+        burst.text, burst.changed = text, now
+
+    def closed(self, uri: str) -> None:
+        self._docs.pop(uri, None)
+
+    def last(self, uri: str) -> tuple[str, Edit] | None:
+        """The text before the latest edit and the edit itself: the burst in progress,
+        else the last one done (whose base is gone: its edit is given against the
+        text it was made on, rebuilt)."""
+        burst = self._docs.get(uri)
+        if burst is None:
+            return None
+        current = diff(burst.base, burst.text)
+        if current is not None:
+            return burst.base, current
+        if not burst.done:
+            return None
+        edit = burst.done[-1]
+        before = burst.base[: edit.start] + edit.old + burst.base[edit.end_after :]
+        if burst.base[edit.start : edit.end_after] != edit.new:
+            return None  # later edits moved it: too old to follow
+        return before, edit
+
+    def idle_for(self, uri: str) -> float:
+        """Seconds since the document last changed."""
+        burst = self._docs.get(uri)
+        return self._clock() - burst.changed if burst is not None else float("inf")

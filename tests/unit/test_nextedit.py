@@ -1,0 +1,146 @@
+"""Next edit: the edit history, the candidates the tree names, the gate — with a
+scripted model (the real model's run is in tests/e2e/test_next_edit.py)."""
+
+from __future__ import annotations
+
+from lsp_server.documents.snapshot import Snapshot
+from lsp_server.nextedit.candidates import Kind, candidates, change_of
+from lsp_server.nextedit.history import Edit, EditHistory, diff
+from lsp_server.nextedit.predict import next_edit
+from tests.support.fake_engine import FakeEngine
+from tests.support.in_process import TEMPLATE
+
+BEFORE = """def total(values, scale):
+    result = 0
+    for value in values:
+        result += value * scale
+    print(scale)
+    return result * scale
+
+
+def other(scale):
+    return scale
+"""
+AFTER = BEFORE.replace("def total(values, scale)", "def total(values, factor)")
+
+
+def test_a_burst_of_typing_is_one_edit() -> None:
+    now = [0.0]
+    history = EditHistory(pause_s=1.0, clock=lambda: now[0])
+    history.opened("u", "def f(value):\n")
+    for typed in ("def f(v):\n", "def f(a):\n", "def f(am):\n", "def f(amount):\n"):
+        now[0] += 0.2
+        history.changed("u", typed)
+    before, edit = history.last("u") or ("", None)
+    assert before == "def f(value):\n" and edit == Edit(6, "value", "amount")
+    now[0] += 5  # a pause, then a new burst
+    history.changed("u", "def f(amount):\n    pass\n")
+    assert history.last("u") == ("def f(amount):\n", Edit(15, "", "    pass\n"))
+    assert diff("abc", "abc") is None
+
+
+def test_a_renamed_parameter_names_its_uses_in_the_function_only() -> None:
+    snapshot = Snapshot.parse(AFTER, "python")
+    edit = diff(BEFORE, AFTER)
+    assert edit is not None
+    change = change_of(BEFORE, edit, snapshot)
+    assert change is not None and (change.kind, change.old, change.new) == (
+        Kind.RENAME,
+        "scale",
+        "factor",
+    )
+    found = candidates(snapshot, edit, change)
+    assert [c.line for c in found] == [3, 4, 5]  # in total(), nearest first; not other()
+    assert found[0].expected(AFTER) == "result += value * factor"
+
+
+def test_a_parameter_added_names_the_calls() -> None:
+    before = "def area(w):\n    return w * w\n\n\nx = area(3)\ny = 2 + area(4)\n"
+    after = before.replace("def area(w)", "def area(w, h)")
+    snapshot = Snapshot.parse(after, "python")
+    edit = diff(before, after)
+    assert edit is not None
+    change = change_of(before, edit, snapshot)
+    assert change is not None and (change.kind, change.old) == (Kind.SIGNATURE, "area")
+    assert [c.line for c in candidates(snapshot, edit, change)] == [4, 5]
+
+
+def test_a_rename_is_followed_without_a_model_call() -> None:
+    snapshot = Snapshot.parse(AFTER, "python")
+    edit = diff(BEFORE, AFTER)
+    assert edit is not None
+    engine = FakeEngine("never asked", chat_template=TEMPLATE)
+    found = next_edit(snapshot, BEFORE, edit, engine)
+    assert found is not None and found.line == 3 and found.reason == "rename scale → factor"
+    start = AFTER.index("value * scale") + len("value * ")
+    assert (found.start, found.end, found.text) == (start, start + len("scale"), "factor")
+    assert engine.prompts == []
+    # An edit that renames nothing and touches no parameters: nothing to follow.
+    changed = BEFORE.replace("result = 0", "result = 1")
+    edit = diff(BEFORE, changed)
+    assert edit is not None and change_of(BEFORE, edit, Snapshot.parse(changed, "python")) is None
+    # Offsets past the text (a stale edit) are no rename either, never an error.
+    assert change_of(BEFORE, Edit(10_000, "a", "b"), snapshot) is None
+
+
+ROOMS = """def area(width):
+    return width * width
+
+
+def report(rooms):
+    total = 0
+    for room in rooms:
+        total += area(room)
+    return total
+"""
+
+
+def test_a_call_is_rewritten_by_the_model_and_kept_only_past_the_gate() -> None:
+    after = ROOMS.replace("def area(width)", "def area(width, height)")
+    snapshot, edit = Snapshot.parse(after, "python"), diff(ROOMS, after)
+    assert edit is not None
+
+    def run(answer: str):  # type: ignore[no-untyped-def]
+        engine = FakeEngine(answer, chat_template=TEMPLATE)
+        return next_edit(snapshot, ROOMS, edit, engine), engine
+
+    found, engine = run("```python\ntotal += area(room, room)\n```")
+    assert found is not None and found.line == 7 and found.reason == "call of area"
+    at = after.index("area(room)") + len("area(room")
+    assert (found.start, found.end, found.text) == (at, at, ", room")
+    (prompt,) = engine.prompts  # the edit as a diff and the line, through the template
+    asked = engine.detokenize(prompt)
+    assert "- def area(width):" in asked and "+ def area(width, height):" in asked
+    assert "total += area(room)" in asked
+    assert run("total += area(room)")[0] is None  # unchanged: stay quiet
+    assert run("total += size(room, 2)")[0] is None  # no longer a call of area
+    assert run("total += area(room, (")[0] is None  # does not parse
+
+
+async def test_the_request_over_lsp_and_its_bad_input() -> None:
+    from tests.support.in_process import InProcess
+
+    server = InProcess(FakeEngine("", chat_template=TEMPLATE), {"nextEdit": {"enabled": True}})
+    await server.initialize()
+    uri = "file:///tmp/total.py"
+    server.open(uri, BEFORE)
+    line = {"line": 0, "character": len("def total(values, ")}
+    end = {"line": 0, "character": len("def total(values, scale")}
+    change = {"range": {"start": line, "end": end}, "text": "factor"}
+    server.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [change]},
+    )
+    params = {"textDocument": {"uri": uri, "version": 2}, "position": line}
+    answer = await server.request("textDocument/copilotInlineEdit", params)
+    (edit,) = answer["result"]["edits"]
+    assert edit["text"] == "factor" and edit["range"]["start"]["line"] == 3
+    assert edit["textDocument"] == {"uri": uri, "version": 2}
+    assert edit["command"]["command"] == "slm-ls.nextEditAccepted"
+    for bad in ({}, {"textDocument": {"uri": "file:///not-open.py"}}, {"textDocument": 3}):
+        assert "error" in await server.request("textDocument/copilotInlineEdit", bad)
+    off = {"settings": {"nextEdit": {"enabled": False}}}
+    server.notify("workspace/didChangeConfiguration", off)
+    answer = await server.request("textDocument/copilotInlineEdit", params)
+    assert answer["result"] == {"edits": []}
+    server.close()
