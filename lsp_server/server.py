@@ -219,7 +219,7 @@ class SlmLanguageServer(LanguageServer):
         freed (False when the worker did not end within STOP_TIMEOUT_S)."""
         self.service.stop()
         self.chat.stop()
-        self.next_edit.preempt()
+        self.next_edit.stop()
         self.index.stop()
         if not wait:
             self.runtime.close()

@@ -147,6 +147,9 @@ class NextEditSettings:
     # Answer textDocument/copilotInlineEdit and offer "Apply next edit" (docs/editors/).
     # Off until `bench next-edit` says it helps (issue 14).
     enabled: bool = False
+    # A pause in editing this long, and the next edit is computed in the background
+    # (for the code action "Apply next edit"; clients asking copilotInlineEdit wait).
+    debounce_ms: int = 500
     deadline_ms: int = 4000  # then no next edit (the model's work is stopped)
     max_candidates: int = 3  # lines the model rewrites before giving up
 
@@ -180,6 +183,7 @@ API_KEY_NAME = re.compile(r"[A-Z][A-Z0-9_]*_API_KEY")
 _CHECKS: dict[str, tuple[Any, str]] = {
     "engine.threads": (lambda v: 0 <= v <= 256, "between 0 and 256"),
     "nextEdit.deadlineMs": (lambda v: 100 <= v <= 120_000, "between 100 and 120000"),
+    "nextEdit.debounceMs": (lambda v: 0 <= v <= 60_000, "between 0 and 60000"),
     "nextEdit.maxCandidates": (lambda v: 1 <= v <= 20, "between 1 and 20"),
     "engine.contextLength": (lambda v: 256 <= v <= 131_072, "between 256 and 131072"),
     "engine.batchSize": (lambda v: 1 <= v <= 8192, "between 1 and 8192"),

@@ -75,14 +75,17 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
         doc = ls.documents.get(uri)
     except DocumentNotOpen:
         return []
-    if ls.documents.skipped_reason(doc) is not None or not ls.chat.usable():
+    if ls.documents.skipped_reason(doc) is not None:
         return []
+    following = _next_edit_offer(ls, params, uri, doc.version)
+    if not ls.chat.usable():
+        return following
     diagnostics = list(params.context.diagnostics)
     span = diagnostics[0].range if diagnostics else params.range
     data = {"uri": uri, "version": doc.version, "range": convert.range_data(span)}
     snap, encoding = doc.snapshot, ls.documents.encoding
     start, end = convert.span(snap, params.range, encoding)
-    offers = []
+    offers = following
     # "Fix this" where there is something to fix: a diagnostic, or code the person
     # selected (not wherever the cursor rests: VS Code would show a light bulb there).
     if _wanted(params, types.CodeActionKind.QuickFix) and (diagnostics or end > start):
@@ -102,6 +105,25 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
             )
         )
     return offers
+
+
+def _next_edit_offer(
+    ls: SlmLanguageServer, params: types.CodeActionParams, uri: str, version: int
+) -> list[types.CodeAction]:
+    """ "Apply next edit: …" when one was computed for this version of the document
+    (after a pause in editing: features/documents.py), for clients without
+    copilotInlineEdit (Helix)."""
+    ready = ls.next_edit.ready.get(uri)
+    if ready is None or ready[0] != version or ready[1] is None:
+        return []
+    if not _wanted(params, types.CodeActionKind.RefactorRewrite):
+        return []
+    found = ready[1]
+    snap = ls.documents.get(uri).snapshot
+    where = convert.lsp_range(snap, found.start, found.end, ls.documents.encoding)
+    title = f"Apply next edit: {found.reason}, line {found.line + 1} (slm-ls)"
+    edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(where, found.text)]})
+    return [types.CodeAction(title=title, kind=types.CodeActionKind.RefactorRewrite, edit=edit)]
 
 
 def _fix_offer(

@@ -8,6 +8,7 @@ from typing import Any
 from lsprotocol import types
 from lsprotocol.converters import get_converter
 
+from lsp_server.documents.snapshot import Snapshot
 from lsp_server.documents.store import Change, DocumentNotOpen
 from lsp_server.features.convert import file_path
 from lsp_server.server import SlmLanguageServer
@@ -82,7 +83,7 @@ def register(server: SlmLanguageServer) -> None:
     def did_close(ls: SlmLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.service.forget(params.text_document.uri)
-        ls.next_edit.history.closed(params.text_document.uri)
+        ls.next_edit.closed(params.text_document.uri)
         ls.index.document_text(file_path(params.text_document.uri), None)
 
 
@@ -91,6 +92,15 @@ def _edited(ls: SlmLanguageServer, uri: str) -> None:
     doc = ls.documents.get(uri)
     if not doc.stale and doc.large is None:
         ls.next_edit.history.changed(uri, doc.text)
+        ls.next_edit.edited(uri, doc.version, lambda: _current(ls, uri))
+
+
+def _current(ls: SlmLanguageServer, uri: str) -> tuple[int, Snapshot] | None:
+    try:
+        doc = ls.documents.get(uri)
+    except DocumentNotOpen:
+        return None
+    return (doc.version, doc.snapshot) if not doc.stale else None
 
 
 def _to_index(ls: SlmLanguageServer, uri: str) -> None:

@@ -44,7 +44,7 @@ def register(server: SlmLanguageServer) -> None:
             return {"edits": []}
         snap, version = doc.snapshot, doc.version
         try:
-            found = await ls.next_edit.suggest(uri, snap)
+            found = await ls.next_edit.suggest(uri, snap, version)
         except TimeoutError:
             log.info("next edit: no answer within nextEdit.deadlineMs")
             return {"edits": []}

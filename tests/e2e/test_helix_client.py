@@ -106,3 +106,45 @@ async def test_helix_gets_the_explanation_as_a_message(bare_client: LanguageClie
     await asyncio.sleep(0.2)
     assert isinstance(result, str) and "area" in result
     assert any(m.message == result for m in bare_client.messages)
+
+
+async def test_helix_gets_the_next_edit_as_a_code_action(bare_client: LanguageClient) -> None:
+    """Issue 14: Helix has no copilotInlineEdit; after a pause in editing the next edit
+    is listed as "Apply next edit: …" with its edit (UTF-8 positions)."""
+    options = {"nextEdit": {"enabled": True, "debounceMs": 200}}
+    await bare_client.initialize_session(
+        types.InitializeParams(capabilities=_capabilities(), initialization_options=options)
+    )
+    uri = "file:///tmp/slm-ls-helix/scale.py"
+    text = "def scale(vätues, factor):\n    out = [v * factor for v in vätues]\n    return out\n"
+    bare_client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, text))
+    )
+    # The person renames `factor` to `ratio` in the signature.
+    at = len("def scale(vätues, ".encode())
+    where = types.Range(types.Position(0, at), types.Position(0, at + len("factor")))
+    bare_client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=2, uri=uri),
+            [types.TextDocumentContentChangePartial(where, "ratio")],
+        )
+    )
+    renamed = text.replace("vätues, factor", "vätues, ratio", 1)
+    cursor = types.Range(types.Position(0, at), types.Position(0, at + 1))
+    asked = types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), cursor, types.CodeActionContext([])
+    )
+    offers: list[types.CodeAction] = []
+    for _ in range(100):  # the pause, then the background computation
+        await asyncio.sleep(0.1)
+        actions = await bare_client.text_document_code_action_async(asked)
+        offers = [a for a in actions or [] if isinstance(a, types.CodeAction)
+                  and a.title.startswith("Apply next edit")]  # fmt: skip
+        if offers:
+            break
+    (offer,) = offers
+    assert offer.title == "Apply next edit: rename factor → ratio, line 2 (slm-ls)"
+    assert offer.edit is not None and offer.edit.changes is not None
+    (edit,) = offer.edit.changes[uri]
+    done = _apply_utf8(renamed, edit)
+    assert done.split("\n")[1] == "    out = [v * ratio for v in vätues]"

@@ -3,6 +3,8 @@ scripted model (the real model's run is in tests/e2e/test_next_edit.py)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.candidates import Kind, candidates, change_of
 from lsp_server.nextedit.history import Edit, EditHistory, diff
@@ -120,7 +122,8 @@ def test_a_call_is_rewritten_by_the_model_and_kept_only_past_the_gate() -> None:
 async def test_the_request_over_lsp_and_its_bad_input() -> None:
     from tests.support.in_process import InProcess
 
-    server = InProcess(FakeEngine("", chat_template=TEMPLATE), {"nextEdit": {"enabled": True}})
+    settings = {"nextEdit": {"enabled": True, "debounceMs": 0}}
+    server = InProcess(FakeEngine("", chat_template=TEMPLATE), settings)
     await server.initialize()
     uri = "file:///tmp/total.py"
     server.open(uri, BEFORE)
@@ -131,6 +134,21 @@ async def test_the_request_over_lsp_and_its_bad_input() -> None:
         "textDocument/didChange",
         {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [change]},
     )
+    # After the pause, the next edit is offered as a code action too (Helix).
+    for _ in range(200):
+        if uri in server.server.next_edit.ready:
+            break
+        await asyncio.sleep(0.01)
+    span = {"start": line, "end": line}
+    actions = await server.request(
+        "textDocument/codeAction",
+        {"textDocument": {"uri": uri}, "range": span, "context": {"diagnostics": []}},
+    )
+    (offer,) = [a for a in actions["result"] if a["title"].startswith("Apply next edit")]
+    assert offer["title"] == "Apply next edit: rename scale → factor, line 4 (slm-ls)"
+    assert offer["kind"] == "refactor.rewrite"
+    (change,) = offer["edit"]["changes"][uri]
+    assert change["newText"] == "factor" and change["range"]["start"]["line"] == 3
     params = {"textDocument": {"uri": uri, "version": 2}, "position": line}
     answer = await server.request("textDocument/copilotInlineEdit", params)
     (edit,) = answer["result"]["edits"]
