@@ -143,3 +143,12 @@ def test_the_plugin_tells_the_server_where_the_cursor_is(tmp_path: Path) -> None
     text = run_script(_nvim("0.12"), ROOT / "tests/e2e/neovim/cursor.lua", tmp_path)
     assert text.startswith("warmed "), text
     assert int(text.split()[1]) >= 1, text
+
+
+def test_the_plugin_shows_the_next_edit_and_applies_it(tmp_path: Path) -> None:
+    """Issue 14: after a rename in the signature the plugin shows the server's next
+    edit at its line, and <M-n> applies it there."""
+    text = "def scale(values, factor):\n    out = [v * factor for v in values]\n    return out\n"
+    done = run_script(_nvim("0.12"), ROOT / "tests/e2e/neovim/next_edit.lua", tmp_path, text=text)
+    assert not done.startswith("FAIL"), done
+    assert done == text.replace("factor", "ratio"), done

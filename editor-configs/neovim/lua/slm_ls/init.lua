@@ -17,7 +17,12 @@ M.defaults = {
   settings = {}, -- sent as initializationOptions (docs/configuration.md)
   accept_key = "<Tab>",
   -- Neovim 0.7-0.11 (the plugin's own ghost text); false turns a key off.
-  keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>" },
+  keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>",
+    -- Every version: jump to the next edit the server proposes and apply it.
+    next_edit = "<M-n>" },
+  -- Ask for the next edit after this pause in editing (the server answers only with
+  -- its nextEdit.enabled setting on).
+  next_edit_debounce_ms = 600,
   debounce_ms = 75,
   -- Tell the server where the cursor is (slm-ls/didChangeCursor) when it moves, a
   -- buffer is entered or written, so that the first keystroke there is already warm.
@@ -81,7 +86,24 @@ local function on_attach(opts)
   return function(client, buf)
     vim.bo[buf].omnifunc = "v:lua.vim.lsp.omnifunc"
     require("slm_ls.ghost").attach(buf, client, opts)
+    require("slm_ls.next_edit").attach(buf, opts)
   end
+end
+
+-- The key that applies the next edit (normal and insert mode); otherwise the key's
+-- own meaning.
+local function map_next_edit(opts)
+  local lhs = opts.keys.next_edit
+  if not lhs then
+    return
+  end
+  vim.keymap.set({ "n", "i" }, lhs, function()
+    if require("slm_ls.next_edit").pending() then
+      vim.schedule(function() require("slm_ls.next_edit").accept() end)
+      return ""
+    end
+    return vim.api.nvim_replace_termcodes(lhs, true, false, true)
+  end, { expr = true, desc = "Apply the next edit slm-ls proposes" })
 end
 
 -- "Explain this (slm-ls)" runs the slm-ls.explain command; its result (Markdown) is
@@ -215,7 +237,9 @@ function M.setup(user)
     return
   end
   vim.lsp.commands["slm-ls.explain"] = explain_command
+  vim.lsp.commands["slm-ls.nextEditAccepted"] = function() end
   watch_cursor(opts)
+  map_next_edit(opts)
   if has("0.12") then
     M.state.path = "native inline completion (Neovim 0.12+)"
     vim.lsp.config("slm_ls", {
@@ -227,6 +251,14 @@ function M.setup(user)
     })
     vim.lsp.enable("slm_ls")
     vim.lsp.inline_completion.enable(true)
+    vim.api.nvim_create_autocmd("LspAttach", {
+      callback = function(args)
+        local client = vim.lsp.get_client_by_id(args.data.client_id)
+        if client and client.name == "slm_ls" then
+          require("slm_ls.next_edit").attach(args.buf, opts)
+        end
+      end,
+    })
     if opts.accept_key then
       vim.keymap.set("i", opts.accept_key, function()
         if not vim.lsp.inline_completion.get() then

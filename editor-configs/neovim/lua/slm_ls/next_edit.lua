@@ -1,0 +1,134 @@
+-- Next edit for Neovim: after a pause in editing, asks the server for the edit that
+-- should follow yours (textDocument/copilotInlineEdit, as Copilot's server offers it),
+-- shows it where it belongs (the replaced text highlighted, the new text at the end
+-- of that line) and applies it with one key (default <M-n>: jumps there and applies).
+-- The server answers only with `nextEdit.enabled` (docs/configuration.md).
+local M = {}
+
+M.ns = vim.api.nvim_create_namespace("slm_ls.next_edit")
+local uv = vim.uv or vim.loop
+-- Per buffer: { edit, timer }
+local buffers = {}
+
+local function has(version)
+  return vim.fn.has("nvim-" .. version) == 1
+end
+
+local function call(client, method, params, handler, buf)
+  if has("0.11") then
+    return client:request(method, params, handler, buf)
+  end
+  return client.request(method, params, handler, buf)
+end
+
+local function notify(client, method, params)
+  if has("0.11") then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
+function M.clear(buf)
+  local state = buffers[buf]
+  if state then
+    state.edit = nil
+  end
+  pcall(vim.api.nvim_buf_clear_namespace, buf, M.ns, 0, -1)
+end
+
+--- The edit waiting in `buf`, if any (for tests and statuslines).
+function M.pending(buf)
+  local state = buffers[buf or vim.api.nvim_get_current_buf()]
+  return state and state.edit or nil
+end
+
+local function show(buf, client, edit)
+  M.clear(buf)
+  local state = buffers[buf]
+  state.edit, state.client = edit, client
+  local range = edit.range
+  local line = vim.api.nvim_buf_get_lines(buf, range.start.line, range.start.line + 1, false)[1]
+  if not line then
+    return
+  end
+  local encoding = client.offset_encoding or "utf-16"
+  local start = vim.lsp.util._get_line_byte_from_position
+      and vim.lsp.util._get_line_byte_from_position(buf, range.start, encoding)
+    or range.start.character
+  local finish = vim.lsp.util._get_line_byte_from_position
+      and vim.lsp.util._get_line_byte_from_position(buf, range["end"], encoding)
+    or range["end"].character
+  local new_line = line:sub(1, start) .. edit.text .. line:sub(finish + 1)
+  vim.api.nvim_buf_set_extmark(buf, M.ns, range.start.line, start, {
+    end_col = math.max(start, finish),
+    hl_group = "DiffDelete",
+    virt_text = { { "  → " .. vim.trim(new_line) .. "  (next edit: " .. M.key .. ")", "DiffAdd" } },
+    virt_text_pos = "eol",
+  })
+  notify(client, "textDocument/didShowInlineEdit", { item = edit })
+end
+
+local function ask(buf)
+  local client = require("slm_ls").client_for(buf)
+  if not client or not vim.api.nvim_buf_is_valid(buf) then
+    return
+  end
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16")
+  params.textDocument.version = vim.lsp.util.buf_versions[buf]
+  call(client, "textDocument/copilotInlineEdit", params, function(err, result)
+    if err or not result or not result.edits or #result.edits == 0 then
+      return
+    end
+    local edit = result.edits[1]
+    if edit.textDocument.version ~= vim.lsp.util.buf_versions[buf] then
+      return -- the text moved on meanwhile
+    end
+    show(buf, client, edit)
+  end, buf)
+end
+
+--- Jump to the waiting edit and apply it; false when there is none.
+function M.accept(buf)
+  buf = buf or vim.api.nvim_get_current_buf()
+  local state = buffers[buf]
+  local edit = state and state.edit
+  if not edit then
+    return false
+  end
+  M.clear(buf)
+  local encoding = state.client.offset_encoding or "utf-16"
+  vim.lsp.util.apply_text_edits({ { range = edit.range, newText = edit.text } }, buf, encoding)
+  pcall(vim.api.nvim_win_set_cursor, 0, { edit.range.start.line + 1, edit.range.start.character })
+  return true
+end
+
+function M.attach(buf, opts)
+  if buffers[buf] then
+    return
+  end
+  buffers[buf] = { timer = uv.new_timer() }
+  M.key = opts.keys.next_edit or "<M-n>"
+  vim.api.nvim_create_autocmd({ "TextChanged", "TextChangedI" }, {
+    buffer = buf,
+    callback = function()
+      M.clear(buf)
+      local state = buffers[buf]
+      state.timer:stop()
+      state.timer:start(opts.next_edit_debounce_ms, 0, vim.schedule_wrap(function()
+        ask(buf)
+      end))
+    end,
+  })
+  vim.api.nvim_create_autocmd("BufDelete", {
+    buffer = buf,
+    callback = function()
+      local state = buffers[buf]
+      if state then
+        state.timer:close()
+      end
+      buffers[buf] = nil
+    end,
+  })
+end
+
+return M

@@ -1,0 +1,54 @@
+-- Driven by tests/e2e/test_neovim.py: next edit through the shipped plugin. Opens
+-- $SLM_LS_FILE, renames `factor` to `ratio` in the signature, waits until the plugin
+-- shows the next edit the server proposes, applies it with the plugin's key (<M-n>)
+-- and writes the buffer to $SLM_LS_OUT — or "FAIL: why".
+local out = assert(os.getenv("SLM_LS_OUT"))
+
+local function finish(text)
+  local f = assert(io.open(out, "w"))
+  f:write(text)
+  f:close()
+  vim.schedule(function()
+    vim.cmd("qall!")
+  end)
+end
+
+vim.opt.rtp:prepend(assert(os.getenv("SLM_LS_PLUGIN")))
+require("slm_ls").setup({
+  cmd = { assert(os.getenv("SLM_LS_PYTHON")), "-m", "lsp_server", "serve" },
+  settings = { nextEdit = { enabled = true, deadlineMs = 60000 } },
+  next_edit_debounce_ms = 200,
+})
+vim.cmd("edit " .. assert(os.getenv("SLM_LS_FILE")))
+
+local next_edit = require("slm_ls.next_edit")
+local waited, step = 0, "attach"
+local timer = assert((vim.uv or vim.loop).new_timer())
+timer:start(200, 200, vim.schedule_wrap(function()
+  if timer:is_closing() then
+    return
+  end
+  waited = waited + 200
+  if waited >= 120000 then
+    timer:close()
+    return finish("FAIL: stuck at " .. step)
+  end
+  if step == "attach" and require("slm_ls").client_for(0) then
+    local first = vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]
+    local at = assert(first:find("factor", 1, true)) - 1
+    vim.api.nvim_buf_set_text(0, 0, at, 0, at + #"factor", { "ratio" })
+    vim.api.nvim_exec_autocmds("TextChanged", { buffer = 0 }) -- headless: no main loop fires it
+    step = "shown"
+  elseif step == "shown" and next_edit.pending() then
+    local marks = vim.api.nvim_buf_get_extmarks(0, next_edit.ns, 0, -1, {})
+    if #marks == 0 then
+      timer:close()
+      return finish("FAIL: a next edit but nothing shown")
+    end
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<M-n>", true, false, true), "m", false)
+    step = "applied"
+  elseif step == "applied" and not next_edit.pending() then
+    timer:close()
+    finish(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") .. "\n")
+  end
+end))
