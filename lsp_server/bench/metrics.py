@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 
 from lsp_server.postprocess.parse_check import count_errors
@@ -74,3 +75,26 @@ def identifier_match(prediction: str, names: tuple[str, ...]) -> float:
         return 0.0
     found = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", prediction))
     return sum(name in found for name in names) / len(names)
+
+
+def chrf(prediction: str, reference: str, order: int = 6, beta: float = 2.0) -> float:
+    """chrF (Popović 2015): the F-score of character n-grams (n = 1..`order`, spaces
+    dropped), recall weighted `beta` times precision; 1.0 for two empty texts."""
+    hyp, ref = prediction.replace(" ", ""), reference.replace(" ", "")
+    if not hyp and not ref:
+        return 1.0
+    precisions, recalls = [], []
+    for n in range(1, order + 1):
+        grams_h = Counter(hyp[i : i + n] for i in range(len(hyp) - n + 1))
+        grams_r = Counter(ref[i : i + n] for i in range(len(ref) - n + 1))
+        if not grams_h or not grams_r:
+            continue
+        common = sum((grams_h & grams_r).values())
+        precisions.append(common / sum(grams_h.values()))
+        recalls.append(common / sum(grams_r.values()))
+    if not precisions:
+        return 0.0
+    p, r = sum(precisions) / len(precisions), sum(recalls) / len(recalls)
+    if p + r == 0:
+        return 0.0
+    return (1 + beta**2) * p * r / (beta**2 * p + r)

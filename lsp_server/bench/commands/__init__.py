@@ -6,9 +6,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from lsp_server.bench.commands import completion, fix, hover, index, load, overhead, replay
+from lsp_server.bench.commands import (
+    completion,
+    fix,
+    hover,
+    index,
+    load,
+    next_edit,
+    overhead,
+    replay,
+)
 
-SUBCOMMANDS = (completion, replay, fix, hover, overhead, load, index)
+SUBCOMMANDS = (completion, replay, fix, hover, next_edit, overhead, load, index)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
