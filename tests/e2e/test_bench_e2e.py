@@ -98,3 +98,35 @@ def test_bench_index_reports_time_and_memory(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads((tmp_path / "out" / "index.json").read_text())["summary"]
     assert summary["files"] == 2 and summary["definitions"] == 3 and summary["from_cache"] == 2
+
+
+def test_bench_next_edit_on_a_repository_history(tmp_path: Path) -> None:
+    """`bench next-edit`: scenarios from the history, the product beside its baselines;
+    the renamed parameter's next use is found and written."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    text = 'def area(width):\n    """The area."""\n    return width * width\n\n\nx = 0\n'
+    (repo / "rooms.py").write_text(text)
+    git("add", ".")
+    git("commit", "-qm", "one")
+    (repo / "rooms.py").write_text(text.replace("width", "side"))
+    git("commit", "-qam", "rename")
+    out = tmp_path / "out"
+    result = slm_ls("bench", "next-edit", str(repo), "--limit", "4", "--out", str(out),
+                    timeout=600)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    data = json.loads((out / "results.json").read_text())
+    product = data["summary"]["qwen2.5-coder-0.5b · next-edit"]
+    assert product["with_follow_up"] == 1 and product["location_accuracy"] == 1.0
+    assert product["chrf_on_follow_ups"] == 1.0
+    assert data["summary"]["qwen2.5-coder-0.5b · always-quiet"]["shown_on_follow_ups"] == 0.0
+    assert {row["mode"] for row in data["rows"]} == {"next-edit", "naive-rewrite", "always-quiet"}

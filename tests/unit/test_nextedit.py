@@ -162,3 +162,37 @@ async def test_the_request_over_lsp_and_its_bad_input() -> None:
     answer = await server.request("textDocument/copilotInlineEdit", params)
     assert answer["result"] == {"edits": []}
     server.close()
+
+
+def test_scenarios_come_from_the_history(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from lsp_server.bench.edit_history import scenarios
+    from lsp_server.bench.metrics import chrf
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.com")
+    git("config", "user.name", "t")
+    text = 'def area(width):\n    """The area."""\n    return width * width\n\n\nx = 0\n'
+    (tmp_path / "rooms.py").write_text(text)
+    git("add", ".")
+    git("commit", "-qm", "one")
+    # A commit that renames a parameter and its use: a scenario with a follow-up.
+    text = text.replace("width", "side")
+    (tmp_path / "rooms.py").write_text(text)
+    git("commit", "-qam", "rename")
+    # A commit with two unrelated changes: a quiet one.
+    text = text.replace('"""The area."""', '"""The area of a square."""').replace("x = 0", "y = 1")
+    (tmp_path / "rooms.py").write_text(text)
+    git("commit", "-qam", "two things")
+    found = {s.follow is None: s for s in scenarios(tmp_path, 4, seed=0)}
+    follow, quiet = found[False], found[True]
+    assert follow.edited.startswith("def area(side):") and follow.follow is not None
+    assert follow.follow.old == ("    return width * width",)
+    assert follow.follow.new == ("    return side * side",)
+    assert quiet.follow is None and "of a square" in quiet.edited and "x = 0" in quiet.edited
+    assert chrf("return side * side", "return side * side") == 1.0
+    assert 0 < chrf("return side", "return side * side") < 1
