@@ -103,8 +103,6 @@ def test_bench_index_reports_time_and_memory(tmp_path: Path) -> None:
 def test_bench_next_edit_on_a_repository_history(tmp_path: Path) -> None:
     """`bench next-edit`: scenarios from the history, the product beside its baselines;
     the renamed parameter's next use is found and written."""
-    import subprocess
-
     repo = tmp_path / "repo"
     repo.mkdir()
 
