@@ -31,17 +31,27 @@ class Edit:
 
 
 def diff(before: str, after: str) -> Edit | None:
-    """The one span where `after` differs from `before` (None when they are equal)."""
+    """The one span where `after` differs from `before` (None when they are equal).
+    Runs on the event loop at every pause in typing: slices are compared (C speed,
+    a binary search over their length), never character by character in Python."""
     if before == after:
         return None
     limit = min(len(before), len(after))
-    start = 0
-    while start < limit and before[start] == after[start]:
-        start += 1
-    tail = 0
-    while tail < limit - start and before[-1 - tail] == after[-1 - tail]:
-        tail += 1
+    start = _longest(lambda n: before[:n] == after[:n], limit)
+    tail = _longest(lambda n: before[len(before) - n :] == after[len(after) - n :], limit - start)
     return Edit(start, before[start : len(before) - tail], after[start : len(after) - tail])
+
+
+def _longest(same: Callable[[int], bool], limit: int) -> int:
+    """The largest n <= limit with same(n), for a `same` true up to some n and false after."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if same(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 @dataclass

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.candidates import Kind, candidates, change_of
 from lsp_server.nextedit.history import Edit, EditHistory, diff
@@ -196,3 +199,17 @@ def test_scenarios_come_from_the_history(tmp_path) -> None:  # type: ignore[no-u
     assert quiet.follow is None and "of a square" in quiet.edited and "x = 0" in quiet.edited
     assert chrf("return side * side", "return side * side") == 1.0
     assert 0 < chrf("return side", "return side * side") < 1
+
+
+@given(st.text("ab\n", max_size=12), st.text("ab\n", max_size=12))
+def test_the_diff_is_the_one_span_that_differs(before: str, after: str) -> None:
+    edit = diff(before, after)
+    if before == after:
+        assert edit is None
+        return
+    assert edit is not None
+    assert before[: edit.start] + edit.old + before[edit.start + len(edit.old) :] == before
+    assert before[: edit.start] + edit.new + before[edit.start + len(edit.old) :] == after
+    # The smallest: no common character left at either end of the span.
+    assert not (edit.old and edit.new and edit.old[0] == edit.new[0])
+    assert not (edit.old and edit.new and edit.old[-1] == edit.new[-1])
