@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from lsprotocol.converters import get_converter
 from pygls.exceptions import JsonRpcInvalidParams
 
 from lsp_server.documents.store import DocumentNotOpen
@@ -28,6 +29,13 @@ def _uri(params: Any) -> str:
     if not isinstance(uri, str):
         raise JsonRpcInvalidParams("textDocument.uri is not a string")
     return uri
+
+
+def _version(ls: SlmLanguageServer, uri: str) -> int | None:
+    try:
+        return ls.documents.get(uri).version
+    except DocumentNotOpen:
+        return None
 
 
 def register(server: SlmLanguageServer) -> None:
@@ -51,22 +59,15 @@ def register(server: SlmLanguageServer) -> None:
         except (ModelError, EngineError) as exc:
             log.warning("next edit: %s", exc)
             return {"edits": []}
-        if found is None or ls.documents.get(uri).version != version:
-            return {"edits": []}  # nothing to follow, or the text moved on meanwhile
-        encoding = ls.documents.encoding
-        edit_range = convert.lsp_range(snap, found.start, found.end, encoding)
+        if found is None or _version(ls, uri) != version:
+            return {"edits": []}  # nothing to follow, or the text moved on (or closed)
+        edit_range = convert.lsp_range(snap, found.start, found.end, ls.documents.encoding)
         return {
             "edits": [
                 {
                     "text": found.text,
                     "textDocument": {"uri": uri, "version": version},
-                    "range": {
-                        "start": {
-                            "line": edit_range.start.line,
-                            "character": edit_range.start.character,
-                        },
-                        "end": {"line": edit_range.end.line, "character": edit_range.end.character},
-                    },
+                    "range": get_converter().unstructure(edit_range),
                     "command": {
                         "title": f"slm-ls: {found.reason}",
                         "command": NEXT_EDIT_ACCEPTED,
