@@ -253,3 +253,29 @@ def test_typing_in_a_cold_typescript_file_gets_automatic_suggestions(
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "first ghost text after" in result.stdout, result.stdout
+
+
+def test_the_next_edit_is_shown_and_applied_with_alt_n(vscode: tuple[str, Path]) -> None:
+    """Issue 14: with nextEdit on (workspace settings), renaming a parameter in the
+    signature brings the next edit; Alt+N applies it at its line."""
+    url, workspace = vscode
+    text = "def scale(values, factor):\n    out = [v * factor for v in values]\n    return out\n"
+    (workspace / "scale.py").write_text(text)
+    (workspace / ".vscode").mkdir()
+    (workspace / ".vscode/settings.json").write_text(
+        json.dumps({"slm-ls.nextEdit.enabled": True, "slm-ls.nextEdit.deadlineMs": 60000})
+    )
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "scale.py",
+        "SLM_LS_PATH": str(workspace / "scale.py"),
+    }
+    script = ROOT / "tests/e2e/vscode/next_edit.js"
+    result = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    saved = _saved(workspace / "scale.py", text)
+    assert saved == text.replace("factor", "ratio"), saved + result.stdout

@@ -18,6 +18,7 @@ const { serverSettings } = require('./settings');
 const { Status } = require('./status');
 const { explainThis, middleware } = require('./explain');
 const { CursorReporter, movedByPerson } = require('./cursor');
+const { NextEdit } = require('./nextEdit');
 
 let client = null;
 let status = null;
@@ -197,7 +198,14 @@ async function activate(context) {
       client.sendNotification(method, params).catch(() => undefined);
     }
   });
+  const nextEdit = new NextEdit(vscode, (method, params) =>
+    client && client.isRunning() ? client.sendRequest(method, params) : Promise.reject(new Error('not running')),
+  );
   context.subscriptions.push(
+    nextEdit,
+    vscode.workspace.onDidChangeTextDocument((event) => nextEdit.changed(event)),
+    vscode.commands.registerCommand('slm-ls.acceptNextEdit', () => nextEdit.accept()),
+    vscode.commands.registerCommand('slm-ls.nextEditAccepted', () => undefined),
     cursor,
     vscode.window.onDidChangeTextEditorSelection((event) => {
       if (movedByPerson(event.kind)) {
