@@ -205,7 +205,6 @@ async function activate(context) {
     nextEdit,
     vscode.workspace.onDidChangeTextDocument((event) => nextEdit.changed(event)),
     vscode.commands.registerCommand('slm-ls.acceptNextEdit', () => nextEdit.accept()),
-    vscode.commands.registerCommand('slm-ls.nextEditAccepted', () => undefined),
     cursor,
     vscode.window.onDidChangeTextEditorSelection((event) => {
       if (movedByPerson(event.kind)) {
