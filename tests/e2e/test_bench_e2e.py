@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from tests.e2e.conftest import slm_ls
+from tests.support.history_repo import history_repo
 
 
 def test_bench_runs_both_modes_and_writes_results(tmp_path: Path) -> None:
@@ -103,21 +104,7 @@ def test_bench_index_reports_time_and_memory(tmp_path: Path) -> None:
 def test_bench_next_edit_on_a_repository_history(tmp_path: Path) -> None:
     """`bench next-edit`: scenarios from the history, the product beside its baselines;
     the renamed parameter's next use is found and written."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
-    text = 'def area(width):\n    """The area."""\n    return width * width\n\n\nx = 0\n'
-    (repo / "rooms.py").write_text(text)
-    git("add", ".")
-    git("commit", "-qm", "one")
-    (repo / "rooms.py").write_text(text.replace("width", "side"))
-    git("commit", "-qam", "rename")
+    repo = history_repo(tmp_path / "repo")
     out = tmp_path / "out"
     result = slm_ls("bench", "next-edit", str(repo), "--limit", "4", "--out", str(out),
                     timeout=600)  # fmt: skip

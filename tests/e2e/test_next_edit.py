@@ -14,20 +14,11 @@ from lsp_server.methods import INLINE_EDIT_METHOD
 from tests.e2e.conftest import ROOT, init_params
 from tests.e2e.test_server import _open
 from tests.e2e.test_workspace_context import _plain
+from tests.support.history_repo import ROOMS
 
 ON = {"nextEdit": {"enabled": True, "deadlineMs": 60000}}
 # A real file: the edit history's diff (lsp_server/nextedit/history.py).
 REAL = (ROOT / "lsp_server" / "nextedit" / "history.py").read_text()
-SIGNATURE = """def area(width):
-    return width * width
-
-
-def report(rooms):
-    total = 0
-    for room in rooms:
-        total += area(room)
-    return total
-"""
 
 
 def _change(client: LanguageClient, uri: str, version: int, line: int, old: str, new: str,
@@ -76,13 +67,13 @@ async def test_a_changed_signature_is_followed_at_a_call_and_an_unrelated_edit_i
 ) -> None:
     await bare_client.initialize_session(init_params(ON))
     uri = (tmp_path / "rooms.py").as_uri()
-    _open(bare_client, uri, "python", SIGNATURE)
-    text = _change(bare_client, uri, 2, 0, "width)", "width, height)", SIGNATURE)
+    _open(bare_client, uri, "python", ROOMS)
+    text = _change(bare_client, uri, 2, 0, "width)", "width, height)", ROOMS)
     edits = await _next(bare_client, uri, 2, 0)
     assert len(edits) == 1 and edits[0]["range"]["start"]["line"] == 7, edits  # area(room)
     assert "area(" in text.split("\n")[7]
     # An edit that renames nothing and changes no parameters: nothing to follow.
     other = (tmp_path / "other.py").as_uri()
-    _open(bare_client, other, "python", SIGNATURE)
-    _change(bare_client, other, 2, 5, "total = 0", "total = 1", SIGNATURE)
+    _open(bare_client, other, "python", ROOMS)
+    _change(bare_client, other, 2, 5, "total = 0", "total = 1", ROOMS)
     assert await _next(bare_client, other, 2, 5) == []

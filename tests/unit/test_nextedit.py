@@ -13,6 +13,7 @@ from lsp_server.nextedit.candidates import Kind, candidates, change_of
 from lsp_server.nextedit.history import Edit, EditHistory, diff
 from lsp_server.nextedit.predict import next_edit
 from tests.support.fake_engine import FakeEngine
+from tests.support.history_repo import ROOMS, history_repo
 from tests.support.in_process import TEMPLATE
 
 BEFORE = """def total(values, scale):
@@ -88,18 +89,6 @@ def test_a_rename_is_followed_without_a_model_call() -> None:
     assert change_of(BEFORE, Edit(10_000, "a", "b"), snapshot) is None
 
 
-ROOMS = """def area(width):
-    return width * width
-
-
-def report(rooms):
-    total = 0
-    for room in rooms:
-        total += area(room)
-    return total
-"""
-
-
 def test_a_call_is_rewritten_by_the_model_and_kept_only_past_the_gate() -> None:
     after = ROOMS.replace("def area(width)", "def area(width, height)")
     snapshot, edit = Snapshot.parse(after, "python"), diff(ROOMS, after)
@@ -168,29 +157,10 @@ async def test_the_request_over_lsp_and_its_bad_input() -> None:
 
 
 def test_scenarios_come_from_the_history(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-
     from lsp_server.bench.edit_history import scenarios
     from lsp_server.bench.metrics import chrf
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
-
-    git("init", "-q")
-    git("config", "user.email", "t@example.com")
-    git("config", "user.name", "t")
-    text = 'def area(width):\n    """The area."""\n    return width * width\n\n\nx = 0\n'
-    (tmp_path / "rooms.py").write_text(text)
-    git("add", ".")
-    git("commit", "-qm", "one")
-    # A commit that renames a parameter and its use: a scenario with a follow-up.
-    text = text.replace("width", "side")
-    (tmp_path / "rooms.py").write_text(text)
-    git("commit", "-qam", "rename")
-    # A commit with two unrelated changes: a quiet one.
-    text = text.replace('"""The area."""', '"""The area of a square."""').replace("x = 0", "y = 1")
-    (tmp_path / "rooms.py").write_text(text)
-    git("commit", "-qam", "two things")
+    history_repo(tmp_path)
     found = {s.follow is None: s for s in scenarios(tmp_path, 4, seed=0)}
     follow, quiet = found[False], found[True]
     assert follow.edited.startswith("def area(side):") and follow.follow is not None
