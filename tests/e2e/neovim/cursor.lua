@@ -3,22 +3,11 @@
 -- the suggestion there. Moves the cursor between two lines until the server's
 -- slmls/stats count a prepared place, and writes "warmed N" to $SLM_LS_OUT — or
 -- "FAIL: why".
-local out = assert(os.getenv("SLM_LS_OUT"))
+local harness = dofile(debug.getinfo(1, "S").source:match("@(.*/)") .. "harness.lua")
 
-local function finish(text)
-  local f = assert(io.open(out, "w"))
-  f:write(text)
-  f:close()
-  vim.schedule(function()
-    vim.cmd("qall!")
-  end)
-end
+local finish = harness.finish
 
-vim.opt.rtp:prepend(assert(os.getenv("SLM_LS_PLUGIN")))
-require("slm_ls").setup({
-  cmd = { assert(os.getenv("SLM_LS_PYTHON")), "-m", "lsp_server", "serve" },
-})
-vim.cmd("edit " .. assert(os.getenv("SLM_LS_FILE")))
+harness.start()
 
 local waited, line = 0, 4
 local timer = assert((vim.uv or vim.loop).new_timer())

@@ -1,7 +1,7 @@
 -- Driven by tests/e2e/test_neovim.py: "Explain this (slm-ls)" picked from the code
 -- actions at the cursor (in fibonacci()), through the shipped plugin; writes the
 -- floating window's text to $SLM_LS_OUT — or "FAIL: why".
-local out = assert(os.getenv("SLM_LS_OUT"))
+local harness = dofile(debug.getinfo(1, "S").source:match("@(.*/)") .. "harness.lua")
 
 -- What the editor told the user (vim.notify), reported when no window appears.
 local told = {}
@@ -11,20 +11,9 @@ vim.notify = function(msg, ...)
   return notify(msg, ...)
 end
 
-local function finish(text)
-  local f = assert(io.open(out, "w"))
-  f:write(text)
-  f:close()
-  vim.schedule(function()
-    vim.cmd("qall!")
-  end)
-end
+local finish = harness.finish
 
-vim.opt.rtp:prepend(assert(os.getenv("SLM_LS_PLUGIN")))
-require("slm_ls").setup({
-  cmd = { assert(os.getenv("SLM_LS_PYTHON")), "-m", "lsp_server", "serve" },
-})
-vim.cmd("edit " .. assert(os.getenv("SLM_LS_FILE")))
+harness.start()
 vim.api.nvim_win_set_cursor(0, { 3, 4 })
 
 local function floating()

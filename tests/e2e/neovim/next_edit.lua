@@ -2,24 +2,14 @@
 -- $SLM_LS_FILE, renames `factor` to `ratio` in the signature, waits until the plugin
 -- shows the next edit the server proposes, applies it with the plugin's key (<M-n>)
 -- and writes the buffer to $SLM_LS_OUT — or "FAIL: why".
-local out = assert(os.getenv("SLM_LS_OUT"))
+local harness = dofile(debug.getinfo(1, "S").source:match("@(.*/)") .. "harness.lua")
 
-local function finish(text)
-  local f = assert(io.open(out, "w"))
-  f:write(text)
-  f:close()
-  vim.schedule(function()
-    vim.cmd("qall!")
-  end)
-end
+local finish = harness.finish
 
-vim.opt.rtp:prepend(assert(os.getenv("SLM_LS_PLUGIN")))
-require("slm_ls").setup({
-  cmd = { assert(os.getenv("SLM_LS_PYTHON")), "-m", "lsp_server", "serve" },
+harness.start({
   settings = { nextEdit = { enabled = true, deadlineMs = 60000 } },
   next_edit_debounce_ms = 200,
 })
-vim.cmd("edit " .. assert(os.getenv("SLM_LS_FILE")))
 
 local next_edit = require("slm_ls.next_edit")
 local waited, step = 0, "attach"
