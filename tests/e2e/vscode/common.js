@@ -63,4 +63,17 @@ async function openAt(page, file, line) {
   await page.keyboard.press('Enter');
 }
 
-module.exports = { WAIT, step, launch, command, statusText, openWorkbench, openAt };
+/** Save the active editor (Ctrl+S) and keep the page open until the file at `path`
+ * changed on disk (at most 30 s). */
+async function saveAndWait(page, path) {
+  const fs = require('fs');
+  const original = fs.readFileSync(path, 'utf8');
+  await page.keyboard.down('Control');
+  await page.keyboard.press('KeyS');
+  await page.keyboard.up('Control');
+  for (let i = 0; i < 60 && fs.readFileSync(path, 'utf8') === original; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+module.exports = { WAIT, step, launch, command, statusText, openWorkbench, openAt, saveAndWait };

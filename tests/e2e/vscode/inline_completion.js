@@ -7,8 +7,7 @@
 // SLM_LS_PATH (that file on disk),
 // SLM_LS_LINE (1-based), SLM_LS_SCREENSHOT (optional: where to save a picture of
 // the ghost text), SLM_LS_CHROMIUM.
-const fs = require('fs');
-const { WAIT, step, launch, command, statusText, openWorkbench, openAt } = require('./common');
+const { WAIT, step, launch, command, statusText, openWorkbench, openAt, saveAndWait } = require('./common');
 
 const env = process.env;
 
@@ -38,7 +37,6 @@ async function main() {
     const position = () => [...document.querySelectorAll('.statusbar-item')]
       .map((item) => item.textContent.trim()).find((text) => /^Ln \d+, Col \d+/.test(text));
     const before = await page.evaluate(position);
-    const original = fs.readFileSync(env.SLM_LS_PATH, 'utf8');
     await page.keyboard.press('Tab');
     await page.waitForFunction((shown) => !document.querySelector('.ghost-text-decoration')
       && [...document.querySelectorAll('.statusbar-item')]
@@ -51,13 +49,7 @@ async function main() {
         throw error;
       });
     step(`accepted: ${before} -> ${await page.evaluate(position)}`);
-    await page.keyboard.down('Control');
-    await page.keyboard.press('KeyS');
-    await page.keyboard.up('Control');
-    // Keep the page open until the save reached the disk.
-    for (let i = 0; i < 60 && fs.readFileSync(env.SLM_LS_PATH, 'utf8') === original; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await saveAndWait(page, env.SLM_LS_PATH);
     step('saved');
   } finally {
     await browser.close();

@@ -3,8 +3,7 @@
 // parameter `factor` to `ratio` in its first line, then presses Alt+N (the extension's
 // "Apply Next Edit" while one is shown) until the next use is renamed too, and saves.
 // Environment: SLM_LS_URL, SLM_LS_FILE, SLM_LS_PATH, SLM_LS_CHROMIUM.
-const fs = require('fs');
-const { step, launch, command, openWorkbench, openAt } = require('./common');
+const { step, launch, openWorkbench, openAt, saveAndWait } = require('./common');
 
 const env = process.env;
 
@@ -36,11 +35,7 @@ async function main() {
       throw new Error(`no next edit applied: ${JSON.stringify(await lines(page))}`);
     }
     step(`applied: ${JSON.stringify((await lines(page)).split('\n')[1])}`);
-    const original = fs.readFileSync(env.SLM_LS_PATH, 'utf8');
-    await command(page, 'File: Save');
-    for (let i = 0; i < 60 && fs.readFileSync(env.SLM_LS_PATH, 'utf8') === original; i += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    await saveAndWait(page, env.SLM_LS_PATH);
     step('saved');
   } finally {
     await browser.close();
