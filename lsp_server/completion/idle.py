@@ -22,17 +22,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from lsp_server.completion.cache import SuggestionCache
 from lsp_server.completion.pipeline import Suggestion, complete, short_prompt_job
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL
+from lsp_server.config.settings import CompletionSettings
 from lsp_server.engines.base import CancelToken, Generation, StopReason
 from lsp_server.runtime.runtime import Runtime
 from lsp_server.runtime.slot import Loaded
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 IDLE_SLICE_MS = 100  # prompt processing per idle job, before the next one is queued
 # Idle work processes the full prompt itself: never the quick start's stand-in.
@@ -121,41 +125,67 @@ class IdleWork:
         else:
             self._spawn(key, request, request.text)
 
-    def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
-        """Compute `request` in the idle time, while the document is still `base`."""
+    def _queue(
+        self,
+        key: str,
+        request: CompletionRequest,
+        base: str,
+        work: Callable[[CompletionRequest, Loaded, CompletionSettings, CancelToken], T],
+    ) -> tuple[CancelToken, asyncio.Future[T | None]]:
+        """`work` for `request` as an idle job (automatic, in the document's session, in
+        slices of IDLE_SLICE_MS), skipped when cancelled or the document is no longer
+        `base` by the time it runs."""
         token = CancelToken()
         settings = replace(self.runtime.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
         automatic = replace(request, invoked=False, session=key)
 
-        def job(loaded: Loaded) -> Suggestion | None:
+        def job(loaded: Loaded) -> T | None:
             if token.cancelled or self.latest.get(key) != base:
                 return None
-            return complete(automatic, loaded.engine, settings, token, WARM, loaded.caches)
+            return work(automatic, loaded, settings, token)
 
-        future = asyncio.wrap_future(self.runtime.run_idle(job))
-        found = Ahead(request.text, request.offset, future, token)
-        self._ahead[key] = found
-        task = asyncio.ensure_future(self._finish(key, found, request, base))
+        return token, asyncio.wrap_future(self.runtime.run_idle(job))
+
+    def _then(self, follow_up: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(follow_up)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _result(key: str, future: asyncio.Future[T | None]) -> T | None:
+        try:
+            return await future
+        except (asyncio.CancelledError, Exception):
+            log.debug("idle work for %s stopped", key, exc_info=True)
+            return None
+
+    def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
+        """Compute `request` in the idle time, while the document is still `base`."""
+        token, future = self._queue(
+            key,
+            request,
+            base,
+            lambda at, loaded, settings, token: complete(
+                at, loaded.engine, settings, token, WARM, loaded.caches
+            ),
+        )
+        found = Ahead(request.text, request.offset, future, token)
+        self._ahead[key] = found
+        self._then(self._finish(key, found, request, base))
 
     def _spawn_short(self, key: str, request: CompletionRequest, base: str) -> None:
         """Process the model's short prompt for `request` in idle slices (the cascade:
         the model answers from it once it is warm), then go on to its full prompt."""
-        token = CancelToken()
-        settings = replace(self.runtime.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
-        automatic = replace(request, invoked=False, session=key)
-
-        def job(loaded: Loaded) -> Generation | None:
-            if token.cancelled or self.latest.get(key) != base:
-                return None
-            return short_prompt_job(automatic, loaded.engine, loaded.caches, settings, token)
-
+        token, future = self._queue(
+            key,
+            request,
+            base,
+            lambda at, loaded, settings, token: short_prompt_job(
+                at, loaded.engine, loaded.caches, settings, token
+            ),
+        )
         self._short[key] = token
-        future = asyncio.wrap_future(self.runtime.run_idle(job))
-        task = asyncio.ensure_future(self._short_done(key, token, future, request, base))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._then(self._short_done(key, token, future, request, base))
 
     async def _short_done(
         self,
@@ -165,11 +195,7 @@ class IdleWork:
         request: CompletionRequest,
         base: str,
     ) -> None:
-        try:
-            result = await future
-        except (asyncio.CancelledError, Exception):
-            log.debug("idle work for %s stopped", key, exc_info=True)
-            result = None
+        result = await self._result(key, future)
         if self._short.get(key) is token:
             del self._short[key]
         if result is None or token.cancelled or self.latest.get(key) != base:
@@ -180,11 +206,7 @@ class IdleWork:
             self._spawn(key, request, base)  # then the full prompt
 
     async def _finish(self, key: str, found: Ahead, request: CompletionRequest, base: str) -> None:
-        try:
-            result = await found.future
-        except (asyncio.CancelledError, Exception):
-            log.debug("idle work for %s stopped", key, exc_info=True)
-            result = None
+        result = await self._result(key, found.future)
         if self._ahead.get(key) is found:
             del self._ahead[key]
         if result is None or found.token.cancelled or self.latest.get(key) != base:
