@@ -1,36 +1,77 @@
-"""Where the next edit goes, from the syntax tree: after a rename, the other uses of
-the old name in the same definition (or the file, for a top-level name); after a
-change to a function's parameters, the calls of that function in the file. Each
-candidate is one line; the model writes its new text (predict.py)."""
+"""Where the next edit goes, from the syntax tree and the edit itself. Each kind of
+change names its candidate lines, nearest after the edit first:
+
+- moved: a line the edit inserted already stood elsewhere (exactly once) — the old
+  copy goes (the tree decides);
+- repeated: the lines the edit changed stand, the same, once or twice elsewhere —
+  they change the same way;
+- rename: one word became another — its other uses (a variable's in its definition,
+  a member's on the same object, a word of a comment or string in the others)
+  follow (the tree decides); replaced: a name or dotted name became another text
+  (`t.NoReturn` → `"te.NoReturn"`) — its other copies in the file follow;
+- extracted: the edit assigned an expression to a new name — the expression's
+  later copies in the same definition become the name (the tree decides);
+- sibling: the edit added a line that is its neighbour with a new name in place of
+  an old one (a field beside a field) — after the other lines naming the old one,
+  the same line for the new one (the tree decides);
+- signature: a function's parameters changed — its calls (the model writes them);
+- removed: a name the edit stopped defining is still used — a line that only
+  assigns it goes (the tree decides), another one the model rewrites without it.
+
+The model writes only the lines the tree cannot (predict.py)."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from lsp_server.documents.snapshot import Snapshot
-from lsp_server.nextedit.history import Edit
+from lsp_server.nextedit.history import Edit, diff
 from lsp_server.syntax.languages import spec_for
 
 WORD = re.compile(r"[A-Za-z_]\w*")
+TOKENS = re.compile(r"\w+|\S")
+NAME_PART = re.compile(r"[A-Za-z_]\w")  # a name of two characters or more
 NAMES = frozenset({"identifier", "type_identifier"})  # a variable's or a type's name
 # `obj.name` (the member is another name) and `f(name=...)` (a keyword) are not uses.
 MEMBERS = {
-    "attribute": "attribute",
-    "member_expression": "property",
-    "selector_expression": "field",
-    "keyword_argument": "name",
+    "attribute": ("object", "attribute"),
+    "member_expression": ("object", "property"),
+    "selector_expression": ("operand", "field"),
 }
+KEYWORD_ARGUMENT = "keyword_argument"
 PARAMETERS = frozenset({"parameters", "formal_parameters", "parameter_list"})
 CALLS = frozenset({"call", "call_expression"})
+# An assignment of a new name to an expression: `x = e`, `x := e`, `const x = e;`, `$x = e`.
+ASSIGNED = re.compile(r"^\s*(?:(?:const|let|var)\s+)?(\$?[A-Za-z_]\w*)\s*:?=\s*(.+?);?\s*$")
+TARGET = re.compile(r"\s*(?:[-+*/|&]?=|:=)[^=]")  # what follows an assignment's target
+# A statement that only assigns a name: `x = e`, `x := e`, `x += e`.
+ONLY_ASSIGNS = r"^\s*{name}\s*(?:[-+*/|&]?=|:=)[^=].*$"
+SIMILAR = 0.6  # a changed line and its new version look this much alike (difflib's ratio)
+MIN_REPEATED = 20  # characters of code in lines changed the same way elsewhere
+MAX_REPEATED = 2
+MIN_MOVED = 10  # shorter lines (`return nil`, `}`) are not told apart by their text
+MIN_EXPRESSION = 6
+# A word replaced in a comment or a string is followed elsewhere when it is a rare
+# one (a typo, a renamed thing), not a common word of the prose.
+MIN_PROSE_WORD = 4
+MAX_PROSE_USES = 3
 
 
 class Kind:
+    MOVED = "moved"
+    REPEATED = "repeated"
     RENAME = "rename"
+    REPLACED = "replaced"
+    EXTRACTED = "extracted"
+    SIBLING = "sibling"
     SIGNATURE = "signature"
+    REMOVED = "removed"
 
 
 @dataclass(frozen=True)
@@ -38,71 +79,266 @@ class Change:
     """What the last edit was, as the tree sees it."""
 
     kind: str
-    old: str  # the renamed name, or the function whose parameters changed
-    new: str  # the new name ("" for a signature change)
+    old: str  # the renamed name or word, the moved line, the extracted expression,
+    # the function whose parameters changed, the name no longer defined
+    new: str = ""  # the new name ("" when there is none)
+    at: int = -1  # where in the text a replacement was made, when not at the edit's start
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A line that may need the follow-up: str offsets of its code (indentation not
-    included) in the current text; for a rename, the old name's uses on it."""
+    """A line that may need the follow-up: str offsets [start, end) of the text to
+    replace, and `written`, its new text when the tree decides it (None: the model
+    writes it). A deletion spans the whole line with its newline and writes ""."""
 
     start: int
     end: int
     line: int
     change: Change
-    uses: tuple[tuple[int, int], ...] = ()
+    written: str | None = None
 
-    def expected(self, text: str) -> str:
-        """The line with the rename applied to its uses (a rename's only right answer)."""
-        out, at = [], self.start
-        for start, end in self.uses:
-            out += [text[at:start], self.change.new]
-            at = end
-        return "".join(out) + text[at : self.end]
+    @property
+    def deletes(self) -> bool:
+        return self.written == ""
+
+
+def changes_of(before: str, edit: Edit, snapshot: Snapshot) -> list[Change]:
+    """What the edit changed, the surest kind first (empty: nothing to follow)."""
+    found: list[Change] = []
+    if (moved := _moved(before, edit, snapshot.text)) is not None:
+        found.append(Change(Kind.MOVED, moved))
+    if (repeated := _repeatable(before, edit, snapshot.text)) is not None:
+        found.append(Change(Kind.REPEATED, *repeated))
+    if (replaced := _replaced(before, edit, snapshot.text)) is not None:
+        old_word, new_word = (WORD.fullmatch(text) is not None for text in replaced[:2])
+        if old_word and new_word:
+            found.append(Change(Kind.RENAME, *replaced))
+        elif not old_word:  # a word grown into more (`width, height`) is another change
+            found.append(Change(Kind.REPLACED, *replaced))
+    if (extracted := _extracted(before, edit, snapshot.text)) is not None:
+        found.append(Change(Kind.EXTRACTED, *extracted))
+    if (sibling := _sibling(before, edit, snapshot)) is not None:
+        found.append(Change(Kind.SIBLING, *sibling))
+    if (function := _function_with_parameters_at(snapshot, edit.start)) is not None:
+        found.append(Change(Kind.SIGNATURE, function))
+    found += [Change(Kind.REMOVED, name) for name in _removed(before, edit, snapshot)]
+    return found
 
 
 def change_of(before: str, edit: Edit, snapshot: Snapshot) -> Change | None:
-    """A rename (one name became another) or a parameter-list change, else None."""
-    renamed = _renamed(before, edit, snapshot.text)
-    if renamed is not None:
-        return Change(Kind.RENAME, *renamed)
-    function = _function_with_parameters_at(snapshot, edit.start)
-    if function is not None:
-        return Change(Kind.SIGNATURE, function, "")
+    """The surest change the edit made, or None."""
+    found = changes_of(before, edit, snapshot)
+    return found[0] if found else None
+
+
+def replacement(before: str, edit: Edit) -> tuple[str, str] | None:
+    """(old, new) when the edit replaced, within one line, a word or a dotted name
+    (`t.NoReturn`, `w.WriteHeader`) by another text, both read out to the ends of
+    the names they cut into; else None."""
+    if "\n" in edit.old or "\n" in edit.new or not 0 <= edit.start <= len(before):
+        return None
+    start, end = edit.start, edit.start + len(edit.old)
+    if end > len(before):
+        return None
+    while start > 0 and _in_name(before[start - 1]):
+        start -= 1
+    while end < len(before) and _in_name(before[end]):
+        end += 1
+    old = before[start:end]
+    new = before[start : edit.start] + edit.new + before[edit.start + len(edit.old) : end]
+    if old == new or not NAME_PART.search(old) or not new.strip():
+        return None  # a name deleted is not a replacement to repeat
+    if old != old.strip() or new != new.strip():
+        return None  # spaces changed
+    grown = (
+        new[len(old) :] if new.startswith(old) else new[: -len(old)] if new.endswith(old) else ""
+    )
+    if grown and not all(_in_name(ch) for ch in grown):
+        return None  # a name grown into more (`T` → `T | None`) is no replacement either
+    return old, new
+
+
+def _replaced(before: str, edit: Edit, after: str) -> tuple[str, str, int] | None:
+    """The edit's replacement (old, new, -1); for an edit over several lines, the
+    first replacement in a line it changed (a line of the old lines and its
+    look-alike in the new), with the offset in `after` where it was made."""
+    direct = replacement(before, edit)
+    if direct is not None or ("\n" not in edit.old and "\n" not in edit.new):
+        return (*direct, -1) if direct is not None else None
+    if not edit.old.strip() or not edit.new.strip():
+        return None  # lines only inserted or deleted: none of them was changed
+    old = _region(before, edit.start, edit.start + len(edit.old))
+    new = _region(after, edit.start, edit.end_after)
+    region_start = after.rfind("\n", 0, edit.start) + 1
+    for line in old:
+        if line in new or not line.strip():
+            continue
+        close = difflib.get_close_matches(line, [n for n in new if n not in old], 1, SIMILAR)
+        change = diff(line, close[0]) if close else None
+        if change is not None and (found := replacement(line, change)) is not None:
+            at = region_start + sum(len(n) + 1 for n in new[: new.index(close[0])])
+            return (*found, at + change.start)
     return None
 
 
-def _renamed(before: str, edit: Edit, after: str) -> tuple[str, str] | None:
-    old = _word_around(before, edit.start, edit.start + len(edit.old))
-    new = _word_around(after, edit.start, edit.end_after)
-    if old is None or new is None or old[0] != new[0]:
-        return None
-    old_name, new_name = before[old[0] : old[1]], after[new[0] : new[1]]
-    if old_name == new_name or not WORD.fullmatch(old_name) or not WORD.fullmatch(new_name):
-        return None
-    return old_name, new_name
+def _region(text: str, start: int, end: int) -> list[str]:
+    """The whole lines holding the span [start, end) of `text`."""
+    first, last = _edited_lines(text, start, end)
+    return text.split("\n")[first : last + 1]
 
 
-def _word_around(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """The identifier span holding [start, end) (None when the span is not in one)."""
-    if not 0 <= start <= end <= len(text):
+def _repeatable(before: str, edit: Edit, after: str) -> tuple[str, str] | None:
+    """(old lines, new lines) when the lines the edit changed stand again, the same,
+    elsewhere (once or twice): the person may be making one change in several
+    places. Lines are compared without their indentation."""
+    if not edit.old.strip() or not edit.new.strip():
+        return None  # lines inserted or deleted around a line do not make it a changed one
+    old = _region(before, edit.start, edit.start + len(edit.old))
+    new = _region(after, edit.start, edit.end_after)
+    code = [ln.strip() for ln in old]
+    if sum(len(ln) for ln in code) < MIN_REPEATED or old == new or len(old) != len(new):
+        return None  # too little to tell copies apart; or lines added: an insertion
+    first, last = _edited_lines(after, edit.start, edit.end_after)
+    if not 0 < len(_block_copies(after, code, first, last)) <= MAX_REPEATED:
         return None
-    if any(not (ch.isalnum() or ch == "_") for ch in text[start:end]):
+    indent = old[0][: len(old[0]) - len(old[0].lstrip())]
+    relative = [ln[len(indent) :] if ln.startswith(indent) else ln.lstrip() for ln in new]
+    return "\n".join(code), "\n".join(relative)
+
+
+def _block_copies(text: str, code: list[str], first: int, last: int) -> list[int]:
+    """0-based lines where the block `code` (stripped lines) starts, outside lines
+    [first, last]."""
+    lines = [ln.strip() for ln in text.split("\n")]
+    size = len(code)
+    return [
+        i
+        for i in range(len(lines) - size + 1)
+        if lines[i : i + size] == code and (i + size - 1 < first or i > last)
+    ]
+
+
+def _in_name(ch: str) -> bool:
+    return ch.isalnum() or ch in "_.$"
+
+
+def _edited_lines(text: str, start: int, end: int) -> tuple[int, int]:
+    """The 0-based first and last line of the span [start, end) of `text` (a span that
+    ends with a newline and the next line's indentation ends on the newline's line)."""
+    line = text.count("\n", 0, start)
+    if start == end and (start == 0 or text[start - 1] == "\n"):
+        return line, line - 1  # nothing at a line's start: no line (whole lines inserted)
+    span = text[start:end]
+    cut = span.rfind("\n")
+    if cut >= 0 and not span[cut + 1 :].strip():
+        end = start + cut + 1
+    return line, text.count("\n", 0, max(start, end - 1))
+
+
+def _inserted_lines(before: str, edit: Edit, after: str) -> list[str]:
+    """The lines of the edited region that were not there before (stripped)."""
+    old_first, old_last = _edited_lines(before, edit.start, edit.start + len(edit.old))
+    new_first, new_last = _edited_lines(after, edit.start, edit.end_after)
+    old = Counter(ln.strip() for ln in before.split("\n")[old_first : old_last + 1])
+    new = [ln.strip() for ln in after.split("\n")[new_first : new_last + 1]]
+    inserted = []
+    for line in new:
+        if old[line] > 0:
+            old[line] -= 1
+        elif line:
+            inserted.append(line)
+    return inserted
+
+
+def _moved(before: str, edit: Edit, after: str) -> str | None:
+    """A line the edit inserted that stands exactly once elsewhere in the text (it was
+    moved here and its old copy remains), else None."""
+    if "\n" not in edit.new:
         return None
-    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        start -= 1
-    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
-        end += 1
-    return (start, end) if end > start else None
+    first, last = _edited_lines(after, edit.start, edit.end_after)
+    lines = after.split("\n")
+    elsewhere = Counter(ln.strip() for i, ln in enumerate(lines) if not first <= i <= last)
+    for line in _inserted_lines(before, edit, after):
+        if len(line) >= MIN_MOVED and WORD.search(line) and elsewhere[line] == 1:
+            return line
+    return None
+
+
+def _sibling(before: str, edit: Edit, snapshot: Snapshot) -> tuple[str, str] | None:
+    """(old name, new name) when the edit added one line that is its neighbour with
+    one name replaced by a new one (`allowedWildcards map[string]bool` beside
+    `allowedTypes map[string]bool`): a sibling was added."""
+    after = snapshot.text
+    old = _region(before, edit.start, edit.start + len(edit.old))
+    first, last = _edited_lines(after, edit.start, edit.end_after)
+    lines = after.split("\n")
+    if last - first + 1 != len(old) + 1:
+        return None
+    spaced = [" ".join(ln.split()) for ln in lines]
+    known = {" ".join(ln.split()) for ln in old}
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    for at in range(first, last + 1):
+        if spaced[at] in known or not spaced[at]:
+            continue
+        indent = len(lines[at]) - len(lines[at].lstrip())
+        if _within(_node_at(snapshot, starts[at] + indent), "import"):
+            return None  # an import beside another: its uses are not the other's
+        for near in (at - 1, at + 1):
+            if not 0 <= near < len(lines) or not spaced[near]:
+                continue
+            one, other = TOKENS.findall(spaced[near]), TOKENS.findall(spaced[at])
+            differ = [(a, b) for a, b in zip(one, other, strict=False) if a != b]
+            if len(one) != len(other) or len(differ) != 1:
+                continue
+            found = differ[0]
+            if all(WORD.fullmatch(w) for w in found) and not re.search(
+                rf"\b{re.escape(found[1])}\b", before
+            ):
+                return found
+    return None
+
+
+def _within(node: Node | None, kind: str) -> bool:
+    """A node, or one of its ancestors, of a type containing `kind`."""
+    while node is not None:
+        if kind in node.type:
+            return True
+        node = node.parent
+    return False
+
+
+def _extracted(before: str, edit: Edit, after: str) -> tuple[str, str] | None:
+    """(expression, name) when the edit inserted `name = expression` with a name that
+    was not in the text before."""
+    for line in _inserted_lines(before, edit, after):
+        match = ASSIGNED.match(line)
+        if match is None:
+            continue
+        name, expression = match.group(1), match.group(2).strip()
+        if len(expression) >= MIN_EXPRESSION and not re.search(
+            rf"(?<![\w$]){re.escape(name)}\b", before
+        ):
+            return expression, name
+    return None
+
+
+def _balanced(code: str) -> bool:
+    """Brackets closed in order (quotes not looked into: an expression, not a parameter
+    list's tail like `a=False, b=False):`)."""
+    closing = {")": "(", "]": "[", "}": "{"}
+    stack: list[str] = []
+    for ch in code:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in closing and (not stack or stack.pop() != closing[ch]):
+            return False
+    return not stack
 
 
 def _function_with_parameters_at(snapshot: Snapshot, offset: int) -> str | None:
-    tree = snapshot.tree
-    if tree is None:
-        return None
-    at = len(snapshot.text[:offset].encode("utf-8", "surrogatepass"))
-    node: Node | None = tree.root_node.descendant_for_byte_range(at, at)
+    node = _node_at(snapshot, offset)
     while node is not None and node.type not in PARAMETERS:
         node = node.parent
     owner = node.parent if node is not None else None
@@ -112,55 +348,341 @@ def _function_with_parameters_at(snapshot: Snapshot, offset: int) -> str | None:
     return name.text.decode("utf-8", "replace")
 
 
+def _removed(before: str, edit: Edit, snapshot: Snapshot) -> list[str]:
+    """Names the edit's old lines defined (assigned, declared, took as a parameter,
+    imported; `obj.attr` assigned) that no line defines now, though the text still
+    uses them."""
+    if snapshot.tree is None:
+        return []
+    old = Snapshot.parse(before, snapshot.language)
+    first, last = _edited_lines(before, edit.start, edit.start + len(edit.old))
+    defined = {_key(n) for n in _names_in(old, first, last + 1) if _binds(n)}
+    new_first, new_last = _edited_lines(snapshot.text, edit.start, edit.end_after)
+    still = {_key(n) for n in _names_in(snapshot, new_first, new_last + 1)}
+    everywhere = [n for n in _walk(snapshot.tree.root_node) if n.type.endswith("identifier")]
+    # Bound again before the edit: the name still exists there (bound after it, it is
+    # only assigned, as `found = True` once `found = False` is gone).
+    at = len(snapshot.text[: edit.start].encode("utf-8", "surrogatepass"))
+    defined_now = {_key(n) for n in everywhere if _binds(n) and n.start_byte < at}
+    used = {_key(n) for n in everywhere}
+    return sorted(k for k in defined - still - defined_now if k and k in used)
+
+
+def _key(node: Node) -> str:
+    """A name as the removed-name rule tells names apart: `name`, or `obj.attr` for a
+    member ("" for a keyword argument's name)."""
+    member = _member_of(node)
+    if member is not None:
+        return f"{member[1]}.{_text(node)}"
+    return _text(node) if _bare(node) else ""
+
+
+def _binds(node: Node) -> bool:
+    """The name is bound here: `_defines`, or a member assigned (`self.limit = 0.5`)."""
+    if _member_of(node) is None:
+        return _defines(node)
+    target = node.parent
+    assert target is not None  # a member has its expression
+    holder = target.parent
+    if holder is not None and holder.type == "expression_list":
+        target, holder = holder, holder.parent
+    return (
+        holder is not None
+        and "assignment" in holder.type
+        and (holder.child_by_field_name("left") == target)
+    )
+
+
+def _defines(node: Node) -> bool:
+    """The identifier is a name being bound: an assignment's target, a declared
+    variable, a parameter, an imported name, a loop variable."""
+    parent = node.parent
+    if parent is None:
+        return False
+    kind = parent.type
+    if kind in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
+        return parent.child_by_field_name("left") == node
+    if kind in ("expression_list", "pattern_list", "tuple_pattern"):
+        grand = parent.parent
+        return grand is not None and grand.child_by_field_name("left") == parent
+    if kind in ("short_var_declaration", "range_clause"):
+        left = parent.child_by_field_name("left")
+        return (
+            left is not None
+            and node.start_byte >= left.start_byte
+            and node.end_byte <= left.end_byte
+        )
+    if kind in ("var_spec", "const_spec", "variable_declarator", "parameter_declaration"):
+        return parent.child_by_field_name("name") == node
+    if kind in PARAMETERS or kind in ("import_clause", "namespace_import"):
+        return True
+    if kind in ("default_parameter", "typed_default_parameter", "import_specifier"):
+        return parent.child_by_field_name("alias") == node or (
+            parent.child_by_field_name("name") == node
+            and parent.child_by_field_name("alias") is None
+        )
+    if kind in ("typed_parameter", "required_parameter", "optional_parameter"):
+        return parent.children[0] == node
+    if kind in ("aliased_import", "dotted_name"):
+        grand = parent.parent
+        if grand is None or "import" not in grand.type:
+            return False
+        if grand.child_by_field_name("module_name") == parent:
+            return False
+        return parent.children[-1] == node
+    return False
+
+
 def candidates(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate]:
     """The lines to look at, nearest after the edit first, then those above it;
-    never the edited line itself (the person just typed it)."""
+    never the edited lines themselves (the person just typed them)."""
     tree = snapshot.tree
     if tree is None:
         return []
-    text, data = snapshot.text, snapshot.data
-    edited_line = text.count("\n", 0, edit.start)
-    if change.kind == Kind.RENAME:
-        scope = _scope(snapshot, edit.start)
-        old = change.old.encode()
-        nodes = [n for n in _walk(scope) if n.type in NAMES and n.text == old and _bare(n)]
+    text = snapshot.text
+    first, last = _edited_lines(text, edit.start, edit.end_after)
+    if change.kind == Kind.MOVED:
+        found = _moved_copies(snapshot, edit, change, first, last)
+    elif change.kind == Kind.REPEATED:
+        found = _repeated_copies(text, change, first, last)
+    elif change.kind in (Kind.RENAME, Kind.REPLACED):
+        found = _renamed_uses(snapshot, edit, change)
+    elif change.kind == Kind.EXTRACTED:
+        found = _copies(snapshot, edit, change, last)
+    elif change.kind == Kind.SIBLING:
+        found = _sibling_lines(snapshot, change, first, last)
+    elif change.kind == Kind.SIGNATURE:
+        calls = [n for n in _walk(tree.root_node) if n.type in CALLS and _calls(n, change.old)]
+        found = [_line_candidate(snapshot, n.start_byte, change) for n in calls]
     else:
-        nodes = [n for n in _walk(tree.root_node) if n.type in CALLS and _calls(n, change.old)]
-    found: dict[int, Candidate] = {}
-    for node in nodes:
-        line = node.start_point[0]
-        if line == edited_line:
-            continue
-        if line not in found:
-            start, end = _line_code(text, data, node.start_byte)
-            found[line] = Candidate(start, end, line, change)
-        if change.kind == Kind.RENAME:
-            at = len(data[: node.start_byte].decode("utf-8", "replace"))
-            use = (at, at + len(change.old))
-            found[line] = replace(found[line], uses=(*found[line].uses, use))
-    after = sorted((c for c in found.values() if c.line > edited_line), key=lambda c: c.line)
-    above = sorted((c for c in found.values() if c.line < edited_line), key=lambda c: -c.line)
+        found = _uses_of_removed(snapshot, edit, change)
+    lines: dict[int, Candidate] = {}
+    for candidate in found:
+        if not first <= candidate.line <= last:
+            lines.setdefault(candidate.line, candidate)
+    after = sorted((c for c in lines.values() if c.line > last), key=lambda c: c.line)
+    above = sorted((c for c in lines.values() if c.line < first), key=lambda c: -c.line)
     return after + above
 
 
-def _scope(snapshot: Snapshot, offset: int) -> Node:
+def _repeated_copies(text: str, change: Change, first: int, last: int) -> list[Candidate]:
+    """The copies of the changed lines, each written as the edit wrote them (indented
+    as the copy is)."""
+    code = change.old.split("\n")
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found = []
+    for at in _block_copies(text, code, first, last):
+        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+        written = "\n".join(indent + ln if ln.strip() else ln for ln in change.new.split("\n"))
+        end = starts[at + len(code)] - 1
+        found.append(Candidate(starts[at], end, at, change, written))
+    return found
+
+
+def _sibling_lines(snapshot: Snapshot, change: Change, first: int, last: int) -> list[Candidate]:
+    """After each other line naming the old sibling (as a name, a member or a word of a
+    string), the same line for the new one."""
+    text = snapshot.text
+    pattern = re.compile(rf"\b{re.escape(change.old)}\b")
+    found, at = [], 0
+    for number, line in enumerate(text.split("\n")):
+        end = at + len(line)
+        if not first - 1 <= number <= last + 1 and len(pattern.findall(line)) == 1:
+            indent = line[: len(line) - len(line.lstrip())]
+            copy = pattern.sub(change.new, line.strip())
+            found.append(Candidate(end, end, number, change, f"\n{indent}{copy}"))
+        at = end + 1
+    return found
+
+
+def _moved_copies(
+    snapshot: Snapshot, edit: Edit, change: Change, first: int, last: int
+) -> list[Candidate]:
+    """The moved line's old copy in the definition the edit is in (a copy in another
+    function is that function's own line)."""
+    text = snapshot.text
+    scope = _scope(snapshot, edit.start)
+    low, high = scope.start_point[0], scope.end_point[0]
+    found, at = [], 0
+    for number, line in enumerate(text.split("\n")):
+        end = at + len(line) + 1
+        if low <= number <= high and not first <= number <= last and line.strip() == change.old:
+            found.append(Candidate(at, min(end, len(text)), number, change, ""))
+        at = end
+    return found
+
+
+def _renamed_uses(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate]:
+    """The old word's other uses, with the new word in its place: where the edit was
+    in a comment or string, the word in the file's comments and strings; a member
+    (`obj.name`), the same member of the same object; else the bare name in the
+    definition that binds it."""
+    text = snapshot.text
+    node = _node_at(snapshot, change.at if change.at >= 0 else edit.start)
+    if node is None or (change.at >= 0 and _prose(node)):
+        return []  # a word of prose changed among other lines: no sign of a rename
+    spots: list[tuple[int, int]] = []
+    if change.kind == Kind.REPLACED:
+        pattern = rf"(?<![\w.$]){re.escape(change.old)}(?![\w$])"
+        spots = [(m.start(), m.end()) for m in re.finditer(pattern, text)]
+    elif _prose(node):
+        for match in re.finditer(rf"\b{re.escape(change.old)}\b", text):
+            inside = _node_at(snapshot, match.start())
+            if inside is not None and _prose(inside):
+                spots.append((match.start(), match.end()))
+        if len(change.old) < MIN_PROSE_WORD or len(spots) > MAX_PROSE_USES:
+            return []  # a common word: not replaced everywhere
+    else:
+        old = change.old.encode()
+        member = _member_of(node)
+        if member is not None:  # `self.name`: used across the class's methods, the file
+            root = snapshot.tree.root_node if snapshot.tree is not None else node
+            nodes = [n for n in _walk(root) if n.text == old and _member_of(n) == member]
+        else:
+            scope = _scope(snapshot, edit.start, skip_named=True)
+            nodes = [n for n in _walk(scope) if n.type in NAMES and n.text == old and _bare(n)]
+        spots = [_span(snapshot, n) for n in nodes]
+    by_line: dict[int, list[tuple[int, int]]] = {}
+    for start, end in spots:
+        by_line.setdefault(text.count("\n", 0, start), []).append((start, end))
+    found = []
+    for line, uses in by_line.items():
+        start, end = _line_code(text, uses[0][0])
+        out, at = [], start
+        for use_start, use_end in uses:
+            out += [text[at:use_start], change.new]
+            at = use_end
+        found.append(Candidate(start, end, line, change, "".join(out) + text[at:end]))
+    return found
+
+
+def _copies(snapshot: Snapshot, edit: Edit, change: Change, last: int) -> list[Candidate]:
+    """The extracted expression's copies below the edit in the same definition."""
+    text = snapshot.text
+    scope = _scope(snapshot, edit.start)
+    scope_start = len(snapshot.data[: scope.start_byte].decode("utf-8", "replace"))
+    scope_end = (
+        scope_start + len(scope.text.decode("utf-8", "replace")) if scope.text else len(text)
+    )
+    found = []
+    for match in re.finditer(re.escape(change.old), text[scope_start:scope_end]):
+        at = scope_start + match.start()
+        line = text.count("\n", 0, at)
+        start, end = _line_code(text, at)
+        assigned = ASSIGNED.match(text[start:end])
+        target = TARGET.match(text, at + len(change.old)) is not None  # `expression = ...`
+        if line <= last or target or (assigned is not None and assigned.group(1) == change.new):
+            continue
+        written = text[start:at] + change.new + text[at + len(change.old) : end]
+        found.append(Candidate(start, end, line, change, written))
+    return found
+
+
+def _uses_of_removed(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate]:
+    """The removed name's uses (a name's in the definition around the edit, a
+    member's in the file): a line that only assigns it is deleted, another is left
+    to the model."""
+    assert snapshot.tree is not None
+    text = snapshot.text
+    member = "." in change.old
+    scope = snapshot.tree.root_node if member else _scope(snapshot, edit.start)
+    only = re.compile(ONLY_ASSIGNS.format(name=re.escape(change.old)))
+    found = []
+    for node in _walk(scope):
+        if not node.type.endswith("identifier") or _key(node) != change.old:
+            continue
+        start, end = _line_code(text, _span(snapshot, node)[0])
+        line = text.count("\n", 0, start)
+        if only.match(text[start:end]):
+            whole = text.rfind("\n", 0, start) + 1
+            found.append(Candidate(whole, min(end + 1, len(text)), line, change, ""))
+        else:
+            found.append(Candidate(start, end, line, change))
+    return found
+
+
+def _line_candidate(snapshot: Snapshot, at_byte: int, change: Change) -> Candidate:
+    at = len(snapshot.data[:at_byte].decode("utf-8", "replace"))
+    start, end = _line_code(snapshot.text, at)
+    return Candidate(start, end, snapshot.text.count("\n", 0, at), change)
+
+
+def names_on_lines(snapshot: Snapshot, first: int, end: int) -> set[str]:
+    """The identifiers of the code (not keywords, comments or strings) on lines
+    [first, end) (0-based)."""
+    return {_text(n) for n in _names_in(snapshot, first, end)}
+
+
+def _names_in(snapshot: Snapshot, first: int, end: int) -> Iterator[Node]:
+    if snapshot.tree is None:
+        return
+    stack = [snapshot.tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.end_point[0] < first or node.start_point[0] >= end:
+            continue
+        if node.child_count == 0:
+            if node.is_named and node.type.endswith("identifier") and node.start_point[0] >= first:
+                yield node
+            continue
+        stack.extend(node.children)
+
+
+def _node_at(snapshot: Snapshot, offset: int) -> Node | None:
+    tree = snapshot.tree
+    if tree is None or not 0 <= offset <= len(snapshot.text):
+        return None
+    at = len(snapshot.text[:offset].encode("utf-8", "surrogatepass"))
+    return tree.root_node.descendant_for_byte_range(at, at)
+
+
+def _prose(node: Node | None) -> bool:
+    """Inside a comment or a string."""
+    while node is not None:
+        if "comment" in node.type or "string" in node.type:
+            return True
+        node = node.parent
+    return False
+
+
+def _scope(snapshot: Snapshot, offset: int, skip_named: bool = False) -> Node:
     """The smallest definition holding `offset` (a renamed parameter or local lives
-    there), else the whole file."""
+    there), else the whole file. With `skip_named`, a definition whose own name is
+    at `offset` does not count (a renamed function is used outside itself)."""
     tree = snapshot.tree
     assert tree is not None
     definitions = spec_for(snapshot.language).definitions
-    at = len(snapshot.text[:offset].encode("utf-8", "surrogatepass"))
-    node: Node | None = tree.root_node.descendant_for_byte_range(at, at)
+    node = _node_at(snapshot, offset)
+    at = node
     while node is not None and node.type not in definitions:
         node = node.parent
+    if skip_named and node is not None and node.child_by_field_name("name") == at:
+        node = node.parent
+        while node is not None and node.type not in definitions:
+            node = node.parent
     return node if node is not None else tree.root_node
+
+
+def _member_of(node: Node) -> tuple[str, str] | None:
+    """(member expression's kind, its object's text) when `node` is the member of
+    `obj.member`, else None."""
+    parent = node.parent
+    fields = MEMBERS.get(parent.type) if parent is not None else None
+    if parent is None or fields is None or parent.child_by_field_name(fields[1]) != node:
+        return None
+    obj = parent.child_by_field_name(fields[0])
+    return (parent.type, _text(obj)) if obj is not None else None
 
 
 def _bare(node: Node) -> bool:
     """A use of the name itself: not a member after a dot, not a keyword argument's name."""
     parent = node.parent
-    field = MEMBERS.get(parent.type) if parent is not None else None
-    return parent is None or field is None or parent.child_by_field_name(field) != node
+    if parent is not None and parent.type == KEYWORD_ARGUMENT:
+        return parent.child_by_field_name("name") != node
+    return _member_of(node) is None
 
 
 def _calls(node: Node, name: str) -> bool:
@@ -171,9 +693,14 @@ def _calls(node: Node, name: str) -> bool:
     return called == name or called.endswith("." + name)
 
 
-def _line_code(text: str, data: bytes, at_byte: int) -> tuple[int, int]:
-    """str offsets of the code on the line holding byte `at_byte` (no indentation)."""
-    at = len(data[:at_byte].decode("utf-8", "replace"))
+def _span(snapshot: Snapshot, node: Node) -> tuple[int, int]:
+    """The node's str offsets."""
+    start = len(snapshot.data[: node.start_byte].decode("utf-8", "replace"))
+    return start, start + len(_text(node))
+
+
+def _line_code(text: str, at: int) -> tuple[int, int]:
+    """str offsets of the code on the line holding offset `at` (no indentation)."""
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
     end = len(text) if end < 0 else end
@@ -182,7 +709,13 @@ def _line_code(text: str, data: bytes, at_byte: int) -> tuple[int, int]:
     return start, end
 
 
+def _text(node: Node) -> str:
+    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+
+
 def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    for child in node.children:
-        yield from _walk(child)
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))

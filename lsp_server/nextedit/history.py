@@ -39,7 +39,26 @@ def diff(before: str, after: str) -> Edit | None:
     limit = min(len(before), len(after))
     start = _longest(lambda n: before[:n] == after[:n], limit)
     tail = _longest(lambda n: before[len(before) - n :] == after[len(after) - n :], limit - start)
-    return Edit(start, before[start : len(before) - tail], after[start : len(after) - tail])
+    return _line_aligned(
+        before, Edit(start, before[start : len(before) - tail], after[start : len(after) - tail])
+    )
+
+
+def _line_aligned(before: str, edit: Edit) -> Edit:
+    """Lines inserted or deleted, said as whole lines where the text allows: deleting
+    `found = 1\n    ` after four spaces is deleting `    found = 1\n` at the line's
+    start (the same change, shifted)."""
+    moved = edit.old or edit.new
+    if (edit.old and edit.new) or "\n" not in moved:
+        return edit
+    start = edit.start
+    for _ in range(len(moved)):
+        if start == 0 or before[start - 1] == "\n" or before[start - 1] != moved[-1]:
+            break
+        start, moved = start - 1, moved[-1] + moved[:-1]
+    if start != 0 and before[start - 1] != "\n":
+        return edit
+    return Edit(start, moved, "") if edit.old else Edit(start, "", moved)
 
 
 def _longest(same: Callable[[int], bool], limit: int) -> int:

@@ -1,26 +1,28 @@
-"""The next edit's one entry (the server, and later the benchmark, call `next_edit`):
-from the last edit, the candidate lines the tree names (candidates.py), and the new
-text of the first one that needs a change.
+"""The next edit's one entry (the server and the benchmark call `next_edit`): from
+the last edit, what it changed and the candidate lines the tree names for it
+(candidates.py), the surest kind first, and the new text of the first line that
+needs a change.
 
-- A rename's follow-up is determined: the line with the new name at the old one's
-  uses (the tree found them: bare uses in the same definition, not `obj.name`, not a
-  keyword). No model call: the 0.5B, asked to apply a rename to a line, repeated the
+- Where the tree decides the follow-up (a moved line's old copy deleted, a rename's
+  other uses, an extracted expression's copies, a line that only assigns a removed
+  name), no model call: the 0.5B, asked to apply a rename to a line, repeated the
   line unchanged or renamed attributes too (docs/decisions.md).
-- A call after a signature change needs judgement (which argument?): the model
-  rewrites the call's line given the edit as a diff, through its chat template, and
-  the gate keeps the answer only when it changed the line, still calls the function
-  and parses."""
+- Where it needs judgement (a call after a signature change: which argument? a use
+  of a removed name), the model rewrites the line given the edit as a diff, through
+  its chat template, and the gate keeps the answer only when it changed the line,
+  still calls the function (or no longer names the removed name) and parses."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import CancelToken, Engine, GenerationParams
 from lsp_server.explain.fix import extract
-from lsp_server.nextedit.candidates import WORD, Candidate, Change, Kind, candidates, change_of
+from lsp_server.nextedit.candidates import WORD, Candidate, Change, Kind, candidates, changes_of
 from lsp_server.nextedit.history import Edit, diff
 from lsp_server.postprocess.parse_check import count_errors
 from lsp_server.prompt.chat import ChatTemplate, ChatTemplateError, Message
@@ -54,22 +56,18 @@ def next_edit(
 ) -> NextEdit | None:
     """The edit that should follow `edit` (made on `before`, giving `snapshot`), or
     None: no candidate, or the model proposed no change the gate accepts."""
-    change = change_of(before, edit, snapshot)
-    if change is None:
-        return None
     cancel = cancel or CancelToken()
     params = GenerationParams(MAX_TOKENS, deadline=deadline, session=session)
-    text = snapshot.text
-    for candidate in candidates(snapshot, edit, change)[:max_candidates]:
-        if cancel.cancelled:
-            return None
-        if change.kind == Kind.RENAME:
-            written = candidate.expected(text)
-        else:
-            written = _rewritten(snapshot, before, edit, candidate, engine, params, cancel)
-        proposal = _proposal(snapshot, candidate, written)
-        if proposal is not None:
-            return proposal
+    for change in changes_of(before, edit, snapshot):
+        for candidate in candidates(snapshot, edit, change)[:max_candidates]:
+            if cancel.cancelled:
+                return None
+            written = candidate.written
+            if written is None:
+                written = _rewritten(snapshot, before, edit, candidate, engine, params, cancel)
+            proposal = _proposal(snapshot, candidate, written)
+            if proposal is not None:
+                return proposal
     return None
 
 
@@ -106,10 +104,13 @@ def _messages(snapshot: Snapshot, before: str, edit: Edit, candidate: Candidate)
     changed = "\n".join([*("- " + ln for ln in old_lines), *("+ " + ln for ln in new_lines)])
     line = snapshot.text[candidate.start : candidate.end]
     language = snapshot.language
+    why = ""
+    if candidate.change.kind == Kind.REMOVED:
+        why = f" `{candidate.change.old}` no longer exists: the line must not use it."
     ask = (
         f"The change:\n```{language}\n{changed}\n```\nRewrite this line so that it follows "
-        "the change; if it needs no change, repeat it unchanged. Answer with the line only."
-        f"\n```{language}\n{line}\n```"
+        f"the change;{why} if it needs no change, repeat it unchanged. Answer with the line "
+        f"only.\n```{language}\n{line}\n```"
     )
     return [Message("system", SYSTEM), Message("user", ask)]
 
@@ -124,23 +125,40 @@ def _proposal(snapshot: Snapshot, candidate: Candidate, written: str) -> NextEdi
     """The gate, then the smallest replacement that turns the line into `written`."""
     text = snapshot.text
     original = text[candidate.start : candidate.end]
-    if not _passes(original, written, candidate.change, snapshot, candidate):
+    if candidate.deletes:
+        if not _parses(snapshot, candidate, ""):
+            return None
+        return NextEdit(candidate.start, candidate.end, "", candidate.line, _reason(candidate))
+    if candidate.written is not None:  # the tree wrote it: it only has to parse
+        passed = written != original and _parses(snapshot, candidate, written)
+    else:
+        passed = _passes(original, written, candidate.change, snapshot, candidate)
+    if not passed:
         log.debug("next edit: line %d left as it is", candidate.line + 1)
         return None
     change = diff(original, written)
-    assert change is not None  # _passes: they differ
+    assert change is not None  # passed: they differ
     start = candidate.start + change.start
-    return NextEdit(start, start + len(change.old), change.new, candidate.line, _reason(candidate))
+    line = text.count("\n", 0, start)
+    return NextEdit(start, start + len(change.old), change.new, line, _reason(candidate))
 
 
 def _passes(
     original: str, written: str, change: Change, snapshot: Snapshot, candidate: Candidate
 ) -> bool:
-    """Changed, one line, still about the same name, and no new syntax errors."""
+    """The model's line: changed, one line, still about the same name, and no new
+    syntax errors."""
     if not written.strip() or written == original or "\n" in written:
         return False
     if change.kind == Kind.SIGNATURE and Counter(WORD.findall(written))[change.old] < 1:
         return False
+    if change.kind == Kind.REMOVED and re.search(rf"(?<![\w.]){re.escape(change.old)}\b", written):
+        return False
+    return _parses(snapshot, candidate, written)
+
+
+def _parses(snapshot: Snapshot, candidate: Candidate, written: str) -> bool:
+    """The text with the candidate's span replaced has no more syntax errors than now."""
     text = snapshot.text
     changed = text[: candidate.start] + written + text[candidate.end :]
     parsed = Snapshot.parse(changed, snapshot.language)
@@ -153,4 +171,16 @@ def _reason(candidate: Candidate) -> str:
     change = candidate.change
     if change.kind == Kind.RENAME:
         return f"rename {change.old} → {change.new}"
+    if change.kind == Kind.REPLACED:
+        return f"replace {change.old} → {change.new}"
+    if change.kind == Kind.MOVED:
+        return "delete the moved line's old copy"
+    if change.kind == Kind.SIBLING:
+        return f"{change.new} beside {change.old}"
+    if change.kind == Kind.REPEATED:
+        return "the same change here"
+    if change.kind == Kind.EXTRACTED:
+        return f"use {change.new}"
+    if change.kind == Kind.REMOVED:
+        return f"{change.old} was removed"
     return f"call of {change.old}"

@@ -4,6 +4,7 @@ scripted model (the real model's run is in tests/e2e/test_next_edit.py)."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,7 +58,7 @@ def test_a_renamed_parameter_names_its_uses_in_the_function_only() -> None:
     )
     found = candidates(snapshot, edit, change)
     assert [c.line for c in found] == [3, 4, 5]  # in total(), nearest first; not other()
-    assert found[0].expected(AFTER) == "result += value * factor"
+    assert found[0].written == "result += value * factor"
 
 
 def test_a_parameter_added_names_the_calls() -> None:
@@ -183,3 +184,110 @@ def test_the_diff_is_the_one_span_that_differs(before: str, after: str) -> None:
     # The smallest: no common character left at either end of the span.
     assert not (edit.old and edit.new and edit.old[0] == edit.new[0])
     assert not (edit.old and edit.new and edit.old[-1] == edit.new[-1])
+
+
+def _follow_up(before: str, after: str, language: str = "python"):  # type: ignore[no-untyped-def]
+    """The next edit after `before` → `after`, with a model that must not be asked;
+    returned as (the kind's reason, the text once it is applied)."""
+    edit = diff(before, after)
+    assert edit is not None
+    engine = FakeEngine("never asked", chat_template=TEMPLATE)
+    found = next_edit(Snapshot.parse(after, language), before, edit, engine)
+    assert engine.prompts == []
+    if found is None:
+        return None
+    return found.reason, after[: found.start] + found.text + after[found.end :]
+
+
+def test_a_moved_line_has_its_old_copy_deleted() -> None:
+    before = "def f(r):\n    if r:\n        ctx = make_context(r)\n        use(ctx)\n    return 1\n"
+    after = before.replace("    if r:\n", "    ctx = make_context(r)\n    if r:\n")
+    reason, applied = _follow_up(before, after)
+    assert reason == "delete the moved line's old copy"
+    assert (
+        applied
+        == "def f(r):\n    ctx = make_context(r)\n    if r:\n        use(ctx)\n    return 1\n"
+    )
+    # The same line in another function is that function's own: no follow-up.
+    other = "def g(r):\n    ctx = make_context(r)\n\n\ndef f(r):\n    if r:\n        pass\n"
+    moved = other.replace("    if r:\n", "    ctx = make_context(r)\n    if r:\n")
+    assert _follow_up(other, moved) is None
+
+
+def test_a_line_changed_like_its_copy_changes_the_copy_too() -> None:
+    before = "def f(a, b):\n    t = compute(a, b, mode=1)\n    return t\n\n\ndef g(a, b):\n"
+    before += "    t = compute(a, b, mode=1)\n    return -t\n"
+    after = before.replace("mode=1", "mode=2", 1)
+    reason, applied = _follow_up(before, after)
+    assert reason == "the same change here" and applied == before.replace("mode=1", "mode=2")
+
+
+def test_a_dotted_name_replaced_is_replaced_in_its_other_copies() -> None:
+    before = "def fail(m) -> t.NoReturn:\n    raise E(m)\n\n\ndef abort() -> t.NoReturn:\n"
+    before += "    raise A()\n"
+    after = before.replace("t.NoReturn", '"te.NoReturn"', 1)
+    reason, applied = _follow_up(before, after)
+    assert reason == 'replace t.NoReturn → "te.NoReturn"'
+    assert applied == before.replace("t.NoReturn", '"te.NoReturn"')
+    # A name grown into more (`T` → `T | None`) is not a replacement to repeat.
+    grown = before.replace("t.NoReturn", "t.NoReturn | None", 1)
+    assert _follow_up(before, grown) is None
+
+
+def test_an_extracted_expression_is_used_in_its_copies_below() -> None:
+    before = "def f(p):\n    a = open(p + '.txt')\n    b = read(p + '.txt')\n    return a, b\n"
+    after = before.replace("    a = open", "    name = p + '.txt'\n    a = open")
+    reason, applied = _follow_up(before, after)
+    assert reason == "use name" and "a = open(name)" in applied and "read(p + '.txt')" in applied
+
+
+def test_a_sibling_line_is_added_where_the_first_one_is_named() -> None:
+    before = "class Box:\n    def __init__(self):\n        self.width = 0\n\n    def reset(self):\n"
+    before += "        self.width = 0\n"
+    after = before.replace("self.width = 0\n", "self.width = 0\n        self.height = 0\n", 1)
+    reason, applied = _follow_up(before, after)
+    assert reason == "height beside width"
+    assert applied.endswith(
+        "    def reset(self):\n        self.width = 0\n        self.height = 0\n"
+    )
+
+
+def test_a_removed_variable_s_assignments_go_and_its_uses_are_asked_of_the_model() -> None:
+    before = "def f(xs):\n    found = False\n    for x in xs:\n        found = True\n    return 1\n"
+    after = before.replace("    found = False\n", "")
+    reason, applied = _follow_up(before, after)
+    assert reason == "found was removed" and "found" not in applied
+    # A use that is not an assignment: the model rewrites it, and its line must no
+    # longer name the removed variable.
+    used = "def f(xs):\n    found = any(xs)\n    return found\n"
+    gone = used.replace("    found = any(xs)\n", "")
+    snapshot, edit = Snapshot.parse(gone, "python"), diff(used, gone)
+    assert edit is not None
+    for answer, kept in (("return found", False), ("return any(xs)", True)):
+        engine = FakeEngine(answer, chat_template=TEMPLATE)
+        found = next_edit(snapshot, used, edit, engine)
+        assert (found is not None and found.text == "any(xs)") == kept
+        assert "`found` no longer exists" in engine.detokenize(engine.prompts[0])
+
+
+def test_scenarios_relate_hunks_by_names_not_keywords(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lsp_server.bench.commands.next_edit import Shown, _score
+    from lsp_server.bench.edit_history import Hunk, Scenario, scenarios
+
+    root = history_repo(tmp_path)
+    text = "import os\n\n\ndef f():\n    return os.sep\n"
+    (root / "mod.py").write_text(text)
+    subprocess.run(["git", "-C", str(root), "add", "."], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "m"], check=True)
+    changed = text.replace("import os\n", "import os\nimport re\n") + "\nimport sys\n"
+    (root / "mod.py").write_text(changed)
+    subprocess.run(["git", "-C", str(root), "commit", "-qam", "imports"], check=True)
+    found = {s.scenario_id.split(":")[1]: s for s in scenarios(root, 10, seed=0)}
+    # The two hunks share only the keyword `import`: quiet is the right answer.
+    assert found["mod.py"].follows == ()
+    # Any related hunk is a right place; the text is scored against that one.
+    one, two = Hunk(3, ("a = 1",), ("a = 2",)), Hunk(7, ("b = 1",), ("b = 2",))
+    scenario = Scenario("x", "p.py", "python", "", "", (one, two))
+    assert _score(scenario, Shown(6, 1, "b = 2"))["chrf"] == 1.0
+    assert _score(scenario, Shown(4, 1, "c = 2"))["located"] is False
+    assert _score(scenario, Shown(2, 0, "a = 2"))["located"] is True  # inserted at its place

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,34 +44,64 @@ def _line_of(text: str, line: int) -> str:
     return lines[line] if 0 <= line < len(lines) else ""
 
 
-def _located(follow: Hunk, line: int) -> bool:
-    """The predicted line is one the real follow-up changes (or, for an insertion,
-    the line it goes after or before)."""
+@dataclass(frozen=True)
+class Shown:
+    """A proposal as lines: from 0-based line `line`, `removed` lines of the edited
+    text give way to `text` (a deletion: "")."""
+
+    line: int
+    removed: int
+    text: str
+
+
+def _located(follow: Hunk, shown: Shown) -> bool:
+    """The proposal changes a line the real follow-up changes; an insertion goes where
+    the follow-up's lines are (or, when the follow-up inserts, beside its place)."""
     first = follow.old_start - 1
     if not follow.old:
-        return line in (first, first + 1)
-    return first <= line < first + len(follow.old)
+        return shown.line in (first, first + 1)
+    if not shown.removed:  # an insertion: inside the changed lines or at their edge
+        return first <= shown.line <= first + len(follow.old)
+    last = shown.line + shown.removed
+    return shown.line < first + len(follow.old) and first < last
 
 
-def _score(scenario: Scenario, shown: tuple[int, str] | None) -> dict[str, Any]:
-    """`shown`: (line, that line's new text) of the proposal, or None (quiet)."""
-    follow = scenario.follow
-    if follow is None:
+def _score(scenario: Scenario, shown: Shown | None) -> dict[str, Any]:
+    """Right: quiet with no follow-up, or at the place of one of the follow-ups (the
+    commit does not say which came first), its text scored against that one's."""
+    if not scenario.follows:
         return {"follow": False, "shown": shown is not None, "right": shown is None,
                 "located": None, "chrf": None, "exact": None}  # fmt: skip
     if shown is None:
         return {"follow": True, "shown": False, "right": False, "located": False,
                 "chrf": 0.0, "exact": False}  # fmt: skip
-    line, text = shown
-    located = _located(follow, line)
-    real = "\n".join(follow.new)
-    chrf = metrics.chrf(text.strip(), real.strip()) if located else 0.0
-    exact = located and text.strip() in [n.strip() for n in follow.new]
-    return {"follow": True, "shown": True, "right": located, "located": located,
+    located = [f for f in scenario.follows if _located(f, shown)]
+    if not located:
+        return {"follow": True, "shown": True, "right": False, "located": False,
+                "chrf": 0.0, "exact": False}  # fmt: skip
+    real = ["\n".join(ln.strip() for ln in f.new) for f in located]
+    mine = "\n".join(ln.strip() for ln in shown.text.split("\n")) if shown.text else ""
+    chrf = max(metrics.chrf(mine, r) for r in real)
+    exact = any(mine == r or (mine and mine in r.split("\n")) for r in real)
+    return {"follow": True, "shown": True, "right": True, "located": True,
             "chrf": chrf, "exact": exact}  # fmt: skip
 
 
-def _product(scenario: Scenario, engine: Engine) -> tuple[int, str] | None:
+def _as_lines(before: str, after: str) -> Shown | None:
+    """The lines where `after` differs from `before` (common lines trimmed)."""
+    old, new = before.split("\n"), after.split("\n")
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    if head == len(old) == len(new):
+        return None
+    return Shown(head, len(old) - head - tail, "\n".join(new[head : len(new) - tail]))
+
+
+def _product(scenario: Scenario, engine: Engine) -> Shown | None:
     edit = diff(scenario.before, scenario.edited)
     if edit is None:
         return None
@@ -80,11 +111,10 @@ def _product(scenario: Scenario, engine: Engine) -> tuple[int, str] | None:
     if found is None:
         return None
     text = scenario.edited
-    after = text[: found.start] + found.text + text[found.end :]
-    return found.line, _line_of(after, found.line)
+    return _as_lines(text, text[: found.start] + found.text + text[found.end :])
 
 
-def _naive(scenario: Scenario, engine: Engine) -> tuple[int, str] | None:
+def _naive(scenario: Scenario, engine: Engine) -> Shown | None:
     """The baseline: the edit as a diff, the 5 lines below it rewritten by the model;
     the first line that changed is the proposal."""
     edit = diff(scenario.before, scenario.edited)
@@ -114,7 +144,7 @@ def _naive(scenario: Scenario, engine: Engine) -> tuple[int, str] | None:
     written = extract(engine.generate(ids, params, CancelToken()).text).split("\n")
     for i, (was, now) in enumerate(zip(window, written, strict=False)):
         if was.strip() != now.strip():
-            return last + 1 + i, now
+            return Shown(last + 1 + i, 1, now)
     return None
 
 
@@ -167,9 +197,9 @@ def run(args: argparse.Namespace) -> int:
                 started = time.perf_counter()
                 shown = answer(scenario, engine)
                 ms = (time.perf_counter() - started) * 1000
+                where = asdict(shown) if shown else {"line": None, "removed": None, "text": None}
                 row = {"model": spec, "mode": mode, "scenario": scenario.scenario_id,
-                       "ms": ms, "line": shown[0] if shown else None,
-                       "text": shown[1] if shown else None, **_score(scenario, shown)}  # fmt: skip
+                       "ms": ms, **where, **_score(scenario, shown)}  # fmt: skip
                 per_mode[mode].append(row)
                 rows.append(row)
         engine.close()
