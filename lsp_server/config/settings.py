@@ -145,8 +145,8 @@ class ContextSettings:
 @dataclass(frozen=True)
 class NextEditSettings:
     # Answer textDocument/copilotInlineEdit and offer "Apply next edit" (docs/editors/).
-    # Off until `bench next-edit` says it helps (issue 14).
-    enabled: bool = False
+    # On since `bench next-edit` says it helps (docs/benchmarks.md, issue 14).
+    enabled: bool = True
     # A pause in editing this long, and the next edit is computed in the background
     # (for the code action "Apply next edit"; clients asking copilotInlineEdit wait).
     debounce_ms: int = 500

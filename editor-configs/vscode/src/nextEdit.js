@@ -3,7 +3,7 @@
 // should follow yours (textDocument/copilotInlineEdit); shows it where it belongs (the
 // replaced text struck through, the new line after it) and applies it with
 // slm-ls.acceptNextEdit (Alt+N while one is shown: jumps there and applies it).
-// The server answers only with slm-ls.nextEdit.enabled on.
+// The server answers while slm-ls.nextEdit.enabled is on (the default).
 const METHOD = 'textDocument/copilotInlineEdit';
 const DEBOUNCE_MS = 600;
 const VISIBLE = 'slm-ls.nextEditVisible';

@@ -169,6 +169,8 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "exact_on_follow_ups": mean([float(bool(r["exact"])) for r in follows]),
         "shown_on_follow_ups": mean([float(r["shown"]) for r in follows]),
         "quiet_when_right": mean([float(not r["shown"]) for r in quiets]),
+        # What a person sees: of the edits shown, the share at a real follow-up's place.
+        "right_when_shown": mean([float(bool(r["located"])) for r in rows if r["shown"]]),
         "score": mean(scores),
         "latency_p50_ms": metrics.percentile(latencies, 50),
         "latency_p95_ms": metrics.percentile(latencies, 95),
@@ -223,6 +225,7 @@ ROWS: list[Metric] = [
     ("exact (follow-ups)", "exact_on_follow_ups", "{:.1%}"),
     ("shown (follow-ups)", "shown_on_follow_ups", "{:.1%}"),
     ("quiet when it should be", "quiet_when_right", "{:.1%}"),
+    ("right place when shown", "right_when_shown", "{:.1%}"),
     ("score (chrF on follow-ups, 1 for a right silence)", "score", "{:.3f}"),
     ("p50 ms", "latency_p50_ms", "{:.0f}"),
     ("p95 ms", "latency_p95_ms", "{:.0f}"),

@@ -20,8 +20,8 @@ M.defaults = {
   keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>",
     -- Every version: jump to the next edit the server proposes and apply it.
     next_edit = "<M-n>" },
-  -- Ask for the next edit after this pause in editing (the server answers only with
-  -- its nextEdit.enabled setting on).
+  -- Ask for the next edit after this pause in editing (the server answers while its
+  -- nextEdit.enabled setting is on, the default).
   next_edit_debounce_ms = 600,
   debounce_ms = 75,
   -- Tell the server where the cursor is (slm-ls/didChangeCursor) when it moves, a

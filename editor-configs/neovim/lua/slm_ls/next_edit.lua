@@ -2,7 +2,7 @@
 -- should follow yours (textDocument/copilotInlineEdit, as Copilot's server offers it),
 -- shows it where it belongs (the replaced text highlighted, the new text at the end
 -- of that line) and applies it with one key (default <M-n>: jumps there and applies).
--- The server answers only with `nextEdit.enabled` (docs/configuration.md).
+-- The server answers while its `nextEdit.enabled` is on (the default; docs/configuration.md).
 local M = {}
 
 M.ns = vim.api.nvim_create_namespace("slm_ls.next_edit")
