@@ -49,6 +49,14 @@ PARAMETERS = frozenset({"parameters", "formal_parameters", "parameter_list"})
 CALLS = frozenset({"call", "call_expression"})
 # An assignment of a new name to an expression: `x = e`, `x := e`, `const x = e;`, `$x = e`.
 ASSIGNED = re.compile(r"^\s*(?:(?:const|let|var)\s+)?(\$?[A-Za-z_]\w*)\s*:?=\s*(.+?);?\s*$")
+# A parameter's entry in a docstring: `:param name:`, `:param type name:`, `@param
+# {type} name` (group 1: its indentation; 2 or 3: the name).
+PARAM_DOC = re.compile(
+    r"^([ \t]*)(?:\*[ \t]*)?"
+    r"(?::param\s+(?:[\w\[\], .|]+\s+)?(\w+):|@param\s+(?:\{[^}]*\}\s*)?\[?(\w+))",
+    re.MULTILINE,
+)
+DIRECTIVE = re.compile(r"[ \t]*(?:\*[ \t]*)?")  # what stands before `:param`, `@param`
 TARGET = re.compile(r"\s*(?:[-+*/|&]?=|:=)[^=]")  # what follows an assignment's target
 # A statement that only assigns a name: `x = e`, `x := e`, `x += e`.
 ONLY_ASSIGNS = r"^\s*{name}\s*(?:[-+*/|&]?=|:=)[^=].*$"
@@ -96,6 +104,11 @@ class Candidate:
     line: int
     change: Change
     written: str | None = None
+    # A docstring's line for a new parameter, inserted at `start` (the end of the
+    # last parameter's entry) in the style of `example`; the model writes it.
+    doc_for: str = ""
+    example: str = ""  # from the directive on (`:param x: ...`, `@param {T} x ...`)
+    prefix: str = ""  # what stands before the directive on its line (`    `, ` * `)
 
     @property
     def deletes(self) -> bool:
@@ -454,6 +467,7 @@ def candidates(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate
     elif change.kind == Kind.SIGNATURE:
         calls = [n for n in _walk(tree.root_node) if n.type in CALLS and _calls(n, change.old)]
         found = [_line_candidate(snapshot, n.start_byte, change) for n in calls]
+        found += _doc_lines(snapshot, edit)
     else:
         found = _uses_of_removed(snapshot, edit, change)
     lines: dict[int, Candidate] = {}
@@ -602,6 +616,70 @@ def _uses_of_removed(snapshot: Snapshot, edit: Edit, change: Change) -> list[Can
         else:
             found.append(Candidate(start, end, line, change))
     return found
+
+
+def _doc_lines(snapshot: Snapshot, edit: Edit) -> list[Candidate]:
+    """For the first parameter the edit added to a function whose docstring (or JSDoc)
+    documents its parameters one by one, the place of its entry: after the last
+    entry."""
+    function = _node_at(snapshot, edit.start)
+    while function is not None and function.type not in PARAMETERS:
+        function = function.parent
+    if function is None or function.parent is None:
+        return []
+    parameters, function = function, function.parent
+    doc = _doc_node(function)
+    if doc is None:
+        return []
+    text = snapshot.text
+    start, end = _span(snapshot, doc)
+    entries = [m for m in PARAM_DOC.finditer(text, start, end)]
+    if not entries:
+        return []
+    named = {m.group(2) or m.group(3) for m in entries}
+    low = len(text[: edit.start].encode("utf-8", "surrogatepass"))
+    high = low + len(edit.new.encode("utf-8", "surrogatepass"))
+    typed = [  # the parameters the edit wrote
+        _text(n)
+        for n in _walk(parameters)
+        if n.type == "identifier" and _defines(n) and low <= n.start_byte < high
+    ]
+    missing = [name for name in typed if name not in named]
+    last = entries[-1]
+    indent = len(last.group(1))
+    at = text.find("\n", last.end())
+    while 0 <= at < end:  # the entry's continuation lines, indented deeper
+        following = text.find("\n", at + 1)
+        after = text[at + 1 : following if following >= 0 else len(text)]
+        if not after.strip() or len(after) - len(after.lstrip()) <= indent or at + 1 >= end:
+            break
+        at = following
+    if at < 0 or at >= end or not missing:
+        return []
+    line_start = last.start()  # `^`: the entry's line
+    prefix = DIRECTIVE.match(text, line_start)
+    directive = line_start + (len(prefix.group(0)) if prefix is not None else 0)
+    example = text[directive : text.find("\n", directive)].strip()
+    change = Change(Kind.SIGNATURE, _text(function.child_by_field_name("name") or function))
+    line = text.count("\n", 0, at)
+    return [Candidate(at, at, line, change, None, missing[0], example, text[line_start:directive])]
+
+
+def _doc_node(function: Node) -> Node | None:
+    """A Python function's docstring, or the `/** ... */` comment before a JS/TS one."""
+    body = function.child_by_field_name("body")
+    if body is not None and body.named_children:
+        first = body.named_children[0]
+        inner = first.named_children[0] if first.named_children else None
+        if first.type == "expression_statement" and inner is not None and inner.type == "string":
+            return inner
+    holder = function
+    if function.parent is not None and function.parent.type == "export_statement":
+        holder = function.parent
+    comment = holder.prev_named_sibling
+    if comment is not None and comment.type == "comment" and _text(comment).startswith("/**"):
+        return comment
+    return None
 
 
 def _line_candidate(snapshot: Snapshot, at_byte: int, change: Change) -> Candidate:

@@ -104,6 +104,13 @@ def _messages(snapshot: Snapshot, before: str, edit: Edit, candidate: Candidate)
     changed = "\n".join([*("- " + ln for ln in old_lines), *("+ " + ln for ln in new_lines)])
     line = snapshot.text[candidate.start : candidate.end]
     language = snapshot.language
+    if candidate.doc_for:
+        ask = (
+            f"The change:\n```{language}\n{changed}\n```\nWrite the documentation line for "
+            f"the new parameter `{candidate.doc_for}`, in the style of this line of the same "
+            f"docstring:\n```\n{candidate.example}\n```\nAnswer with the line only."
+        )
+        return [Message("system", SYSTEM), Message("user", ask)]
     why = ""
     if candidate.change.kind == Kind.REMOVED:
         why = f" `{candidate.change.old}` no longer exists: the line must not use it."
@@ -129,6 +136,8 @@ def _proposal(snapshot: Snapshot, candidate: Candidate, written: str) -> NextEdi
         if not _parses(snapshot, candidate, ""):
             return None
         return NextEdit(candidate.start, candidate.end, "", candidate.line, _reason(candidate))
+    if candidate.doc_for:
+        return _documented(snapshot, candidate, written)
     if candidate.written is not None:  # the tree wrote it: it only has to parse
         passed = written != original and _parses(snapshot, candidate, written)
     else:
@@ -141,6 +150,22 @@ def _proposal(snapshot: Snapshot, candidate: Candidate, written: str) -> NextEdi
     start = candidate.start + change.start
     line = text.count("\n", 0, start)
     return NextEdit(start, start + len(change.old), change.new, line, _reason(candidate))
+
+
+def _documented(snapshot: Snapshot, candidate: Candidate, written: str) -> NextEdit | None:
+    """The model's entry for a new parameter, kept when it is one line in the style of
+    the example (the same directive, `:param` or `@param`) naming the parameter."""
+    line = written.strip().lstrip("* ").strip()
+    directive = candidate.example.split()[0]
+    if "\n" in line or not line.startswith(directive):
+        return None
+    if re.search(rf"\b{re.escape(candidate.doc_for)}\b", line) is None:
+        return None
+    inserted = "\n" + candidate.prefix + line
+    if not _parses(snapshot, candidate, inserted):
+        return None
+    reason = f"document {candidate.doc_for}"
+    return NextEdit(candidate.start, candidate.start, inserted, candidate.line + 1, reason)
 
 
 def _passes(

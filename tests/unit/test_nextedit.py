@@ -291,3 +291,31 @@ def test_scenarios_relate_hunks_by_names_not_keywords(tmp_path) -> None:  # type
     assert _score(scenario, Shown(6, 1, "b = 2"))["chrf"] == 1.0
     assert _score(scenario, Shown(4, 1, "c = 2"))["located"] is False
     assert _score(scenario, Shown(2, 0, "a = 2"))["located"] is True  # inserted at its place
+
+
+def test_a_new_parameter_gets_its_docstring_entry_from_the_model() -> None:
+    before = '''def wrap(text, width):
+    """Wrap the text.
+
+    :param text: the text to wrap.
+    :param width: the width, in columns,
+        at most.
+    """
+    return text
+'''
+    after = before.replace("def wrap(text, width)", "def wrap(text, width, indent=0)")
+    snapshot, edit = Snapshot.parse(after, "python"), diff(before, after)
+    assert edit is not None
+
+    def run(answer: str):  # type: ignore[no-untyped-def]
+        engine = FakeEngine(answer, chat_template=TEMPLATE)
+        return next_edit(snapshot, before, edit, engine), engine
+
+    found, engine = run(":param indent: spaces before each line.")
+    assert found is not None and found.reason == "document indent"
+    applied = after[: found.start] + found.text + after[found.end :]
+    assert '        at most.\n    :param indent: spaces before each line.\n    """' in applied
+    asked = engine.detokenize(engine.prompts[0])
+    assert "`indent`" in asked and ":param width: the width, in columns," in asked
+    assert run("indent: spaces.")[0] is None  # not in the docstring's style
+    assert run(":param width: spaces.")[0] is None  # not the new parameter
