@@ -365,8 +365,8 @@ def _removed(before: str, edit: Edit, snapshot: Snapshot) -> list[str]:
     """Names the edit's old lines defined (assigned, declared, took as a parameter,
     imported; `obj.attr` assigned) that no line defines now, though the text still
     uses them."""
-    if snapshot.tree is None:
-        return []
+    if snapshot.tree is None or WORD.search(edit.old) is None:
+        return []  # nothing named was taken away (typing inserts: the usual case)
     old = Snapshot.parse(before, snapshot.language)
     first, last = _edited_lines(before, edit.start, edit.start + len(edit.old))
     defined = {_key(n) for n in _names_in(old, first, last + 1) if _binds(n)}
