@@ -1,6 +1,7 @@
 """Issue 14: next edit over LSP with the real server and the default model —
 `textDocument/copilotInlineEdit` after a renamed parameter gives the edit of its next
-use, after a changed signature the edit of a call, after an unrelated edit nothing."""
+use, after a changed signature the edit of a call, after an unrelated edit nothing;
+with the default settings, a moved line's old copy and a sibling field's line."""
 
 from __future__ import annotations
 
@@ -77,3 +78,51 @@ async def test_a_changed_signature_is_followed_at_a_call_and_an_unrelated_edit_i
     _open(bare_client, other, "python", ROOMS)
     _change(bare_client, other, 2, 5, "total = 0", "total = 1", ROOMS)
     assert await _next(bare_client, other, 2, 5) == []
+
+
+def _insert(client: LanguageClient, uri: str, version: int, line: int, new: str, text: str) -> str:
+    """Insert whole lines `new` before `line` (one didChange); the new text."""
+    at = types.Position(line, 0)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+            [types.TextDocumentContentChangePartial(types.Range(at, at), new)],
+        )
+    )
+    lines = text.split("\n")
+    return "\n".join(lines[:line] + new.rstrip("\n").split("\n") + lines[line:])
+
+
+BOX = """class Box:
+    def __init__(self, size):
+        self.width = size
+        self.scale = compute_scale(size)
+
+    def reset(self):
+        self.width = 0
+"""
+
+
+async def test_on_by_default_a_moved_line_and_a_sibling_are_followed(
+    bare_client: LanguageClient, tmp_path: Path
+) -> None:
+    """With the default settings: a line moved up has its old copy deleted; a field
+    added beside another is added where the other is set again."""
+    await bare_client.initialize_session(init_params())
+    moved = (tmp_path / "moved.py").as_uri()
+    _open(bare_client, moved, "python", BOX)
+    text = _insert(bare_client, moved, 2, 2, "        self.scale = compute_scale(size)\n", BOX)
+    (edit,) = await _next(bare_client, moved, 2, 2)
+    assert edit["text"] == "" and edit["range"]["start"] == {"line": 4, "character": 0}
+    assert edit["range"]["end"] == {"line": 5, "character": 0}
+    assert text.split("\n")[4].strip() == "self.scale = compute_scale(size)"
+    sibling = (tmp_path / "sibling.py").as_uri()
+    _open(bare_client, sibling, "python", BOX)
+    text = _insert(bare_client, sibling, 2, 3, "        self.height = size\n", BOX)
+    (edit,) = await _next(bare_client, sibling, 2, 3)
+    reset_width = text.split("\n").index("        self.width = 0")
+    assert edit["text"] == "\n        self.height = 0"
+    assert edit["range"]["start"] == {
+        "line": reset_width,
+        "character": len("        self.width = 0"),
+    }
