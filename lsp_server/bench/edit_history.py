@@ -53,9 +53,9 @@ class Scenario:
         return self.follows[0] if self.follows else None
 
 
-def apply(text: str, hunk: Hunk, shift: int = 0) -> str:
+def apply(text: str, hunk: Hunk) -> str:
     lines = text.split("\n")
-    start = hunk.old_start - 1 + shift if hunk.old else hunk.old_start + shift
+    start = hunk.old_start - 1 if hunk.old else hunk.old_start
     lines[start : start + len(hunk.old)] = list(hunk.new)
     return "\n".join(lines)
 
@@ -97,12 +97,12 @@ def _lines_names(text: str, language: str, first: int, count: int) -> set[str]:
     return names_on_lines(_parsed(text, language), first, first + count)
 
 
-def _hunk_names(hunk: Hunk, before: str, language: str, shift: int = 0) -> set[str]:
+def _hunk_names(hunk: Hunk, before: str, language: str) -> set[str]:
     """The names a hunk changed: on its new lines but not its old ones, or the other
     way round (each side read from the parsed file it is in)."""
-    first = hunk.old_start - 1 + shift if hunk.old else hunk.old_start + shift
+    first = hunk.old_start - 1 if hunk.old else hunk.old_start
     old = _lines_names(before, language, first, len(hunk.old)) if hunk.old else set()
-    after = apply(before, hunk, shift)
+    after = apply(before, hunk)
     new = _lines_names(after, language, first, len(hunk.new)) if hunk.new else set()
     return old ^ new
 
@@ -158,7 +158,7 @@ def scenarios(repo: Path, limit: int, seed: int) -> list[Scenario]:
                 for h in moved
                 if _repeats(h, replaced)
                 or new_words & set(TOKEN.findall("\n".join(h.new)))
-                or names & _hunk_names(h, edited, language)
+                or (names and names & _hunk_names(h, edited, language))
             ]
             if any(not _small(h) for h in related):
                 continue  # a large related change: not the feature's kind, nor a quiet one

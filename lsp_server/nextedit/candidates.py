@@ -27,9 +27,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from tree_sitter import Node
 
+from lsp_server.documents.positions import byte_to_offset, offset_to_byte
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.history import Edit, diff
 from lsp_server.syntax.languages import spec_for
@@ -56,7 +58,6 @@ PARAM_DOC = re.compile(
     r"(?::param\s+(?:[\w\[\], .|]+\s+)?(\w+):|@param\s+(?:\{[^}]*\}\s*)?\[?(\w+))",
     re.MULTILINE,
 )
-DIRECTIVE = re.compile(r"[ \t]*(?:\*[ \t]*)?")  # what stands before `:param`, `@param`
 TARGET = re.compile(r"\s*(?:[-+*/|&]?=|:=)[^=]")  # what follows an assignment's target
 # A statement that only assigns a name: `x = e`, `x := e`, `x += e`.
 ONLY_ASSIGNS = r"^\s*{name}\s*(?:[-+*/|&]?=|:=)[^=].*$"
@@ -71,7 +72,7 @@ MIN_PROSE_WORD = 4
 MAX_PROSE_USES = 3
 
 
-class Kind:
+class Kind(StrEnum):
     MOVED = "moved"
     REPEATED = "repeated"
     RENAME = "rename"
@@ -86,11 +87,12 @@ class Kind:
 class Change:
     """What the last edit was, as the tree sees it."""
 
-    kind: str
+    kind: Kind
     old: str  # the renamed name or word, the moved line, the extracted expression,
     # the function whose parameters changed, the name no longer defined
     new: str = ""  # the new name ("" when there is none)
-    at: int = -1  # where in the text a replacement was made, when not at the edit's start
+    at: int = -1  # where a replacement starts in the text
+    paired: bool = False  # found in one changed line of an edit over several lines
 
 
 @dataclass(frozen=True)
@@ -108,46 +110,54 @@ class Candidate:
     # last parameter's entry) in the style of `example`; the model writes it.
     doc_for: str = ""
     example: str = ""  # from the directive on (`:param x: ...`, `@param {T} x ...`)
-    prefix: str = ""  # what stands before the directive on its line (`    `, ` * `)
+    prefix: str = ""  # the newline and what stands before the directive (`\n    `, `\n * `)
 
     @property
     def deletes(self) -> bool:
         return self.written == ""
 
 
-def changes_of(before: str, edit: Edit, snapshot: Snapshot) -> list[Change]:
-    """What the edit changed, the surest kind first (empty: nothing to follow)."""
-    found: list[Change] = []
-    if (moved := _moved(before, edit, snapshot.text)) is not None:
-        found.append(Change(Kind.MOVED, moved))
-    if (repeated := _repeatable(before, edit, snapshot.text)) is not None:
-        found.append(Change(Kind.REPEATED, *repeated))
-    if (replaced := _replaced(before, edit, snapshot.text)) is not None:
-        old_word, new_word = (WORD.fullmatch(text) is not None for text in replaced[:2])
+def changes_of(before: str, edit: Edit, snapshot: Snapshot) -> Iterator[Change]:
+    """What the edit changed, the surest kind first, each found only when the ones
+    before it gave no follow-up (the caller stops at the first that does)."""
+    after = snapshot.text
+    if (moved := _moved(before, edit, after)) is not None:
+        yield Change(Kind.MOVED, moved)
+    if (repeated := _repeatable(before, edit, after)) is not None:
+        yield Change(Kind.REPEATED, *repeated)
+    if (replaced := _replaced(before, edit, after)) is not None:
+        old, new, at, paired = replaced
+        old_word, new_word = WORD.fullmatch(old) is not None, WORD.fullmatch(new) is not None
         if old_word and new_word:
-            found.append(Change(Kind.RENAME, *replaced))
+            yield Change(Kind.RENAME, old, new, at, paired)
         elif not old_word:  # a word grown into more (`width, height`) is another change
-            found.append(Change(Kind.REPLACED, *replaced))
-    if (extracted := _extracted(before, edit, snapshot.text)) is not None:
-        found.append(Change(Kind.EXTRACTED, *extracted))
+            yield Change(Kind.REPLACED, old, new, at, paired)
+    if (extracted := _extracted(before, edit, after)) is not None:
+        yield Change(Kind.EXTRACTED, *extracted)
     if (sibling := _sibling(before, edit, snapshot)) is not None:
-        found.append(Change(Kind.SIBLING, *sibling))
+        yield Change(Kind.SIBLING, *sibling)
     if (function := _function_with_parameters_at(snapshot, edit.start)) is not None:
-        found.append(Change(Kind.SIGNATURE, function))
-    found += [Change(Kind.REMOVED, name) for name in _removed(before, edit, snapshot)]
-    return found
+        yield Change(Kind.SIGNATURE, function)
+    for name in _removed(before, edit, snapshot):
+        yield Change(Kind.REMOVED, name)
 
 
 def change_of(before: str, edit: Edit, snapshot: Snapshot) -> Change | None:
     """The surest change the edit made, or None."""
-    found = changes_of(before, edit, snapshot)
-    return found[0] if found else None
+    return next(changes_of(before, edit, snapshot), None)
 
 
 def replacement(before: str, edit: Edit) -> tuple[str, str] | None:
     """(old, new) when the edit replaced, within one line, a word or a dotted name
     (`t.NoReturn`, `w.WriteHeader`) by another text, both read out to the ends of
     the names they cut into; else None."""
+    found = _replacement_at(before, edit)
+    return found[:2] if found is not None else None
+
+
+def _replacement_at(before: str, edit: Edit) -> tuple[str, str, int] | None:
+    """`replacement`, with the offset where the old text starts (the same before and
+    after the edit)."""
     if "\n" in edit.old or "\n" in edit.new or not 0 <= edit.start <= len(before):
         return None
     start, end = edit.start, edit.start + len(edit.old)
@@ -168,16 +178,16 @@ def replacement(before: str, edit: Edit) -> tuple[str, str] | None:
     )
     if grown and not all(_in_name(ch) for ch in grown):
         return None  # a name grown into more (`T` → `T | None`) is no replacement either
-    return old, new
+    return old, new, start
 
 
-def _replaced(before: str, edit: Edit, after: str) -> tuple[str, str, int] | None:
-    """The edit's replacement (old, new, -1); for an edit over several lines, the
-    first replacement in a line it changed (a line of the old lines and its
-    look-alike in the new), with the offset in `after` where it was made."""
-    direct = replacement(before, edit)
+def _replaced(before: str, edit: Edit, after: str) -> tuple[str, str, int, bool] | None:
+    """The edit's replacement (old, new, where it starts in `after`, False); for an
+    edit over several lines, the first replacement in a line it changed (a line of
+    the old lines and its look-alike in the new), with True."""
+    direct = _replacement_at(before, edit)
     if direct is not None or ("\n" not in edit.old and "\n" not in edit.new):
-        return (*direct, -1) if direct is not None else None
+        return (*direct, False) if direct is not None else None
     if not edit.old.strip() or not edit.new.strip():
         return None  # lines only inserted or deleted: none of them was changed
     old = _region(before, edit.start, edit.start + len(edit.old))
@@ -188,9 +198,9 @@ def _replaced(before: str, edit: Edit, after: str) -> tuple[str, str, int] | Non
             continue
         close = difflib.get_close_matches(line, [n for n in new if n not in old], 1, SIMILAR)
         change = diff(line, close[0]) if close else None
-        if change is not None and (found := replacement(line, change)) is not None:
+        if change is not None and (found := _replacement_at(line, change)) is not None:
             at = region_start + sum(len(n) + 1 for n in new[: new.index(close[0])])
-            return (*found, at + change.start)
+            return found[0], found[1], at + found[2], True
     return None
 
 
@@ -329,10 +339,9 @@ def _extracted(before: str, edit: Edit, after: str) -> tuple[str, str] | None:
         match = ASSIGNED.match(line)
         if match is None:
             continue
-        name, expression = match.group(1), match.group(2).strip()
-        if len(expression) >= MIN_EXPRESSION and not re.search(
-            rf"(?<![\w$]){re.escape(name)}\b", before
-        ):
+        name, expression = match.group(1), match.group(2).strip().rstrip(",").strip()
+        known = re.search(rf"(?<![\w$]){re.escape(name)}\b", before) is not None
+        if len(expression) >= MIN_EXPRESSION and _balanced(expression) and not known:
             return expression, name
     return None
 
@@ -375,7 +384,7 @@ def _removed(before: str, edit: Edit, snapshot: Snapshot) -> list[str]:
     everywhere = [n for n in _walk(snapshot.tree.root_node) if n.type.endswith("identifier")]
     # Bound again before the edit: the name still exists there (bound after it, it is
     # only assigned, as `found = True` once `found = False` is gone).
-    at = len(snapshot.text[: edit.start].encode("utf-8", "surrogatepass"))
+    at = offset_to_byte(snapshot.text, edit.start)
     defined_now = {_key(n) for n in everywhere if _binds(n) and n.start_byte < at}
     used = {_key(n) for n in everywhere}
     return sorted(k for k in defined - still - defined_now if k and k in used)
@@ -503,12 +512,14 @@ def _sibling_lines(snapshot: Snapshot, change: Change, first: int, last: int) ->
     pattern = re.compile(rf"\b{re.escape(change.old)}\b")
     found, at = [], 0
     for number, line in enumerate(text.split("\n")):
-        end = at + len(line)
-        if not first - 1 <= number <= last + 1 and len(pattern.findall(line)) == 1:
-            indent = line[: len(line) - len(line.lstrip())]
-            copy = pattern.sub(change.new, line.strip())
-            found.append(Candidate(end, end, number, change, f"\n{indent}{copy}"))
-        at = end + 1
+        body = line.removesuffix("\r")  # the copy ends as its line does (CRLF or LF)
+        end = at + len(body)
+        if not first - 1 <= number <= last + 1 and len(pattern.findall(body)) == 1:
+            indent = body[: len(body) - len(body.lstrip())]
+            copy = pattern.sub(change.new, body.strip())
+            newline = "\r\n" if body != line else "\n"
+            found.append(Candidate(end, end, number, change, f"{newline}{indent}{copy}"))
+        at += len(line) + 1
     return found
 
 
@@ -535,8 +546,9 @@ def _renamed_uses(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candid
     (`obj.name`), the same member of the same object; else the bare name in the
     definition that binds it."""
     text = snapshot.text
-    node = _node_at(snapshot, change.at if change.at >= 0 else edit.start)
-    if node is None or (change.at >= 0 and _prose(node)):
+    at = change.at if change.at >= 0 else edit.start  # the name's start, not past it
+    node = _node_at(snapshot, at)
+    if node is None or (change.paired and _prose(node)):
         return []  # a word of prose changed among other lines: no sign of a rename
     spots: list[tuple[int, int]] = []
     if change.kind == Kind.REPLACED:
@@ -556,7 +568,7 @@ def _renamed_uses(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candid
             root = snapshot.tree.root_node if snapshot.tree is not None else node
             nodes = [n for n in _walk(root) if n.text == old and _member_of(n) == member]
         else:
-            scope = _scope(snapshot, edit.start, skip_named=True)
+            scope = _scope(snapshot, at, skip_named=True)
             nodes = [n for n in _walk(scope) if n.type in NAMES and n.text == old and _bare(n)]
         spots = [_span(snapshot, n) for n in nodes]
     by_line: dict[int, list[tuple[int, int]]] = {}
@@ -577,12 +589,10 @@ def _copies(snapshot: Snapshot, edit: Edit, change: Change, last: int) -> list[C
     """The extracted expression's copies below the edit in the same definition."""
     text = snapshot.text
     scope = _scope(snapshot, edit.start)
-    scope_start = len(snapshot.data[: scope.start_byte].decode("utf-8", "replace"))
-    scope_end = (
-        scope_start + len(scope.text.decode("utf-8", "replace")) if scope.text else len(text)
-    )
+    scope_start, scope_end = _span(snapshot, scope)
     found = []
-    for match in re.finditer(re.escape(change.old), text[scope_start:scope_end]):
+    pattern = rf"(?<![\w.$]){re.escape(change.old)}(?![\w$])"
+    for match in re.finditer(pattern, text[scope_start:scope_end]):
         at = scope_start + match.start()
         line = text.count("\n", 0, at)
         start, end = _line_code(text, at)
@@ -637,8 +647,7 @@ def _doc_lines(snapshot: Snapshot, edit: Edit) -> list[Candidate]:
     if not entries:
         return []
     named = {m.group(2) or m.group(3) for m in entries}
-    low = len(text[: edit.start].encode("utf-8", "surrogatepass"))
-    high = low + len(edit.new.encode("utf-8", "surrogatepass"))
+    low, high = offset_to_byte(text, edit.start), offset_to_byte(text, edit.end_after)
     typed = [  # the parameters the edit wrote
         _text(n)
         for n in _walk(parameters)
@@ -646,23 +655,31 @@ def _doc_lines(snapshot: Snapshot, edit: Edit) -> list[Candidate]:
     ]
     missing = [name for name in typed if name not in named]
     last = entries[-1]
-    indent = len(last.group(1))
+    line_start = last.start()  # `^`: the entry's line
+    directive = line_start + _depth(text[line_start : text.find("\n", line_start)])
     at = text.find("\n", last.end())
     while 0 <= at < end:  # the entry's continuation lines, indented deeper
         following = text.find("\n", at + 1)
         after = text[at + 1 : following if following >= 0 else len(text)]
-        if not after.strip() or len(after) - len(after.lstrip()) <= indent or at + 1 >= end:
+        if not after.strip() or _depth(after) <= directive - line_start or at + 1 >= end:
             break
         at = following
     if at < 0 or at >= end or not missing:
         return []
-    line_start = last.start()  # `^`: the entry's line
-    prefix = DIRECTIVE.match(text, line_start)
-    directive = line_start + (len(prefix.group(0)) if prefix is not None else 0)
+    newline = "\n"
+    if at > 0 and text[at - 1] == "\r":  # a CRLF text: the entry ends as its lines do
+        at, newline = at - 1, "\r\n"
     example = text[directive : text.find("\n", directive)].strip()
+    prefix = newline + text[line_start:directive]
     change = Change(Kind.SIGNATURE, _text(function.child_by_field_name("name") or function))
     line = text.count("\n", 0, at)
-    return [Candidate(at, at, line, change, None, missing[0], example, text[line_start:directive])]
+    return [Candidate(at, at, line, change, None, missing[0], example, prefix)]
+
+
+def _depth(line: str) -> int:
+    """How deep a docstring line starts: its indentation and a JSDoc `*` with the
+    spaces after it."""
+    return len(line) - len(line.lstrip(" \t*"))
 
 
 def _doc_node(function: Node) -> Node | None:
@@ -683,7 +700,7 @@ def _doc_node(function: Node) -> Node | None:
 
 
 def _line_candidate(snapshot: Snapshot, at_byte: int, change: Change) -> Candidate:
-    at = len(snapshot.data[:at_byte].decode("utf-8", "replace"))
+    at = byte_to_offset(snapshot.data, at_byte)
     start, end = _line_code(snapshot.text, at)
     return Candidate(start, end, snapshot.text.count("\n", 0, at), change)
 
@@ -713,7 +730,7 @@ def _node_at(snapshot: Snapshot, offset: int) -> Node | None:
     tree = snapshot.tree
     if tree is None or not 0 <= offset <= len(snapshot.text):
         return None
-    at = len(snapshot.text[:offset].encode("utf-8", "surrogatepass"))
+    at = offset_to_byte(snapshot.text, offset)
     return tree.root_node.descendant_for_byte_range(at, at)
 
 
@@ -773,7 +790,7 @@ def _calls(node: Node, name: str) -> bool:
 
 def _span(snapshot: Snapshot, node: Node) -> tuple[int, int]:
     """The node's str offsets."""
-    start = len(snapshot.data[: node.start_byte].decode("utf-8", "replace"))
+    start = byte_to_offset(snapshot.data, node.start_byte)
     return start, start + len(_text(node))
 
 

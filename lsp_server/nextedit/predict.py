@@ -161,7 +161,7 @@ def _documented(snapshot: Snapshot, candidate: Candidate, written: str) -> NextE
         return None
     if re.search(rf"\b{re.escape(candidate.doc_for)}\b", line) is None:
         return None
-    inserted = "\n" + candidate.prefix + line
+    inserted = candidate.prefix + line
     if not _parses(snapshot, candidate, inserted):
         return None
     reason = f"document {candidate.doc_for}"

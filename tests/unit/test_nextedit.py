@@ -319,3 +319,29 @@ def test_a_new_parameter_gets_its_docstring_entry_from_the_model() -> None:
     assert "`indent`" in asked and ":param width: the width, in columns," in asked
     assert run("indent: spaces.")[0] is None  # not in the docstring's style
     assert run(":param width: spaces.")[0] is None  # not the new parameter
+
+
+def test_a_name_shortened_is_found_at_its_start_and_followed_outside_its_definition() -> None:
+    # `values` → `value` deletes the name's tail: the name is read at its start (at the
+    # deletion's offset the tree has the next token), so a renamed function is
+    # followed at its callers, outside it.
+    before = "def values(x):\n    return [x]\n\n\nprint(values(1))\n"
+    after = before.replace("def values(", "def value(")
+    reason, applied = _follow_up(before, after)
+    assert reason == "rename values → value" and applied.endswith("print(value(1))\n")
+
+
+def test_an_extracted_expression_is_replaced_only_where_it_stands_whole() -> None:
+    before = "def f(a, b):\n    y = h(xa * b + 12)\n    x = g(a * b + 1)\n    return x, y\n"
+    after = before.replace("    y = h", "    total = a * b + 1\n    y = h")
+    reason, applied = _follow_up(before, after)
+    assert reason == "use total" and "g(total)" in applied and "h(xa * b + 12)" in applied
+
+
+def test_a_sibling_line_in_a_crlf_text_ends_as_its_lines_do() -> None:
+    before = "class Box:\r\n    def __init__(self):\r\n        self.width = 0\r\n\r\n"
+    before += "    def reset(self):\r\n        self.width = 0\r\n"
+    after = before.replace("self.width = 0\r\n", "self.width = 0\r\n        self.height = 0\r\n", 1)
+    _, applied = _follow_up(before, after)
+    assert applied.endswith("        self.width = 0\r\n        self.height = 0\r\n")
+    assert "\n" not in applied.replace("\r\n", "")
