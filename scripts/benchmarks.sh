@@ -47,3 +47,15 @@ if [ -n "${TYPING_FILES:-}" ] && [ -n "${TYPING_FOLDER:-}" ]; then
   $B replay $TYPING_FILES $M --holes 2 --max-steps 100 --open-files 0 --pauses human \
     --workspace "$TYPING_FOLDER" --out out/replay-workspace
 fi
+# Issue 14: NEXT_EDIT_REPOS: git repositories whose history gives the scenarios
+# (docs/benchmarks.md: click, chi, this one at a fixed commit, flask, gin, ky).
+for repo in ${NEXT_EDIT_REPOS:-}; do
+  $B next-edit "$repo" $M2 --limit 40 --out "out/ne-$(basename "$repo")"
+done
+if [ -n "${TYPING_FILES:-}" ]; then
+  # shellcheck disable=SC2086
+  $B replay $TYPING_FILES --holes 2 --max-steps 100 --open-files 0 \
+    --model 'qwen2.5-coder-0.5b+nextEdit.enabled=false' --model qwen2.5-coder-0.5b \
+    --model 'qwen2.5-coder-0.5b+nextEdit.enabled=false+nextEdit.debounceMs=500' \
+    --model 'qwen2.5-coder-0.5b+nextEdit.debounceMs=500' --out out/typing-ne
+fi
