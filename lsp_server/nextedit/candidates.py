@@ -294,14 +294,11 @@ def _sibling(before: str, edit: Edit, snapshot: Snapshot) -> tuple[str, str] | N
     after = snapshot.text
     old = _region(before, edit.start, edit.start + len(edit.old))
     first, last = _edited_lines(after, edit.start, edit.end_after)
-    lines = after.split("\n")
     if last - first + 1 != len(old) + 1:
         return None
+    starts, lines = zip(*_lines_at(after), strict=True)
     spaced = [" ".join(ln.split()) for ln in lines]
     known = {" ".join(ln.split()) for ln in old}
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
     for at in range(first, last + 1):
         if spaced[at] in known or not spaced[at]:
             continue
@@ -323,13 +320,22 @@ def _sibling(before: str, edit: Edit, snapshot: Snapshot) -> tuple[str, str] | N
     return None
 
 
-def _within(node: Node | None, kind: str) -> bool:
-    """A node, or one of its ancestors, of a type containing `kind`."""
+def _within(node: Node | None, *kinds: str) -> bool:
+    """A node, or one of its ancestors, of a type containing one of `kinds`."""
     while node is not None:
-        if kind in node.type:
+        if any(kind in node.type for kind in kinds):
             return True
         node = node.parent
     return False
+
+
+def _lines_at(text: str) -> list[tuple[int, str]]:
+    """Each line of `text` (without its newline) with the offset where it starts."""
+    found, at = [], 0
+    for line in text.split("\n"):
+        found.append((at, line))
+        at += len(line) + 1
+    return found
 
 
 def _extracted(before: str, edit: Edit, after: str) -> tuple[str, str] | None:
@@ -492,16 +498,14 @@ def _repeated_copies(text: str, change: Change, first: int, last: int) -> list[C
     """The copies of the changed lines, each written as the edit wrote them (indented
     as the copy is)."""
     code = change.old.split("\n")
-    lines = text.split("\n")
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    lines = _lines_at(text)
     found = []
     for at in _block_copies(text, code, first, last):
-        indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+        start, line = lines[at]
+        indent = line[: len(line) - len(line.lstrip())]
         written = "\n".join(indent + ln if ln.strip() else ln for ln in change.new.split("\n"))
-        end = starts[at + len(code)] - 1
-        found.append(Candidate(starts[at], end, at, change, written))
+        end_start, end_line = lines[at + len(code) - 1]
+        found.append(Candidate(start, end_start + len(end_line), at, change, written))
     return found
 
 
@@ -510,8 +514,8 @@ def _sibling_lines(snapshot: Snapshot, change: Change, first: int, last: int) ->
     string), the same line for the new one."""
     text = snapshot.text
     pattern = re.compile(rf"\b{re.escape(change.old)}\b")
-    found, at = [], 0
-    for number, line in enumerate(text.split("\n")):
+    found = []
+    for number, (at, line) in enumerate(_lines_at(text)):
         body = line.removesuffix("\r")  # the copy ends as its line does (CRLF or LF)
         end = at + len(body)
         if not first - 1 <= number <= last + 1 and len(pattern.findall(body)) == 1:
@@ -519,7 +523,6 @@ def _sibling_lines(snapshot: Snapshot, change: Change, first: int, last: int) ->
             copy = pattern.sub(change.new, body.strip())
             newline = "\r\n" if body != line else "\n"
             found.append(Candidate(end, end, number, change, f"{newline}{indent}{copy}"))
-        at += len(line) + 1
     return found
 
 
@@ -531,12 +534,10 @@ def _moved_copies(
     text = snapshot.text
     scope = _scope(snapshot, edit.start)
     low, high = scope.start_point[0], scope.end_point[0]
-    found, at = [], 0
-    for number, line in enumerate(text.split("\n")):
-        end = at + len(line) + 1
+    found = []
+    for number, (at, line) in enumerate(_lines_at(text)):
         if low <= number <= high and not first <= number <= last and line.strip() == change.old:
-            found.append(Candidate(at, min(end, len(text)), number, change, ""))
-        at = end
+            found.append(Candidate(at, min(at + len(line) + 1, len(text)), number, change, ""))
     return found
 
 
@@ -736,11 +737,7 @@ def _node_at(snapshot: Snapshot, offset: int) -> Node | None:
 
 def _prose(node: Node | None) -> bool:
     """Inside a comment or a string."""
-    while node is not None:
-        if "comment" in node.type or "string" in node.type:
-            return True
-        node = node.parent
-    return False
+    return _within(node, "comment", "string")
 
 
 def _scope(snapshot: Snapshot, offset: int, skip_named: bool = False) -> Node:
