@@ -241,9 +241,13 @@ def test_an_extracted_expression_is_used_in_its_copies_below() -> None:
     assert reason == "use name" and "a = open(name)" in applied and "read(p + '.txt')" in applied
 
 
+# A field set in two methods: adding `height` beside `width` in one is followed in the other.
+BOX = "class Box:\n    def __init__(self):\n        self.width = 0\n\n    def reset(self):\n"
+BOX += "        self.width = 0\n"
+
+
 def test_a_sibling_line_is_added_where_the_first_one_is_named() -> None:
-    before = "class Box:\n    def __init__(self):\n        self.width = 0\n\n    def reset(self):\n"
-    before += "        self.width = 0\n"
+    before = BOX
     after = before.replace("self.width = 0\n", "self.width = 0\n        self.height = 0\n", 1)
     reason, applied = _follow_up(before, after)
     assert reason == "height beside width"
@@ -339,8 +343,7 @@ def test_an_extracted_expression_is_replaced_only_where_it_stands_whole() -> Non
 
 
 def test_a_sibling_line_in_a_crlf_text_ends_as_its_lines_do() -> None:
-    before = "class Box:\r\n    def __init__(self):\r\n        self.width = 0\r\n\r\n"
-    before += "    def reset(self):\r\n        self.width = 0\r\n"
+    before = BOX.replace("\n", "\r\n")
     after = before.replace("self.width = 0\r\n", "self.width = 0\r\n        self.height = 0\r\n", 1)
     _, applied = _follow_up(before, after)
     assert applied.endswith("        self.width = 0\r\n        self.height = 0\r\n")
