@@ -15,6 +15,7 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import attrs
 from lsprotocol import types
 from pygls.exceptions import (
     JsonRpcException,
@@ -33,6 +34,7 @@ from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.documents.store import DocumentStore
+from lsp_server.methods import INLINE_EDIT_METHOD
 from lsp_server.nextedit.service import NextEditService
 from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
@@ -61,6 +63,45 @@ STOP_TIMEOUT_S = 10.0
 ANSWERED = object()
 
 
+@attrs.define
+class InlineEditDocument:
+    uri: str
+    version: int | None = None  # the document's version the client holds
+
+
+@attrs.define
+class InlineEditParams:
+    """`textDocument/copilotInlineEdit`'s params, as Copilot's language server reads
+    them: structured and checked like any LSP request's (a string, a negative number,
+    NaN or 1e30 where a position's integer belongs is InvalidParams)."""
+
+    text_document: InlineEditDocument
+    position: types.Position
+
+
+@attrs.define
+class InlineEditRequest:
+    id: int | str
+    params: InlineEditParams
+    method: str = INLINE_EDIT_METHOD
+    jsonrpc: str = "2.0"
+
+
+# Our own methods' message types, beside lsprotocol's.
+CUSTOM_TYPES: dict[str, type] = {INLINE_EDIT_METHOD: InlineEditRequest}
+
+
+class _DeserializeNoise(logging.Filter):
+    """pygls logs a traceback for every message whose params do not fit; SlmProtocol
+    answers it and logs one line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Unable to deserialize message")
+
+
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_DeserializeNoise())
+
+
 class SlmProtocol(LanguageServerProtocol):
     """pygls's protocol, with every request answered: a request whose params do not
     fit its method gets InvalidParams (pygls logs it and never answers), a request
@@ -74,6 +115,20 @@ class SlmProtocol(LanguageServerProtocol):
         # cattrs turns "1" into 1 for an integer field; a position given as a string is
         # the client's bug, answered as one.
         self._converter.register_structure_hook(int, _strict_int)
+
+    def get_message_type(self, method: str) -> Any:  # type: ignore[override]  # lru_cache'd there
+        return CUSTOM_TYPES.get(method) or super().get_message_type(method)
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        """A request's answer; an error the handler raised for the client (invalid
+        params, content modified) is one log line, not a traceback."""
+        error = None if future.cancelled() else future.exception()
+        if isinstance(error, JsonRpcException) and not isinstance(error, JsonRpcInternalError):
+            self._request_futures.pop(msg_id, None)
+            log.warning("request %s answered with an error: %s", msg_id, error.message)
+            self._send_response(msg_id, error=error.to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
 
     def _register_builtin_features(self) -> None:
         super()._register_builtin_features()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import random
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.candidates import names_on_lines, replacement
 from lsp_server.nextedit.history import diff
 from lsp_server.syntax.languages import EXTENSIONS
+from lsp_server.workspace import git
 
 TOKEN = re.compile(r"\$?[A-Za-z_]\w*")
 MIN_NEW_WORD = 3
@@ -29,6 +29,7 @@ HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 MAX_FILE_BYTES = 200_000
 MAX_HUNK_LINES = 6  # a small, local change (the feature's kind)
 COMMITS = 3000
+HISTORY_TIMEOUT_S = 120.0  # one `git log` or `git show` of a large history
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,7 @@ def apply(text: str, hunk: Hunk) -> str:
 
 
 def _git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, errors="replace"
-    )
-    return done.stdout if done.returncode == 0 else ""
+    return git.text(repo, *args, timeout=HISTORY_TIMEOUT_S)
 
 
 def _hunks(patch: str) -> dict[str, list[Hunk]]:

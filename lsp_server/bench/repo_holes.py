@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from lsp_server.syntax.languages import (
     new_parser,
     spec_for,
 )
+from lsp_server.workspace import git
 from lsp_server.workspace.facts import FileFacts
 from lsp_server.workspace.index import WorkspaceIndex
 from lsp_server.workspace.scan import GENERATED_MARK
@@ -43,9 +43,7 @@ SKIP_NAMES = re.compile(r"(^test_|_test\.|\.test\.|\.spec\.|_pb2\.py$|\.min\.js$
 
 def tracked_sources(root: Path, include_all: bool = False) -> list[Path]:
     """Git-tracked files with a grammar, minus generated/vendored/test files."""
-    listing = subprocess.run(
-        ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    listing = git.run(root, "ls-files").decode("utf-8", "replace").splitlines()
     files = []
     for name in sorted(listing):
         if Path(name).suffix.lower() not in EXTENSIONS:

@@ -77,7 +77,7 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
         return []
     if ls.documents.skipped_reason(doc) is not None:
         return []
-    following = _next_edit_offer(ls, params, uri, doc.version)
+    following = _next_edit_offer(ls, params, uri, doc.version, doc.snapshot)
     if not ls.chat.usable():
         return following
     diagnostics = list(params.context.diagnostics)
@@ -108,18 +108,18 @@ def _offers(ls: SlmLanguageServer, params: types.CodeActionParams) -> list[types
 
 
 def _next_edit_offer(
-    ls: SlmLanguageServer, params: types.CodeActionParams, uri: str, version: int
+    ls: SlmLanguageServer,
+    params: types.CodeActionParams,
+    uri: str,
+    version: int,
+    snap: Snapshot,
 ) -> list[types.CodeAction]:
-    """ "Apply next edit: …" when one was computed for this version of the document
-    (after a pause in editing: features/documents.py), for clients without
+    """ "Apply next edit: …" when one was computed on exactly this text of the
+    document (after a pause in editing: features/documents.py), for clients without
     copilotInlineEdit (Helix)."""
-    ready = ls.next_edit.ready.get(uri)
-    if ready is None or ready[0] != version or ready[1] is None:
+    found = ls.next_edit.offer(uri, version, snap.text)
+    if found is None or not _wanted(params, types.CodeActionKind.RefactorRewrite):
         return []
-    if not _wanted(params, types.CodeActionKind.RefactorRewrite):
-        return []
-    found = ready[1]
-    snap = ls.documents.get(uri).snapshot
     where = convert.lsp_range(snap, found.start, found.end, ls.documents.encoding)
     title = f"Apply next edit: {found.reason}, line {found.line + 1} (slm-ls)"
     edit = types.WorkspaceEdit(changes={uri: [types.TextEdit(where, found.text)]})

@@ -65,7 +65,7 @@ def register(server: SlmLanguageServer) -> None:
     def did_open(ls: SlmLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
         ls.documents.open(doc.uri, doc.text, doc.language_id, doc.version)
-        ls.next_edit.history.opened(doc.uri, doc.text)
+        ls.next_edit.opened(doc.uri, doc.text)
         _to_index(ls, doc.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)

@@ -16,40 +16,35 @@ from lsp_server.engines.base import EngineError
 from lsp_server.features import convert
 from lsp_server.methods import INLINE_EDIT_METHOD, NEXT_EDIT_ACCEPTED, SHOWN_INLINE_EDIT
 from lsp_server.models.resolve import ModelError
-from lsp_server.server import SlmLanguageServer
+from lsp_server.server import InlineEditParams, SlmLanguageServer
 
 log = logging.getLogger(__name__)
 
 
-def _uri(params: Any) -> str:
+def _unchanged(ls: SlmLanguageServer, uri: str, version: int, text: str) -> bool:
+    """The document is still open with this version and exactly this text."""
     try:
-        uri = params.textDocument.uri
-    except AttributeError:
-        raise JsonRpcInvalidParams("textDocument.uri is missing") from None
-    if not isinstance(uri, str):
-        raise JsonRpcInvalidParams("textDocument.uri is not a string")
-    return uri
-
-
-def _version(ls: SlmLanguageServer, uri: str) -> int | None:
-    try:
-        return ls.documents.get(uri).version
+        doc = ls.documents.get(uri)
     except DocumentNotOpen:
-        return None
+        return False
+    return doc.version == version and not doc.stale and doc.snapshot.text == text
 
 
 def register(server: SlmLanguageServer) -> None:
     @server.feature(INLINE_EDIT_METHOD)
-    async def inline_edit(ls: SlmLanguageServer, params: Any) -> dict[str, Any]:
+    async def inline_edit(ls: SlmLanguageServer, params: InlineEditParams) -> dict[str, Any]:
         """The edit that should follow the document's last edit ({edits: []} when there
-        is none, or next edit is off)."""
-        uri = _uri(params)
+        is none, or next edit is off, or the client's version is not the server's).
+        The params were checked when they were read (server.InlineEditParams)."""
+        uri = params.text_document.uri
         try:
             doc = ls.documents.get(uri)
         except DocumentNotOpen:
             raise JsonRpcInvalidParams(f"document is not open: {uri}") from None
         if doc.stale or ls.documents.skipped_reason(doc) is not None:
             return {"edits": []}
+        if params.text_document.version not in (None, doc.version):
+            return {"edits": []}  # the client asks about a text the server no longer has
         snap, version = doc.snapshot, doc.version
         try:
             found = await ls.next_edit.suggest(uri, snap, version)
@@ -59,7 +54,7 @@ def register(server: SlmLanguageServer) -> None:
         except (ModelError, EngineError) as exc:
             log.warning("next edit: %s", exc)
             return {"edits": []}
-        if found is None or _version(ls, uri) != version:
+        if found is None or not _unchanged(ls, uri, version, snap.text):
             return {"edits": []}  # nothing to follow, or the text moved on (or closed)
         edit_range = convert.lsp_range(snap, found.start, found.end, ls.documents.encoding)
         return {

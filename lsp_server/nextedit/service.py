@@ -31,9 +31,11 @@ class NextEditService:
         self.runtime = runtime
         self.history = EditHistory()
         self._running: set[CancelToken] = set()
-        # Per document: the version a next edit was computed for, and the edit (None:
-        # nothing to follow) — what the code action offers, and the request's answer.
-        self.ready: dict[str, tuple[int, NextEdit | None]] = {}
+        # Per document: the version and the text a next edit was computed on, and the
+        # edit (None: nothing to follow) — what the code action offers, and the
+        # request's answer. Offsets mean something only in that text: a version number
+        # alone can come back with another text (sent again, reopened, gone back).
+        self.ready: dict[str, tuple[int, str, NextEdit | None]] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
 
     def edited(self, uri: str, version: int, current: Current) -> None:
@@ -61,11 +63,23 @@ class NextEditService:
         except (TimeoutError, ModelError, EngineError) as exc:
             log.debug("next edit for %s: %s", uri, exc)
 
+    def opened(self, uri: str, text: str) -> None:
+        """A document opened (again, perhaps without a close): nothing kept from before."""
+        self.closed(uri)
+        self.history.opened(uri, text)
+
     def closed(self, uri: str) -> None:
         self.history.closed(uri)
         self.ready.pop(uri, None)
         if (task := self._pending.pop(uri, None)) is not None:
             task.cancel()
+
+    def offer(self, uri: str, version: int, text: str) -> NextEdit | None:
+        """The edit kept for the document if it was computed on exactly `text`."""
+        known = self.ready.get(uri)
+        if known is None or known[0] != version or known[1] != text:
+            return None
+        return known[2]
 
     @property
     def settings(self) -> Settings:
@@ -79,8 +93,8 @@ class NextEditService:
         if not settings.enabled or last is None:
             return None
         known = self.ready.get(uri)
-        if known is not None and known[0] == version:
-            return known[1]
+        if known is not None and known[0] == version and known[1] == snapshot.text:
+            return known[2]
         before, edit = last
         await shared(self.runtime.load())
         token = CancelToken()
@@ -105,7 +119,7 @@ class NextEditService:
                 asyncio.wrap_future(self.runtime.run_next_edit(job)), settings.deadline_ms / 1000
             )
             if not token.cancelled:  # a pre-empted search found nothing yet: not kept
-                self.ready[uri] = (version, found)
+                self.ready[uri] = (version, snapshot.text, found)
             return found
         except (asyncio.CancelledError, TimeoutError):
             token.cancel()  # $/cancelRequest, or past the deadline: stop between tokens

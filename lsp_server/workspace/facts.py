@@ -4,7 +4,9 @@ defines (with the text that tells a model how to use them) and the modules it im
 A definition's text is what a person would look up: a function's signature and
 docstring (or the doc comment above it), a class's head with its methods' signatures,
 a short type or constant whole. Bodies are left out: they cost tokens and rarely say
-more about how the name is used.
+more about how the name is used. No string literal's value is kept (`"…"` stands for
+it; docstrings and comments are kept): the facts go to the disk cache and into
+prompts, and a constant's string is where secrets live.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ WHOLE_LINES = 12
 MAX_MEMBERS = 24
 DOC_LINES = 4
 MAX_TEXT_CHARS = 2_000
+ELIDED = '"…"'  # what the index keeps of a string literal
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,45 @@ def read_facts(path: str, language: str, data: bytes, stamp: tuple[int, int]) ->
 
 def _text(data: bytes, node: Node) -> str:
     return data[node.start_byte : node.end_byte].decode("utf-8", "replace")
+
+
+def _code(data: bytes, node: Node, end: int | None = None) -> str:
+    """The code of `node` up to byte `end` (its end by default) as the index keeps
+    it: every string literal but a docstring written `"…"`, so that no literal value
+    (`API_TOKEN = "sk-…"`) reaches the disk cache or a prompt from the index."""
+    stop = node.end_byte if end is None else end
+    parts, at = [], node.start_byte
+    for start, finish in _literals(node, stop):
+        parts += [data[at:start].decode("utf-8", "replace"), ELIDED]
+        at = finish
+    parts.append(data[at:stop].decode("utf-8", "replace"))
+    return "".join(parts)
+
+
+def _literals(node: Node, stop: int) -> list[tuple[int, int]]:
+    """The byte spans of the string literals in `node` that end by `stop`."""
+    found: list[tuple[int, int]] = []
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if current.start_byte >= stop:
+            continue
+        if "string" in current.type and current.is_named:
+            if current.end_byte <= stop and not _is_docstring(current):
+                found.append((current.start_byte, current.end_byte))
+            continue
+        pending += current.children
+    return sorted(found)
+
+
+def _is_docstring(node: Node) -> bool:
+    statement = node.parent
+    if statement is None or statement.type != "expression_statement":
+        return False
+    block = statement.parent
+    return (
+        block is not None and block.named_child_count > 0 and block.named_children[0] == statement
+    )
 
 
 def _symbols(root: Node, data: bytes, spec: LanguageSpec, path: str) -> list[Symbol]:
@@ -149,7 +191,7 @@ def _descendants(node: Node, depth: int) -> list[Node]:
 
 
 def _short(node: Node, data: bytes, spec: LanguageSpec) -> str:
-    text = _text(data, node)
+    text = _code(data, node)
     lines = text.split("\n")
     if len(lines) > WHOLE_LINES:
         text = "\n".join(lines[:WHOLE_LINES]) + "\n" + _ellipsis(spec)
@@ -159,11 +201,11 @@ def _short(node: Node, data: bytes, spec: LanguageSpec) -> str:
 def _shown(node: Node, data: bytes, spec: LanguageSpec) -> str:
     """A definition as the prompt shows it: whole when short, else its head, its
     documentation and its members' signatures."""
-    whole = _text(data, node)
+    whole = _code(data, node)
     body = node.child_by_field_name("body")
     if body is None or (whole.count("\n") < WHOLE_LINES and not _is_function(node)):
         return _with_doc(node, data, spec, whole)[:MAX_TEXT_CHARS]
-    head = data[node.start_byte : body.start_byte].decode("utf-8", "replace").rstrip()
+    head = _code(data, node, body.start_byte).rstrip()
     indent = " " * (node.start_point[1] + 4)
     parts = [head]
     doc = _docstring(body, data) if spec.docstrings else ""
@@ -173,7 +215,7 @@ def _shown(node: Node, data: bytes, spec: LanguageSpec) -> str:
         for child in body.named_children[:MAX_MEMBERS]:
             child = _unwrapped(child, spec)
             if child.type in spec.definitions and (inner := child.child_by_field_name("body")):
-                signature = data[child.start_byte : inner.start_byte].decode("utf-8", "replace")
+                signature = _code(data, child, inner.start_byte)
                 parts.append(indent + signature.rstrip() + _stub(spec))
     if len(parts) == 1:
         parts[-1] += _stub(spec)

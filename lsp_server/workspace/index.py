@@ -9,18 +9,21 @@ the workspace folder (with the folder's name first when there are several).
 
 from __future__ import annotations
 
-import os
+import logging
 import posixpath
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from lsp_server.syntax.languages import Modules, spec_for
 from lsp_server.workspace.facts import FileFacts, Import, Symbol
+from lsp_server.workspace.files import Refused, read_inside
 
 # JS/TS: what "./x" may name, in the order the resolvers try them.
 RELATIVE_SUFFIXES = (".ts", ".tsx", ".d.ts", ".js", ".jsx", ".mjs", ".cjs")
 INDEX_FILES = tuple(f"/index{s}" for s in RELATIVE_SUFFIXES)
+log = logging.getLogger(__name__)
 # A name defined in more files than this is too common to say which one is meant.
 MAX_SAME_NAME = 16
 
@@ -108,18 +111,23 @@ class WorkspaceIndex:
                 self._overlays[key] = text
 
     def text(self, key: str, max_bytes: int) -> str | None:
-        """The file's text: the open document's, else read from disk (None: unreadable
-        or over `max_bytes`)."""
+        """The indexed file's text: the open document's, else read from disk as
+        `files.read_inside` allows (None: not indexed, refused, or not UTF-8). Called on
+        the engine thread: the read never blocks and never leaves the folder."""
         with self._lock:
             overlay = self._overlays.get(key)
+            entry = self._files.get(key)
         if overlay is not None:
             return overlay
+        if entry is None:
+            return None
+        data = read_inside(Path(entry.root), Path(key), max_bytes)
+        if isinstance(data, Refused):
+            log.info("workspace index: a file not read: %s", data.reason)
+            return None
         try:
-            if os.path.getsize(key) > max_bytes:
-                return None
-            with open(key, encoding="utf-8") as handle:
-                return handle.read()
-        except (OSError, UnicodeDecodeError):
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
             return None
 
     def named(self, name: str) -> list[Found]:

@@ -10,11 +10,10 @@ a completion is being computed: indexing never delays a keystroke.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
-import pickle
 import queue
+import stat
 import threading
 import time
 import zlib
@@ -23,13 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.syntax.languages import language_of_path
+from lsp_server.workspace import cache
 from lsp_server.workspace.facts import FileFacts, read_facts
+from lsp_server.workspace.files import Refused, read_inside
 from lsp_server.workspace.index import WorkspaceIndex
 from lsp_server.workspace.scan import Limits, content_problem, skip_reason, sources
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
 # An edited document is read again once its text has not changed for this long.
 EDIT_PAUSE_S = 1.0
 BUSY_POLL_S = 0.02
@@ -215,13 +215,16 @@ class Indexer:
         path = root / relative
         try:
             status = path.stat()
-            stamp = (status.st_mtime_ns, status.st_size)
-            if cached is not None and cached.stamp == stamp:
-                self.progress.from_cache += 1
-                return cached
-            data = path.read_bytes()
         except OSError as exc:
             log.info("workspace index: skipped %s: unreadable (%s)", relative, type(exc).__name__)
+            return None
+        stamp = (status.st_mtime_ns, status.st_size)
+        if cached is not None and cached.stamp == stamp and stat.S_ISREG(status.st_mode):
+            self.progress.from_cache += 1
+            return cached
+        data = read_inside(root, path, self.limits.max_file_bytes)
+        if isinstance(data, Refused):
+            log.info("workspace index: skipped %s: %s", relative, data.reason)
             return None
         problem = content_problem(data)
         if problem:
@@ -229,38 +232,12 @@ class Indexer:
             return None
         return read_facts(self._shown(root, relative), language_of_path(relative), data, stamp)
 
-    def _cache_file(self, root: Path) -> Path | None:
-        if self.cache_dir is None:
-            return None
-        digest = hashlib.sha256(str(root).encode()).hexdigest()[:24]
-        return self.cache_dir / f"{digest}.pickle"
-
     def _load_cache(self, root: Path) -> dict[str, FileFacts]:
-        where = self._cache_file(root)
-        if where is None or not where.is_file():
-            return {}
-        try:
-            with where.open("rb") as handle:
-                stored = pickle.load(handle)  # our own file, in the user's cache folder
-            if stored.get("version") == CACHE_VERSION and stored.get("root") == str(root):
-                return dict(stored["files"])
-        except Exception as exc:  # a damaged cache is rebuilt, never trusted
-            log.info("workspace index: cache unreadable, rebuilt (%s)", type(exc).__name__)
-        return {}
+        return cache.load(cache.cache_file(self.cache_dir, root), root) if self.cache_dir else {}
 
     def _save_cache(self, root: Path, files: dict[str, FileFacts]) -> None:
-        where = self._cache_file(root)
-        if where is None:
-            return
-        try:
-            where.parent.mkdir(parents=True, exist_ok=True)
-            partial = where.with_suffix(".partial")
-            with partial.open("wb") as handle:
-                os.chmod(partial, 0o600)  # derived from the user's code: theirs alone
-                pickle.dump({"version": CACHE_VERSION, "root": str(root), "files": files}, handle)
-            partial.replace(where)
-        except OSError as exc:
-            log.info("workspace index: cache not written (%s)", type(exc).__name__)
+        if self.cache_dir is not None:
+            cache.dump(cache.cache_file(self.cache_dir, root), root, files)
 
 
 def _key(path: str) -> str:

@@ -67,7 +67,7 @@ def test_python_facts_name_definitions_and_imports() -> None:
     names = {s.name: s for s in facts.symbols}
     assert {"MAX_TITLE", "slugify_title", "Registry", "add"} <= set(names)
     assert names["slugify_title"].text == (
-        'def slugify_title(title: str, sep: str = "-") -> str:\n'
+        'def slugify_title(title: str, sep: str = "…") -> str:\n'
         '    """Lower-case `title`, words joined by `sep`."""\n'
         "    ..."
     )
