@@ -114,11 +114,56 @@ def fix_edits(snapshot: Snapshot, found: Target, answer: str) -> list[Edit] | st
     old_lines, new_lines = found.code.count("\n") + 1, new.count("\n") + 1
     if old_lines > 2 and new_lines * 2 < old_lines:
         return "the model did not return the whole code"
+    new = restore_odd_breaks(found.code, new)
     text = snapshot.text
     fixed = text[: found.start] + new + text[found.end :]
     if _errors(snapshot.language, fixed) > _errors_now(snapshot):
         return "the model's code does not parse"
     return _line_edits(found.code, new, found.start)
+
+
+# Characters str.splitlines breaks at and LSP does not. A model asked to repeat a line
+# holding one rarely does: the 0.5B answered `# add up the values\f(see the notes)` as
+# `# add up the values`, and the fix's edit deleted the rest of the comment.
+ODD_BREAKS = "\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+ODD = re.compile(f"[{ODD_BREAKS}]")
+
+
+def restore_odd_breaks(old: str, new: str) -> str:
+    """`new` with each line of `old` that holds an odd line break put back where the
+    model repeated it without that break: cut at it, split there into lines, or the
+    break written as a space or left out. A line the model changed otherwise stays
+    changed: only a change the model did not make on purpose is undone."""
+    lines = new.split("\n")
+    at = 0
+    for line in old.split("\n"):
+        if not ODD.search(line):
+            continue
+        found = _repeated(line, lines, at)
+        if found is not None:
+            start, count = found
+            lines[start : start + count] = [line]
+            at = start + 1
+    return "\n".join(lines)
+
+
+def _repeated(line: str, lines: list[str], at: int) -> tuple[int, int] | None:
+    """Where (first line, count) `lines` from `at` repeat `line` without its odd
+    breaks, or None."""
+    pieces = [p.strip() for p in ODD.split(line)]
+    flat = {ODD.sub("", line).rstrip(), ODD.sub(" ", line).rstrip()}
+    head = ODD.split(line)[0].rstrip()
+    for i in range(at, len(lines)):
+        if lines[i] == line:
+            return i, 1
+        if lines[i].rstrip() in flat:
+            return i, 1
+        run = [ln.strip() for ln in lines[i : i + len(pieces)]]
+        if len(pieces) > 1 and run == pieces and pieces[0]:
+            return i, len(pieces)
+        if head.strip() and lines[i].rstrip() == head:
+            return i, 1
+    return None
 
 
 def _errors_now(snapshot: Snapshot) -> int:

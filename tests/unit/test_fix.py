@@ -107,3 +107,45 @@ def test_the_fix_replaces_the_buggy_line_whatever_breaks_a_comment(sep: str) -> 
     edits = fix_edits(snap, found, f"```python\n{answer}\n```")
     assert isinstance(edits, list)
     assert apply_edits(text, edits) == text.replace("result -= v", "result += v")
+
+
+COMMENTED = """def total(values):
+    # add up the values{sep}(see the notes)
+    result = 0
+    for v in values:
+        result -= v
+    return result
+"""
+# How a model repeats the comment line without its odd break (the 0.5B: "cut").
+REPEATS = {
+    "cut": "    # add up the values",
+    "split": "    # add up the values\n    (see the notes)",
+    "space": "    # add up the values (see the notes)",
+    "dropped": "    # add up the values(see the notes)",
+}
+
+
+@pytest.mark.parametrize("sep", list("\v\f\x1c\x1d\x1e\x85\u2028\u2029"))
+@pytest.mark.parametrize("how", list(REPEATS))
+def test_a_line_the_model_repeated_without_its_odd_break_is_kept(sep: str, how: str) -> None:
+    """Issue 18, item 7: every character str.splitlines breaks at and LSP does not;
+    the fix's edit touches the buggy line only, and the note after the break stays."""
+    text = COMMENTED.format(sep=sep)
+    snap = Snapshot.parse(text, "python")
+    at = text.index("result -= v")
+    found = target(snap, at, at + len("result -= v"), ["wrong sign"])
+    comment = text.split("\n")[1]
+    answer = text.replace(comment, REPEATS[how]).replace("result -= v", "result += v")
+    edits = fix_edits(snap, found, f"```python\n{answer.rstrip()}\n```")
+    assert isinstance(edits, list) and len(edits) == 1
+    assert apply_edits(text, edits) == text.replace("result -= v", "result += v")
+
+
+def test_a_comment_the_model_changed_on_purpose_is_changed() -> None:
+    text = COMMENTED.format(sep="\f")
+    snap = Snapshot.parse(text, "python")
+    at = text.index("result -= v")
+    found = target(snap, at, at + len("result -= v"), ["wrong sign"])
+    answer = text.replace("add up the values", "sum the values").replace("-= v", "+= v")
+    edits = fix_edits(snap, found, f"```python\n{answer.rstrip()}\n```")
+    assert isinstance(edits, list) and len(edits) == 2
