@@ -10,7 +10,7 @@ never kept waiting for long:
 - after a suggestion is shown, the suggestion that follows its acceptance is computed
   (llama.vim's speculative next): accepted, it is answered from the cache;
 - where the person is before they type (`warm`: the editor said where the cursor is),
-  the full prompt is processed and its suggestion computed;
+  the short prompt is processed, then the full prompt and its suggestion;
 - with the cascade, after the fast model answered, the model's short prompt is
   processed first (it answers from it once warm), then its full prompt.
 
@@ -120,10 +120,11 @@ class IdleWork:
         self.stop()
         self.latest[key] = request.text
         self.warmed += 1
-        if self.runtime.fast_spec() is not None:  # the cascade: the short prompt first
-            self._spawn_short(key, request, request.text)
-        else:
-            self._spawn(key, request, request.text)
+        # The short prompt first, then the full one: a rest of seconds covers the short
+        # prompt on any machine (a few hundred tokens), while the full one can take
+        # longer than the rest on a busy CPU. The first keystroke then answers from
+        # whichever is warm (pipeline.stand_in), never waiting for the full prompt.
+        self._spawn_short(key, request, request.text)
 
     def _queue(
         self,

@@ -68,6 +68,9 @@ class TokenizerChoice(StrEnum):
 @dataclass(frozen=True)
 class EngineSettings:
     threads: int = 0  # 0: choose from the CPU count
+    # Fewer threads while other programs keep cores busy (engines/cpu_share.py): on a
+    # shared CPU llama.cpp's threads wait for each other. `threads` stays the most used.
+    adapt_threads: bool = True
     context_length: int = 4096
     batch_size: int = 512
     state_cache_mb: int = 512  # llama.cpp states of recently used documents

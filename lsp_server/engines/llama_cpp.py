@@ -29,6 +29,7 @@ from lsp_server.engines.base import (
     GenerationParams,
     StopReason,
 )
+from lsp_server.engines.cpu_share import CpuShare
 from lsp_server.engines.draft import prompt_lookup
 from lsp_server.engines.vocab import read_info, tokens_of
 
@@ -56,9 +57,12 @@ class LlamaCppEngine:
         state_cache_bytes: int = 512 << 20,
         gpu_layers: int = -1,
         draft_tokens: int = 0,
+        adapt_threads: bool = True,
     ) -> None:
         """`draft_tokens`: the most tokens guessed at once by prompt lookup and checked
-        in one batch (speculative decoding, engines/draft.py); 0: one token a step."""
+        in one batch (speculative decoding, engines/draft.py); 0: one token a step.
+        `adapt_threads`: each generation uses the cores other programs leave free, at
+        most `n_threads` (engines/cpu_share.py)."""
         import llama_cpp
 
         if not path.is_file():
@@ -69,6 +73,8 @@ class LlamaCppEngine:
         self._file: tuple[int, int, int] | None = _identity(path)
         self.gpu_layers = offloaded_layers(llama_cpp, gpu_layers)
         load = Loading(n_ctx, n_batch, n_threads or default_threads(), self.gpu_layers)
+        self._threads = self._most_threads = load.threads
+        self._share = CpuShare() if adapt_threads else None
         self._llm = _load(llama_cpp, path, load)
         trained = _trained_context(self._llm.metadata or {})
         if n_ctx > trained:  # a larger context costs memory and gives nothing
@@ -126,7 +132,18 @@ class LlamaCppEngine:
         if len(prompt) >= limit:
             raise EngineError(f"prompt of {len(prompt)} tokens exceeds the context ({limit})")
         with self._lock:
+            self._fit_threads()
             return self._generate_locked(list(prompt), params, cancel)
+
+    def _fit_threads(self) -> None:
+        """As many threads as the cores other programs leave free now."""
+        if self._share is None:
+            return
+        wanted = self._share.threads(self._most_threads)
+        if wanted != self._threads:
+            self._lib.llama_set_n_threads(self._llm.ctx, wanted, wanted)
+            log.debug("threads: %d (other programs keep %.1f cores busy)", wanted, self._share.others)
+            self._threads = wanted
 
     def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
         with self._lock:

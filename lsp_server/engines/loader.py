@@ -25,6 +25,7 @@ def load_engine(model: ResolvedModel, settings: EngineSettings) -> Engine:
             family=model.family,
             n_ctx=n_ctx,
             n_threads=settings.threads,
+            adapt_threads=settings.adapt_threads,
             n_batch=settings.batch_size,
             state_cache_bytes=settings.state_cache_mb << 20,
             gpu_layers=settings.gpu_layers,

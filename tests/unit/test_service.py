@@ -175,7 +175,7 @@ async def test_a_load_the_inference_server_failed_is_tried_again(monkeypatch) ->
     other.runtime.close()
 
 
-async def test_a_cursor_warms_the_full_prompt_before_the_first_keystroke() -> None:
+async def test_a_cursor_warms_the_short_then_the_full_prompt_before_the_first_keystroke() -> None:
     engine = FakeEngine(" x * 2\n", cold_seconds=10.0)  # cold: a keystroke would go quick
     service = _service(engine, idle=True)
     service.warm("a", request_for(DOC, CURSOR))
@@ -183,14 +183,29 @@ async def test_a_cursor_warms_the_full_prompt_before_the_first_keystroke() -> No
     await service.runtime.engine()
     service.loaded()
     await _idle_done(service)  # the person has not typed yet
-    (warm,) = engine.params
+    # Issue 18, item 8: the short prompt first (a rest covers it on any machine).
+    short, warm = engine.params
+    assert short.session == "a#quick" and short.max_tokens == 1
     assert warm.session == "a" and warm.prompt_deadline is not None  # idle slices
     # The first keystroke there is answered from what the idle time computed.
     first = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
-    assert first.cached and first.text == "x * 2" and len(engine.prompts) == 1
+    assert first.cached and first.text == "x * 2" and len(engine.prompts) == 2
     service.warm("a", request_for(DOC, CURSOR))  # the cache has it: no more work
     await _idle_done(service)
-    assert len(engine.prompts) == 2  # only the follow-up of the shown suggestion
+    assert len(engine.prompts) == 3  # only the follow-up of the shown suggestion
+    service.stop()
+    service.runtime.close()
+
+
+async def test_a_keystroke_after_a_rest_answers_from_the_warm_short_prompt() -> None:
+    engine = FakeEngine(" x * 2\n", cold_seconds=10.0)  # the full prompt stays cold
+    service = _service(engine, idle=True)
+    await service.runtime.engine()
+    service.warm("a", request_for(DOC, CURSOR))
+    await _idle_done(service)
+    typed = DOC[:CURSOR] + "y" + DOC[CURSOR:]
+    answer = await service.suggest("a", request_for(typed, CURSOR + 1, invoked=False))
+    assert answer.warming and engine.params[2].session == "a#quick"
     service.stop()
     service.runtime.close()
 
