@@ -142,7 +142,9 @@ class LlamaCppEngine:
         wanted = self._share.threads(self._most_threads)
         if wanted != self._threads:
             self._lib.llama_set_n_threads(self._llm.ctx, wanted, wanted)
-            log.debug("threads: %d (other programs keep %.1f cores busy)", wanted, self._share.others)
+            log.debug(
+                "threads: %d (other programs keep %.1f cores busy)", wanted, self._share.others
+            )
             self._threads = wanted
 
     def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:

@@ -15,9 +15,10 @@ from lsp_server.bench.commands import (
     next_edit,
     overhead,
     replay,
+    rest,
 )
 
-SUBCOMMANDS = (completion, replay, fix, hover, next_edit, overhead, load, index)
+SUBCOMMANDS = (completion, replay, rest, fix, hover, next_edit, overhead, load, index)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
