@@ -59,3 +59,14 @@ if [ -n "${TYPING_FILES:-}" ]; then
     --model 'qwen2.5-coder-0.5b+nextEdit.enabled=false+nextEdit.debounceMs=500' \
     --model 'qwen2.5-coder-0.5b+nextEdit.debounceMs=500' --out out/typing-ne
 fi
+# Issue 18: the first keystroke after a rest, beside two busy processes and idle
+# (a copy of documents/positions.py with a comment on top, line 129 cut to `    return`).
+rest_file=out/positions_copy.py
+mkdir -p out
+{ echo "# a copy for the rest test"; cat lsp_server/documents/positions.py; } \
+  | sed '129s/.*/    return/' > "$rest_file"
+for adapt in true false; do
+  $B rest "$rest_file:129:11" --busy 2 --tries 4 --set engine.adaptThreads=$adapt \
+    --out "out/rest-busy-$adapt"
+done
+$B rest "$rest_file:129:11" --busy 0 --tries 3 --out out/rest-idle

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lsp_server.documents.snapshot import Snapshot
@@ -58,17 +59,49 @@ def next_edit(
     None: no candidate, or the model proposed no change the gate accepts."""
     cancel = cancel or CancelToken()
     params = GenerationParams(MAX_TOKENS, deadline=deadline, session=session)
-    for change in changes_of(before, edit, snapshot):
-        for candidate in candidates(snapshot, edit, change)[:max_candidates]:
-            if cancel.cancelled:
-                return None
-            written = candidate.written
-            if written is None:
-                written = _rewritten(snapshot, before, edit, candidate, engine, params, cancel)
-            proposal = _proposal(snapshot, candidate, written)
-            if proposal is not None:
-                return proposal
+    for candidate in _ordered(snapshot, before, edit, max_candidates):
+        if cancel.cancelled:
+            return None
+        written = candidate.written
+        if written is None:
+            written = _rewritten(snapshot, before, edit, candidate, engine, params, cancel)
+        proposal = _proposal(snapshot, candidate, written)
+        if proposal is not None:
+            return proposal
     return None
+
+
+@dataclass(frozen=True)
+class TreeAnswer:
+    """What the tree alone says: `decided` when `next_edit` would give `edit` (None:
+    nothing to follow) without asking the model; else the model must be asked."""
+
+    decided: bool
+    edit: NextEdit | None = None
+
+
+def tree_answer(
+    snapshot: Snapshot, before: str, edit: Edit, max_candidates: int = MAX_CANDIDATES
+) -> TreeAnswer:
+    """`next_edit`'s answer where the tree decides it: the candidates in the same order,
+    up to the first one the model would have to write. No engine: the server answers
+    these without waiting for the engine thread, which keystrokes keep busy."""
+    for candidate in _ordered(snapshot, before, edit, max_candidates):
+        if candidate.written is None and not candidate.deletes:
+            return TreeAnswer(False)
+        proposal = _proposal(snapshot, candidate, candidate.written or "")
+        if proposal is not None:
+            return TreeAnswer(True, proposal)
+    return TreeAnswer(True, None)
+
+
+def _ordered(
+    snapshot: Snapshot, before: str, edit: Edit, max_candidates: int
+) -> Iterator[Candidate]:
+    """The candidates, the surest kind of change first, each kind's nearest first; a
+    kind is looked for only when the ones before it gave no follow-up."""
+    for change in changes_of(before, edit, snapshot):
+        yield from candidates(snapshot, edit, change)[:max_candidates]
 
 
 def _rewritten(

@@ -14,7 +14,7 @@ from lsp_server.documents.snapshot import Snapshot
 from lsp_server.engines.base import CancelToken, EngineError
 from lsp_server.models.resolve import ModelError
 from lsp_server.nextedit.history import EditHistory
-from lsp_server.nextedit.predict import NextEdit, next_edit
+from lsp_server.nextedit.predict import NextEdit, next_edit, tree_answer
 from lsp_server.runtime.runtime import Runtime
 from lsp_server.runtime.slot import Loaded
 from lsp_server.runtime.worker import shared
@@ -96,6 +96,12 @@ class NextEditService:
         if known is not None and known[0] == version and known[1] == snapshot.text:
             return known[2]
         before, edit = last
+        # What the tree decides needs no engine: answered at once, while keystrokes
+        # keep the engine thread busy (off the event loop: it parses the text).
+        tree = await asyncio.to_thread(tree_answer, snapshot, before, edit, settings.max_candidates)
+        if tree.decided:
+            self.ready[uri] = (version, snapshot.text, tree.edit)
+            return tree.edit
         await shared(self.runtime.load())
         token = CancelToken()
 

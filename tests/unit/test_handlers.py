@@ -135,12 +135,12 @@ async def test_the_cursor_notification_prepares_the_suggestion_there(server: InP
     uri, at = "file:///tmp/c.py", {"line": 1, "character": 6}
     server.open(uri, "x = 1\nprint(\n")
     server.notify(CURSOR_METHOD, {"textDocument": {"uri": uri}, "position": at})
-    for _ in range(200):  # the idle time computes it
-        if server.engine.results:
+    for _ in range(200):  # the idle time computes it: the short prompt, then the full one
+        if len(server.engine.results) == 2:
             break
         await asyncio.sleep(0.01)
-    (warm,) = server.engine.params
-    assert warm.session == uri
+    short, warm = server.engine.params
+    assert short.session == uri + "#quick" and warm.session == uri
     # Unreadable params and a document that is not open: ignored, the server serves on.
     server.notify(CURSOR_METHOD, {"textDocument": {"uri": uri}})
     server.notify(CURSOR_METHOD, {"textDocument": {"uri": "file:///x.py"}, "position": at})

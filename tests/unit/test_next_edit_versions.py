@@ -124,3 +124,44 @@ async def test_a_version_the_server_does_not_hold_gets_no_edit(server: InProcess
     params = {"textDocument": {"uri": URI, "version": 1}, "position": TOP["start"]}
     answer = await server.request("textDocument/copilotInlineEdit", params)
     assert answer["result"] == {"edits": []}
+
+
+async def test_a_follow_up_the_tree_writes_does_not_wait_for_the_engine() -> None:
+    """Issue 18, item 9: typing with a completion request per key keeps the engine busy;
+    a sibling field's line needs no model and is answered at once."""
+    from lsp_server.documents.snapshot import Snapshot
+    from lsp_server.nextedit.history import diff
+    from lsp_server.nextedit.predict import tree_answer
+    from tests.unit.test_nextedit import BOX
+
+    engine = FakeEngine(" x" * 400 + "\n", seconds_per_token=0.05, chat_template=TEMPLATE)
+    lsp = InProcess(engine, SETTINGS)
+    await lsp.initialize()
+    lsp.open(URI, BOX)
+    try:
+        at = {"line": 3, "character": 0}
+        params = {"textDocument": {"uri": URI}, "position": at, "context": {"triggerKind": 2}}
+        busy = lsp.start("textDocument/inlineCompletion", params)  # 20 s of generation
+        await asyncio.sleep(0.2)
+        _change(lsp, 2, {"start": at, "end": at}, "        self.height = 0\n")
+        ask = {"textDocument": {"uri": URI, "version": 2}, "position": at}
+        answer = await lsp.request("textDocument/copilotInlineEdit", ask)
+        (edit,) = answer["result"]["edits"]
+        assert edit["text"] == "\n        self.height = 0"
+        assert not any(m.get("id") == busy for m in lsp.writer.messages)  # still generating
+        after = _text(lsp)
+        assert tree_answer(Snapshot.parse(after, "python"), BOX, diff(BOX, after)).decided
+    finally:
+        lsp.close()
+
+
+async def test_a_signature_change_still_asks_the_model() -> None:
+    from lsp_server.documents.snapshot import Snapshot
+    from lsp_server.nextedit.history import diff
+    from lsp_server.nextedit.predict import tree_answer
+    from tests.support.history_repo import ROOMS
+
+    after = ROOMS.replace("def area(width)", "def area(width, height)")
+    edit = diff(ROOMS, after)
+    assert edit is not None
+    assert not tree_answer(Snapshot.parse(after, "python"), ROOMS, edit).decided

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.candidates import Kind, candidates, change_of
 from lsp_server.nextedit.history import Edit, EditHistory, diff
-from lsp_server.nextedit.predict import next_edit
+from lsp_server.nextedit.predict import TreeAnswer, next_edit, tree_answer
 from tests.support.fake_engine import FakeEngine
 from tests.support.history_repo import ROOMS, history_repo
 from tests.support.in_process import TEMPLATE
@@ -192,8 +192,11 @@ def _follow_up(before: str, after: str, language: str = "python"):  # type: igno
     edit = diff(before, after)
     assert edit is not None
     engine = FakeEngine("never asked", chat_template=TEMPLATE)
-    found = next_edit(Snapshot.parse(after, language), before, edit, engine)
+    snapshot = Snapshot.parse(after, language)
+    found = next_edit(snapshot, before, edit, engine)
     assert engine.prompts == []
+    # The tree alone gives the same answer (the server's answer without the engine).
+    assert tree_answer(snapshot, before, edit) == TreeAnswer(True, found)
     if found is None:
         return None
     return found.reason, after[: found.start] + found.text + after[found.end :]
