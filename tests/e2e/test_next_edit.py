@@ -5,6 +5,7 @@ with the default settings, a moved line's old copy and a sibling field's line.""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,59 @@ async def test_on_by_default_a_moved_line_and_a_sibling_are_followed(
         "line": reset_width,
         "character": len("        self.width = 0"),
     }
+
+
+async def _type(
+    client: LanguageClient, uri: str, version: int, line: int, column: int, typed: str
+) -> tuple[int, set[asyncio.Future[Any]]]:
+    """Type `typed` at (line, column) key by key, as a person does in an editor that asks
+    for an inline completion at each key and cancels the one before; the last version,
+    and the completion requests (the last one may still be running)."""
+    asked: str | None = None
+    pending: set[asyncio.Future[Any]] = set()
+    for key in typed:
+        version += 1
+        at = types.Position(line, column)
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                types.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [types.TextDocumentContentChangePartial(types.Range(at, at), key)],
+            )
+        )
+        line, column = (line + 1, 0) if key == "\n" else (line, column + 1)
+        if asked is not None:
+            client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=asked))
+        asked = f"typing-{uri}-{version}"
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(types.InlineCompletionTriggerKind.Automatic),
+            text_document=types.TextDocumentIdentifier(uri),
+            position=types.Position(line, column),
+        )
+        sent = client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_INLINE_COMPLETION, params, msg_id=asked
+        )
+        pending.add(asyncio.ensure_future(sent))
+        await asyncio.sleep(0.08)
+    await asyncio.sleep(0.6)  # the plugins ask for the next edit after a pause
+    return version, pending
+
+
+async def test_next_edits_come_while_completions_are_asked_per_key(
+    bare_client: LanguageClient, tmp_path: Path
+) -> None:
+    """Issue 18, item 9, with the default settings (nextEdit.deadlineMs 4 s): a sibling
+    field typed key by key, then a parameter added key by key, each keystroke with its
+    inline completion request as editors send them."""
+    await bare_client.initialize_session(init_params())
+    sibling = (tmp_path / "sibling.py").as_uri()
+    _open(bare_client, sibling, "python", BOX)
+    version, typing = await _type(bare_client, sibling, 1, 3, 0, "        self.height = size\n")
+    (edit,) = await _next(bare_client, sibling, version, 3)
+    assert edit["text"] == "\n        self.height = 0"
+    await asyncio.gather(*typing, return_exceptions=True)  # the cancelled ones: errors
+    rooms = (tmp_path / "rooms.py").as_uri()
+    _open(bare_client, rooms, "python", ROOMS)
+    version, typing = await _type(bare_client, rooms, 1, 0, len("def area(width"), ", height")
+    edits = await _next(bare_client, rooms, version, 0)
+    assert len(edits) == 1 and edits[0]["range"]["start"]["line"] == 7, edits  # area(room)
+    await asyncio.gather(*typing, return_exceptions=True)
