@@ -47,10 +47,20 @@ def same_line(line: str, follow: str) -> bool:
     a, b = line.strip(), follow.strip()
     if not a or not b:
         return False
+    if _closers_only(a):
+        # `}` deeper than the document's `}` closes what the completion opened (Go:
+        # `if a > b {` … `\t}` above the function's own `}`): the same line only at
+        # the same indentation.
+        return a == b and indentation(line) == indentation(follow)
     if a == b:
         return True
     same_start = a.split()[0] == b.split()[0] and indentation(line) == indentation(follow)
     return same_start and SequenceMatcher(None, a, b).ratio() >= SIMILAR
+
+
+def _closers_only(text: str) -> bool:
+    """A line of closing brackets and separators only (`}`, `});`, `],`)."""
+    return all(ch in CLOSERS or ch in ",;" for ch in text) and any(ch in CLOSERS for ch in text)
 
 
 def balance(completion: str, line_rest: str) -> str:

@@ -89,6 +89,16 @@ def test_cli_complete_prints_a_suggestion() -> None:
     assert "fibonacci" in result.stdout
 
 
+def test_the_first_line_of_a_new_go_body_gets_a_suggestion(tmp_path: Path) -> None:
+    """Issue 18, item 11: the model's `\t}` closing its own `if` was taken for the
+    function's `}` below, and the cut block did not parse: nothing was suggested."""
+    source = tmp_path / "g.go"
+    source.write_text("package mathx\n\nfunc Max(a int, b int) int {\n\t\n}\n")
+    result = slm_ls("complete", f"{source}:4:2", timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), "no suggestion"
+
+
 def test_cli_reports_a_missing_model_cleanly() -> None:
     result = slm_ls(
         "complete", "examples/fibonacci.py:5:12", "--model", "/nonexistent/x.gguf", timeout=120

@@ -46,3 +46,21 @@ def test_golden_case(path: Path) -> None:
     request = request_for(text, cursor, language, invoked=headers.get("invoked", "true") == "true")
     suggestion = complete(request, FakeEngine(sections["output"]), CompletionSettings())
     assert suggestion.text == sections["expected"]
+
+
+@pytest.mark.parametrize(
+    ("line", "follow", "same"),
+    [
+        ("\t}", "}", False),  # a closer deeper than the document's: the completion's own
+        ("}", "}", True),
+        ("    })", "})", False),
+        ("  ],", "  ],", True),
+        ("    return a", "return a", True),  # code: the same text is the same line
+    ],
+)
+def test_a_closer_is_the_same_line_only_at_the_same_indentation(
+    line: str, follow: str, same: bool
+) -> None:
+    from lsp_server.postprocess.suffix import same_line
+
+    assert same_line(line, follow) is same
