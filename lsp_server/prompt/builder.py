@@ -295,13 +295,27 @@ def assemble(
     forced = ""
     if line is not None:
         prefix, lead = split_lead(prefix, line, caches.texts)
-        if info.heals:
+        if info.heals and lead:
             lead, forced = back_off(lead, engine.detokenize)
+        elif info.heals:  # no lead (the top of a file): the prefix ends at the cursor
+            prefix, forced = _healed_prefix(prefix, engine)
     layout = layout_for(info.layout, settings.fim_order)
     ids = build_prompt(
         layout, info.fim, header + prefix.tokens, suffix.tokens, info.bos, head, lead
     )
     return Prompt(ids, forced)
+
+
+def _healed_prefix(prefix: Window, engine: Engine) -> tuple[Window, str]:
+    """Token healing where the prefix itself ends at the cursor: without it, `polyhelp.s`
+    ended with the token `s`, and the 0.5B went on `hoeel_area_of_vertices` for
+    `shoelace_area_of_vertices` (no token starts a word at `ho`)."""
+    if not prefix.text[-1:].strip():  # after whitespace: the indentation tells the line
+        return prefix, ""
+    tokens, forced = back_off(prefix.tokens, engine.detokenize)
+    if not forced or not prefix.text.endswith(forced):
+        return prefix, ""
+    return Window(prefix.text[: len(prefix.text) - len(forced)], tokens), forced
 
 
 def layout_for(trained: tuple[str, ...], order: FimOrder) -> tuple[str, ...]:

@@ -83,6 +83,22 @@ async def test_the_first_line_of_a_new_body_is_not_indented_twice(
             compile(text + item + "\n", "greet.py", "exec")
 
 
+async def test_a_name_completed_from_the_middle_of_a_word_keeps_its_letters(
+    client: LanguageClient,
+) -> None:
+    """Issue 18, item 14: a name completed from its first letter near the top of a file
+    (no lead: the prefix ends at the cursor) lost letters (`polyhelp.s` went on
+    `hoeel_area_of_vertices`): the model went on after the token `s`. The letters the
+    person typed are now healed like any lead's."""
+    text = (
+        "def shoelace_area_of_vertices(vertices):\n    return 0.0\n\n\n"
+        "def area(points):\n    return s"
+    )
+    _open(client, "file:///tmp/poly/main.py", "python", text)
+    items = await _inline(client, "file:///tmp/poly/main.py", 5, len("    return s"))
+    assert items and items[0].startswith("hoelace_area_of_vertices"), items
+
+
 async def test_completion_item_carries_the_same_text(client: LanguageClient) -> None:
     uri = "file:///tmp/fib2.py"
     _open(client, uri, "python", PY)

@@ -285,3 +285,21 @@ def test_typing_below_the_anchor_tokenizes_only_the_lead_again() -> None:
     # Neither the part before the lead (from the memo) nor the whole window (which
     # starts with it) was tokenized again: only the lead and the suffix.
     assert seen and not any(t.startswith(HEADER) for t in seen)
+
+
+def test_a_word_completed_near_the_top_of_a_file_is_healed_too() -> None:
+    """Issue 18, item 14: with no lead (the cursor in the first lines of a file) the
+    prefix ends at the cursor, and its last token was prompted as it stood: the 0.5B
+    went on `polyhelp.s` with `hoeel_…` for `shoelace_…`. The last token is forced on
+    the generation instead, as with a lead."""
+    text = "import polyhelp\n\n\ndef area(points):\n    return polyhelp.s"
+    engine = FakeEngine("hoelace(points)\n")  # after the forced text
+    suggestion = complete(request_for(text, len(text), "python"), engine, SETTINGS)
+    prompt = engine.prompts[0]
+    assert engine.params[0].forced_prefix == "s"
+    assert engine.detokenize(prompt[1 : prompt.index(SUF)]) == text[:-1]
+    assert suggestion.text == "hoelace(points)"
+    # After whitespace nothing is healed: the indentation tells the model the line.
+    blank = "def area(points):\n    "
+    complete(request_for(blank, len(blank), "python"), engine, SETTINGS)
+    assert engine.params[1].forced_prefix == ""
