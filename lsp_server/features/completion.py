@@ -20,6 +20,7 @@ from lsp_server.engines.base import EngineError
 from lsp_server.features import convert, workspace
 from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
 from lsp_server.models.resolve import ModelError
+from lsp_server.nextedit.history import brings_back
 from lsp_server.server import SlmLanguageServer
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,17 @@ async def _suggest(
         log.exception("completion failed")
         return None
     outage.recovered(ls)
-    return (request, suggestion) if suggestion.text else None
+    if not suggestion.text or _brings_back_a_renamed_name(ls, uri, suggestion.text):
+        return None
+    return request, suggestion
+
+
+def _brings_back_a_renamed_name(ls: SlmLanguageServer, uri: str, text: str) -> bool:
+    last = ls.next_edit.history.last(uri)
+    if last is None or not brings_back(*last, text):
+        return False
+    log.debug("completion dropped: it names what the last edit renamed")
+    return True
 
 
 class _Outage:

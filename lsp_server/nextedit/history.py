@@ -8,6 +8,7 @@ letter is one edit, `value` → `amount`."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -59,6 +60,34 @@ def _line_aligned(before: str, edit: Edit) -> Edit:
     if start != 0 and before[start - 1] != "\n":
         return edit
     return Edit(start, moved, "") if edit.old else Edit(start, "", moved)
+
+
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def renamed(before: str, edit: Edit) -> tuple[str, str] | None:
+    """(old, new) when the edit replaced one whole identifier with another (`tax` →
+    `rate`), else None."""
+    if not (IDENTIFIER.fullmatch(edit.old) and IDENTIFIER.fullmatch(edit.new)):
+        return None
+    end = edit.start + len(edit.old)
+    if _word_char(before[max(edit.start - 1, 0) : edit.start]) or _word_char(before[end : end + 1]):
+        return None  # part of a longer word (`tax` → `tix` is `a` → `i`)
+    return edit.old, edit.new
+
+
+def _word_char(text: str) -> bool:
+    return bool(text) and (text.isalnum() or text == "_")
+
+
+def brings_back(before: str, edit: Edit, suggestion: str) -> bool:
+    """The suggestion names the identifier the edit just renamed away: right after
+    renaming a parameter `tax` to `rate`, the model, seeing `tax` still used below,
+    offered `, tax` (issue 18, item 15). The next edit renames those uses instead."""
+    pair = renamed(before, edit)
+    return (
+        pair is not None and re.search(rf"(?<![\w.]){re.escape(pair[0])}\b", suggestion) is not None
+    )
 
 
 def _longest(same: Callable[[int], bool], limit: int) -> int:

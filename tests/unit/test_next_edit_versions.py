@@ -165,3 +165,45 @@ async def test_a_signature_change_still_asks_the_model() -> None:
     edit = diff(ROOMS, after)
     assert edit is not None
     assert not tree_answer(Snapshot.parse(after, "python"), ROOMS, edit).decided
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "pair"),
+    [
+        ("def f(price, tax):", "def f(price, rate):", ("tax", "rate")),
+        ("def f(price, tax):", "def f(price, tix):", None),  # `a` → `i`: inside a word
+        ("x = total", "x = subtotal", None),  # grown, not replaced
+        ("x = 1", "x = 2", None),  # not names
+    ],
+)
+def test_a_rename_is_a_whole_identifier_replaced(
+    before: str, after: str, pair: tuple[str, str] | None
+) -> None:
+    from lsp_server.nextedit.history import diff, renamed
+
+    edit = diff(before, after)
+    assert edit is not None and renamed(before, edit) == pair
+
+
+async def test_the_old_name_does_not_come_back_right_after_a_rename() -> None:
+    """Issue 18, item 15: after `tax` → `rate` in the signature, with `tax` still used
+    below, the model offered `, tax` at the cursor; a suggestion naming the name just
+    renamed away is not shown (the next edit renames the uses)."""
+    text = "def total(price, tax):\n    return price * tax\n"
+    engine = FakeEngine(", tax):", chat_template=TEMPLATE)
+    lsp = InProcess(engine, {"completion": {"warm": False}})
+    await lsp.initialize()
+    lsp.open(URI, text)
+    try:
+        span = {"start": {"line": 0, "character": 17}, "end": {"line": 0, "character": 20}}
+        _change(lsp, 2, span, "rate")
+        at = {"line": 0, "character": 21}
+        params = {"textDocument": {"uri": URI}, "position": at, "context": {"triggerKind": 1}}
+        answer = await lsp.request("textDocument/inlineCompletion", params)
+        assert answer["result"]["items"] == []
+        engine.answer = ", extra):"
+        lsp.server.service.forget(URI)
+        answer = await lsp.request("textDocument/inlineCompletion", params)
+        assert [i["insertText"] for i in answer["result"]["items"]] == [", extra"]
+    finally:
+        lsp.close()
