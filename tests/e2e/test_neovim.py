@@ -152,3 +152,12 @@ def test_the_plugin_shows_the_next_edit_and_applies_it(tmp_path: Path) -> None:
     done = run_script(_nvim("0.12"), ROOT / "tests/e2e/neovim/next_edit.lua", tmp_path, text=text)
     assert not done.startswith("FAIL"), done
     assert done == text.replace("factor", "ratio"), done
+
+
+def test_an_empty_first_answer_is_asked_again_in_neovim_0_7(tmp_path: Path) -> None:
+    """Issue 18, item 10: right after start-up the first answer at a place can be empty
+    (a cold prompt past its deadline on a busy machine); the person has stopped typing
+    and Neovim 0.7.2 never asked again. The plugin asks once more at an unchanged place."""
+    script = ROOT / "tests/e2e/neovim/ask_again.lua"
+    text = run_script(_nvim("0.7"), script, tmp_path, text="\n", SLM_LS_FAKE_EMPTY_FIRST="1")
+    assert text == "ghost", text

@@ -7,6 +7,10 @@ local M = {}
 M.ns = vim.api.nvim_create_namespace("slm_ls.ghost")
 local AUTOMATIC = 2 -- InlineCompletionTriggerKind.Automatic
 local INVOKED = 1
+local CANCELLED = -32800 -- RequestCancelled: superseded by a newer keystroke's request
+M.ask_again_ms = 1000
+
+local ask_again -- defined below M.request's helpers
 
 -- Per buffer: { client, request, timer, text, row, col, mark, replace_to }
 local buffers = {}
@@ -91,6 +95,29 @@ local function on_result(buf, state, row, col, result)
   render(buf, state)
 end
 
+--- An automatic request answered nothing (or an error) while the person still rests
+--- at the same place: ask once more after a pause. Right after start-up the first
+--- answer can come empty (the model still loading, a cold prompt past its deadline on
+--- a busy machine) while the server goes on warming that place in its idle time; the
+--- person, who stopped typing, would otherwise never see a suggestion there.
+ask_again = function(buf, client, tick, row, col)
+  local state = buffers[buf]
+  local place = table.concat({ tick, row, col }, ":")
+  if not state or state.asked_again == place then
+    return
+  end
+  state.asked_again = place
+  vim.defer_fn(function()
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    if vim.api.nvim_get_current_buf() ~= buf or vim.api.nvim_buf_get_changedtick(buf) ~= tick
+      or cursor[1] - 1 ~= row or cursor[2] ~= col or vim.api.nvim_get_mode().mode:sub(1, 1) ~= "i"
+      or state.text or state.request then
+      return
+    end
+    M.request(buf, client, false)
+  end, M.ask_again_ms)
+end
+
 --- Ask for a suggestion at the cursor (the previous request is cancelled).
 function M.request(buf, client, invoked)
   buffers[buf] = buffers[buf] or {}
@@ -101,12 +128,17 @@ function M.request(buf, client, invoked)
   local row, col = cursor[1] - 1, cursor[2]
   local params = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16")
   params.context = { triggerKind = invoked and INVOKED or AUTOMATIC }
-  local ok, id = client.request("textDocument/inlineCompletion", params, function(err, result)
+  local tick = vim.api.nvim_buf_get_changedtick(buf)
+  local ok, id
+  ok, id = client.request("textDocument/inlineCompletion", params, function(err, result)
     if state.request == id then
       state.request = nil
     end
     if not err then
       on_result(buf, state, row, col, result)
+    end
+    if not invoked and not state.text and not (err and err.code == CANCELLED) then
+      ask_again(buf, client, tick, row, col)
     end
   end, buf)
   state.request = ok and id or nil
