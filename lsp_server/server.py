@@ -91,15 +91,21 @@ class InlineEditRequest:
 CUSTOM_TYPES: dict[str, type] = {INLINE_EDIT_METHOD: InlineEditRequest}
 
 
-class _DeserializeNoise(logging.Filter):
-    """pygls logs a traceback for every message whose params do not fit; SlmProtocol
-    answers it and logs one line of its own."""
+class _PyglsNoise(logging.Filter):
+    """pygls logs a traceback for every message whose params do not fit (SlmProtocol
+    answers it and logs one line of its own), and a warning for every $/cancelRequest
+    of a request already answered — what editors send all the time while typing (a
+    VS Code Output channel filled with them). The latter is kept at debug level."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not str(record.msg).startswith("Unable to deserialize message")
+        message = str(record.msg)
+        if message.startswith("Cancel notification for unknown message id"):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return not message.startswith("Unable to deserialize message")
 
 
-logging.getLogger("pygls.protocol.json_rpc").addFilter(_DeserializeNoise())
+logging.getLogger("pygls.protocol.json_rpc").addFilter(_PyglsNoise())
 
 
 class SlmProtocol(LanguageServerProtocol):

@@ -9,12 +9,13 @@ from typing import Any
 
 from lsprotocol import types
 
+from lsp_server.config.settings import EngineKind
 from lsp_server.documents.positions import Encoding
 from lsp_server.engines.base import EngineError
 from lsp_server.features import workspace
 from lsp_server.logs import set_level
 from lsp_server.methods import LOAD_PROGRESS_PREFIX
-from lsp_server.models.resolve import ModelError
+from lsp_server.models.resolve import ModelError, resolve
 from lsp_server.runtime.worker import shared
 from lsp_server.server import SlmLanguageServer
 
@@ -54,9 +55,10 @@ async def load_model(ls: SlmLanguageServer) -> None:
     message = "model not loaded"
     try:
         engine = await ls.runtime.engine()
-        message = f"{engine.info.name} ready"
+        message = f"{_loaded_name(ls, engine.info.name)} ready"
         if (fast := ls.runtime.load_fast()) is not None:  # the cascade's fast model
-            message += f", {(await shared(fast)).engine.info.name} as the fast model"
+            await shared(fast)
+            message += f", {resolve(ls.runtime.fast_spec() or '').shown} as the fast model"
         ls.service.loaded()  # a place the cursor named meanwhile is prepared now
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)
@@ -109,3 +111,10 @@ def register(server: SlmLanguageServer) -> None:
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
         ls.shutdown_requested = True
         ls.stop_engines(wait=False)  # `exit` waits for them
+
+
+def _loaded_name(ls: SlmLanguageServer, engine_name: str) -> str:
+    """The loaded model as the person chose it (a remote engine: its model at its URL)."""
+    if ls.settings.engine.kind != EngineKind.LOCAL:
+        return engine_name
+    return ls.runtime.model().shown

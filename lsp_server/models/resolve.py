@@ -23,6 +23,13 @@ class ResolvedModel:
     def family(self) -> str | None:
         return self.entry.family if self.entry else None
 
+    @property
+    def shown(self) -> str:
+        """What the person chose, as they would recognise it: the catalog name, else
+        the file's name (a GGUF's own `general.name` can name another build: the
+        0.5B Q4_K_M file calls itself "Qwen2.5 Coder 0.5B Instruct AWQ")."""
+        return self.entry.name if self.entry else self.path.name
+
 
 def cache_dir() -> Path:
     """Where pulled models live: $XDG_CACHE_HOME/slm-ls/models (default ~/.cache)."""

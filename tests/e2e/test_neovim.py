@@ -161,3 +161,21 @@ def test_an_empty_first_answer_is_asked_again_in_neovim_0_7(tmp_path: Path) -> N
     script = ROOT / "tests/e2e/neovim/ask_again.lua"
     text = run_script(_nvim("0.7"), script, tmp_path, text="\n", SLM_LS_FAKE_EMPTY_FIRST="1")
     assert text == "ghost", text
+
+
+@pytest.mark.parametrize("which", ["0.12", "0.7"])
+def test_the_next_edit_preview_says_what_will_happen(which: str, tmp_path: Path) -> None:
+    """Issue 18, item 12: inserted lines are shown as lines (a NUL stood for the
+    newline), a deletion as a deletion (the unchanged line had an empty highlight)."""
+    text = run_script(_nvim(which), ROOT / "tests/e2e/neovim/describe.lua", tmp_path)
+    below, one, two, above, replaced, shown = json.loads(text)
+    assert below == {"kind": "insert", "below": True,
+                     "lines": ["        self.height = 0", "        self.depth = 0"]}  # fmt: skip
+    assert one == {"kind": "delete", "count": 1} and two == {"kind": "delete", "count": 2}
+    assert above == {"kind": "insert", "below": False, "lines": ["        self.height = 0"]}
+    assert replaced == {"kind": "replace", "lines": ["        self.depth = 0"]}
+    inserted, deleted = shown
+    assert inserted["lines"] == 1 and "insert a line below" in inserted["text"], shown
+    assert "\x00" not in inserted["text"] and "^@" not in inserted["text"]
+    assert (deleted["row"], deleted["end_row"]) == (3, 5), shown
+    assert "delete these 2 lines" in deleted["text"], shown

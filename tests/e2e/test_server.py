@@ -379,6 +379,8 @@ async def test_a_failed_reload_is_reported_to_a_progress_capable_client(
             break
         await asyncio.sleep(0.1)
     assert len(ends()) == 3 and sum(str(m).endswith(" ready") for m in ends()) == 2
+    # Named as the person chose it (the GGUF calls itself "… Instruct AWQ": issue 18).
+    assert ends()[-1] == "qwen2.5-coder-0.5b ready", ends()
     assert await _inline(client, "file:///tmp/r.py", 3, 11)
 
 

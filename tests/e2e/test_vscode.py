@@ -138,7 +138,7 @@ def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> 
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     # The status bar names the loaded model (the GGUF's own name for the default one).
-    assert 'status bar: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+    assert 'status bar: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
     # The accepted suggestion was inserted at the end of line 5, the rest of the file
     # is as it was, and the result is valid Python.
     original = (ROOT / "examples/fibonacci.py").read_text()
@@ -169,7 +169,7 @@ def test_explain_this_opens_the_explanation_panel_in_vscode(vscode: tuple[str, P
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     # The action's progress came and went; the status bar is back to the model.
-    assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+    assert 'status after: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
     shown = result.stdout.split("explanation: ", 1)[1]
     assert "fibonacci" in shown and len(shown.split()) >= 10, shown
     # The progress showed as a notification with a Cancel button (issue 15, item 17).
@@ -194,7 +194,7 @@ def test_cancel_on_the_progress_notification_stops_the_action(vscode: tuple[str,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "cancelled: no panel" in result.stdout, result.stdout
-    assert 'status after: ["slm-ls: Qwen2.5 Coder 0.5B' in result.stdout, result.stdout
+    assert 'status after: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
 
 
 TS_VIEW = """import { Item, formatPrice } from "./items";

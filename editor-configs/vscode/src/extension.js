@@ -13,12 +13,13 @@ const {
   WorkDoneProgressCancelNotification,
   WorkDoneProgressCreateRequest,
 } = require('vscode-languageclient/node');
-const { findServer, defaultOptions } = require('./find');
+const { findServer, defaultOptions, notFoundMessage } = require('./find');
 const { serverSettings } = require('./settings');
 const { Status } = require('./status');
 const { explainThis, middleware } = require('./explain');
 const { CursorReporter, movedByPerson } = require('./cursor');
 const { NextEdit } = require('./nextEdit');
+const { stdioOptions } = require('./serverLog');
 
 let client = null;
 let status = null;
@@ -104,15 +105,12 @@ function progressFeature(languageClient) {
 }
 
 function notFound(tried) {
-  const message =
-    'slm-ls: the server was not found. Install it (pip install slm-ls, or the ' +
-    "repository's ./scripts/setup.sh) or set slm-ls.server.command. Tried: " +
-    tried.join(', ');
+  const { message, settings } = notFoundMessage(tried, vscode.env.remoteName);
   output.error(message);
   status.error('server not found');
   vscode.window.showErrorMessage(message, 'Open Settings', 'Show Log').then((choice) => {
     if (choice === 'Open Settings') {
-      vscode.commands.executeCommand('workbench.action.openSettings', 'slm-ls.server');
+      vscode.commands.executeCommand(settings, 'slm-ls.server.command');
     } else if (choice === 'Show Log') {
       output.show();
     }
@@ -129,6 +127,7 @@ function createClient(server) {
     documentSelector: [{ scheme: 'file' }, { scheme: 'untitled' }],
     initializationOptions: serverSettings(packageJSON, config()),
     outputChannel: output,
+    stdioOptions: stdioOptions(), // the server's log lines at their own levels
     middleware,
     initializationFailedHandler: (error) => {
       status.error(String(error));

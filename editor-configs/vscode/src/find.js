@@ -58,4 +58,20 @@ function defaultOptions(config, folders, trusted) {
   };
 }
 
-module.exports = { candidates, findServer, defaultOptions };
+/** What the not-found notification says, and which settings its button opens:
+ * `slm-ls.server.command` is machine-scoped (a folder's settings must not choose a
+ * program to run), so in a remote window (code-server, Remote-SSH, WSL, a dev
+ * container) only the Remote settings apply, not the User settings. */
+function notFoundMessage(tried, remoteName) {
+  const where = remoteName ? `the Remote [${remoteName}] settings` : 'your User settings';
+  const message =
+    'slm-ls: the server was not found. Install it on ' +
+    (remoteName ? 'the remote machine' : 'this machine') +
+    ': clone the slm-ls repository and run ./scripts/setup.sh there, then set ' +
+    `slm-ls.server.command in ${where} to ["<the clone>/.venv/bin/slm-ls", "serve"] ` +
+    `(or open the clone as the workspace). Tried: ${tried.join(', ')}`;
+  const settings = remoteName ? 'workbench.action.openRemoteSettings' : 'workbench.action.openSettings';
+  return { message, settings };
+}
+
+module.exports = { candidates, findServer, defaultOptions, notFoundMessage };

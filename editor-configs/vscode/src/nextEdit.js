@@ -29,6 +29,35 @@ function previewLine(lineText, edit) {
   return lineText.slice(0, start.character) + edit.text + lineText.slice(to);
 }
 
+/** What `edit` will do, said in one line after the edited line (a decoration holds
+ * one line of text): whole lines deleted, lines inserted below or above (each
+ * shown, ⏎ between them), or the line as it will read. */
+function describe(lineText, edit) {
+  const { start, end } = edit.range;
+  const text = edit.text;
+  if (text === '' && end.line > start.line && start.character === 0 && end.character === 0) {
+    const count = end.line - start.line;
+    return count === 1 ? '✕ delete this line' : `✕ delete these ${count} lines`;
+  }
+  const insertion = start.line === end.line && start.character === end.character;
+  if (insertion && text.includes('\n')) {
+    const lines = text.split('\n');
+    let where = '';
+    if (start.character >= lineText.length && lines[0] === '') {
+      lines.shift();
+      where = 'below';
+    } else if (start.character === 0 && lines[lines.length - 1] === '') {
+      lines.pop();
+      where = 'above';
+    }
+    if (where) {
+      const what = lines.length === 1 ? 'a line' : `${lines.length} lines`;
+      return `+ insert ${what} ${where}: ${lines.map((l) => l.trim()).join('  ⏎  ')}`;
+    }
+  }
+  return `→ ${previewLine(lineText, edit).split('\n').map((l) => l.trim()).join('  ⏎  ')}`;
+}
+
 class NextEdit {
   /** `vscode` is the API (injected for tests of the parts that do not need it). */
   constructor(vscode, request, delay = DEBOUNCE_MS) {
@@ -82,10 +111,10 @@ class NextEdit {
     const { start, end } = edit.range;
     const range = new vscode.Range(start.line, start.character, end.line, end.character);
     const line = editor.document.lineAt(start.line);
-    const preview = previewLine(line.text, edit).trim();
+    const said = describe(line.text, edit);
     editor.setDecorations(this.decoration, [range]);
     editor.setDecorations(this.after, [
-      { range: line.range, renderOptions: { after: { contentText: `→ ${preview}  (Alt+N)` } } },
+      { range: line.range, renderOptions: { after: { contentText: `${said}  (Alt+N)` } } },
     ]);
     this.shown = { editor, edit };
     vscode.commands.executeCommand('setContext', VISIBLE, true);
@@ -125,4 +154,4 @@ class NextEdit {
   }
 }
 
-module.exports = { NextEdit, pickEdit, previewLine, METHOD, VISIBLE };
+module.exports = { NextEdit, pickEdit, previewLine, describe, METHOD, VISIBLE };

@@ -48,3 +48,14 @@ test('nothing found: every place tried is named', () => {
     `${path.join('/home/u', '.local', 'bin', 'slm-ls')} (~/.local)`,
   ]);
 });
+
+test('the not-found message says what works and opens the settings that apply', () => {
+  const { notFoundMessage } = require('../src/find');
+  const local = notFoundMessage(['PATH'], undefined);
+  assert.ok(!local.message.includes('pip install'), local.message);
+  assert.ok(local.message.includes('./scripts/setup.sh') && local.message.includes('User settings'));
+  assert.strictEqual(local.settings, 'workbench.action.openSettings');
+  const remote = notFoundMessage(['PATH'], 'ssh-remote');
+  assert.ok(remote.message.includes('Remote [ssh-remote] settings'), remote.message);
+  assert.strictEqual(remote.settings, 'workbench.action.openRemoteSettings');
+});

@@ -42,8 +42,34 @@ function M.pending(buf)
   return state and state.edit or nil
 end
 
-local function show(buf, client, edit)
+--- What an edit will do, to show it: "delete" (whole lines), "insert" (whole lines,
+--- `lines`, below the line or above it) or "replace" (the line as it will read).
+function M.describe(line, edit, start, finish)
+  local range = edit.range
+  local text = edit.text
+  if text == "" and range["end"].line > range.start.line and range.start.character == 0
+    and range["end"].character == 0 then
+    return { kind = "delete", count = range["end"].line - range.start.line }
+  end
+  if text:find("\n", 1, true) and range.start.line == range["end"].line and start == finish then
+    local lines = vim.split(text, "\n", { plain = true })
+    if start >= #line and lines[1] == "" then -- at the end of the line: lines below it
+      table.remove(lines, 1)
+      return { kind = "insert", lines = lines, below = true }
+    end
+    if start == 0 and lines[#lines] == "" then -- at the start of the line: lines above it
+      table.remove(lines)
+      return { kind = "insert", lines = lines, below = false }
+    end
+  end
+  local new_line = line:sub(1, start) .. text .. line:sub(finish + 1)
+  return { kind = "replace", lines = vim.split(new_line, "\n", { plain = true }) }
+end
+
+--- Show `edit` in `buf` (what it will do, at its line) and tell the server it was shown.
+function M.show(buf, client, edit)
   M.clear(buf)
+  buffers[buf] = buffers[buf] or {}
   local state = buffers[buf]
   state.edit, state.client = edit, client
   local range = edit.range
@@ -58,13 +84,39 @@ local function show(buf, client, edit)
   local finish = vim.lsp.util._get_line_byte_from_position
       and vim.lsp.util._get_line_byte_from_position(buf, range["end"], encoding)
     or range["end"].character
-  local new_line = line:sub(1, start) .. edit.text .. line:sub(finish + 1)
-  vim.api.nvim_buf_set_extmark(buf, M.ns, range.start.line, start, {
-    end_col = math.max(start, finish),
-    hl_group = "DiffDelete",
-    virt_text = { { "  → " .. vim.trim(new_line) .. "  (next edit: " .. M.key .. ")", "DiffAdd" } },
-    virt_text_pos = "eol",
-  })
+  local hint = "  (next edit: " .. M.key .. ")"
+  local what = M.describe(line, edit, start, finish)
+  if what.kind == "delete" then
+    local words = what.count == 1 and "delete this line" or ("delete these " .. what.count .. " lines")
+    vim.api.nvim_buf_set_extmark(buf, M.ns, range.start.line, 0, {
+      end_row = range["end"].line,
+      end_col = 0,
+      hl_group = "DiffDelete",
+      hl_eol = true,
+      virt_text = { { "  ✕ " .. words .. hint, "DiffDelete" } },
+      virt_text_pos = "eol",
+    })
+  elseif what.kind == "insert" then
+    local shown = {}
+    for _, added in ipairs(what.lines) do
+      table.insert(shown, { { "+ " .. added, "DiffAdd" } })
+    end
+    local words = (#what.lines == 1 and "insert a line " or ("insert " .. #what.lines .. " lines "))
+      .. (what.below and "below" or "above")
+    vim.api.nvim_buf_set_extmark(buf, M.ns, range.start.line, 0, {
+      virt_lines = shown,
+      virt_lines_above = not what.below,
+      virt_text = { { "  " .. words .. hint, "DiffAdd" } },
+      virt_text_pos = "eol",
+    })
+  else
+    vim.api.nvim_buf_set_extmark(buf, M.ns, range.start.line, start, {
+      end_col = math.max(start, finish),
+      hl_group = "DiffDelete",
+      virt_text = { { "  → " .. vim.trim(table.concat(what.lines, " ⏎ ")) .. hint, "DiffAdd" } },
+      virt_text_pos = "eol",
+    })
+  end
   notify(client, "textDocument/didShowInlineEdit", { item = edit })
 end
 
@@ -83,7 +135,7 @@ local function ask(buf)
     if edit.textDocument.version ~= vim.lsp.util.buf_versions[buf] then
       return -- the text moved on meanwhile
     end
-    show(buf, client, edit)
+    M.show(buf, client, edit)
   end, buf)
 end
 
