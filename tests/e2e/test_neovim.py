@@ -179,3 +179,20 @@ def test_the_next_edit_preview_says_what_will_happen(which: str, tmp_path: Path)
     assert "\x00" not in inserted["text"] and "^@" not in inserted["text"]
     assert (deleted["row"], deleted["end_row"]) == (3, 5), shown
     assert "delete these 2 lines" in deleted["text"], shown
+
+
+@pytest.mark.parametrize("which", ["0.12", "0.7"])
+def test_a_field_typed_key_by_key_brings_its_next_edit(which: str, tmp_path: Path) -> None:
+    """Issue 18, item 9: typed in insert mode as a person does (the inline completion
+    asked at each key), with the default settings, a field beside another brings the
+    same line where the other is set again; <M-n> applies it."""
+    box = (
+        "class Box:\n    def __init__(self, size):\n        self.width = size\n\n"
+        "    def reset(self):\n        self.width = 0\n"
+    )
+    script = ROOT / "tests/e2e/neovim/next_edit_typed.lua"
+    done = run_script(_nvim(which), script, tmp_path, text=box)
+    assert not done.startswith("FAIL"), done
+    lines = done.split("\n")
+    assert lines[3] == "        self.height = size", done
+    assert lines[7] == "        self.height = 0", done

@@ -279,3 +279,37 @@ def test_the_next_edit_is_shown_and_applied_with_alt_n(vscode: tuple[str, Path])
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     saved = _saved(workspace / "scale.py", text)
     assert saved == text.replace("factor", "ratio"), saved + result.stdout
+
+
+def test_a_sibling_field_typed_key_by_key_is_followed_with_the_defaults(
+    vscode: tuple[str, Path],
+) -> None:
+    """Issue 18, item 9: with the default settings (nextEdit.deadlineMs 4 s), a field
+    typed key by key beside another — VS Code asks for an inline completion at each key —
+    brings the same line where the other field is set again; Alt+N applies it."""
+    url, workspace = vscode
+    text = (
+        "class Box:\n    def __init__(self, size):\n        self.width = size\n\n"
+        "    def reset(self):\n        self.width = 0\n"
+    )
+    (workspace / "box.py").write_text(text)
+    env = {
+        **os.environ,
+        "NODE_PATH": str(CODE / "node_modules"),
+        "SLM_LS_URL": url,
+        "SLM_LS_FILE": "box.py",
+        "SLM_LS_PATH": str(workspace / "box.py"),
+        "SLM_LS_AT": "3:26",  # the end of `self.width = size`
+        "SLM_LS_DELETE": "0",
+        "SLM_LS_TYPE": "\nself.height = size",
+        "SLM_LS_LINE": "7",
+        "SLM_LS_EXPECT": "self.height = 0",
+    }
+    script = ROOT / "tests/e2e/vscode/next_edit.js"
+    result = subprocess.run(
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    saved = (workspace / "box.py").read_text()
+    assert saved.split("\n")[3].strip() == "self.height = size", saved
+    assert saved.split("\n")[7] == "        self.height = 0", saved + result.stdout
