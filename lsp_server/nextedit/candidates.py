@@ -25,7 +25,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -34,21 +34,12 @@ from tree_sitter import Node
 from lsp_server.documents.positions import byte_to_offset, offset_to_byte
 from lsp_server.documents.snapshot import Snapshot
 from lsp_server.nextedit.history import Edit, diff
-from lsp_server.syntax.languages import spec_for
+from lsp_server.syntax.languages import Binding, LanguageSpec, spec_for
 
 WORD = re.compile(r"[A-Za-z_]\w*")
 TOKENS = re.compile(r"\w+|\S")
 NAME_PART = re.compile(r"[A-Za-z_]\w")  # a name of two characters or more
 NAMES = frozenset({"identifier", "type_identifier"})  # a variable's or a type's name
-# `obj.name` (the member is another name) and `f(name=...)` (a keyword) are not uses.
-MEMBERS = {
-    "attribute": ("object", "attribute"),
-    "member_expression": ("object", "property"),
-    "selector_expression": ("operand", "field"),
-}
-KEYWORD_ARGUMENT = "keyword_argument"
-PARAMETERS = frozenset({"parameters", "formal_parameters", "parameter_list"})
-CALLS = frozenset({"call", "call_expression"})
 # An assignment of a new name to an expression: `x = e`, `x := e`, `const x = e;`, `$x = e`.
 ASSIGNED = re.compile(r"^\s*(?:(?:const|let|var)\s+)?(\$?[A-Za-z_]\w*)\s*:?=\s*(.+?);?\s*$")
 # A parameter's entry in a docstring: `:param name:`, `:param type name:`, `@param
@@ -367,7 +358,8 @@ def _balanced(code: str) -> bool:
 
 def _function_with_parameters_at(snapshot: Snapshot, offset: int) -> str | None:
     node = _node_at(snapshot, offset)
-    while node is not None and node.type not in PARAMETERS:
+    parameter_lists = spec_for(snapshot.language).parameter_lists
+    while node is not None and node.type not in parameter_lists:
         node = node.parent
     owner = node.parent if node is not None else None
     name = owner.child_by_field_name("name") if owner is not None else None
@@ -383,32 +375,33 @@ def _removed(before: str, edit: Edit, snapshot: Snapshot) -> list[str]:
     if snapshot.tree is None or WORD.search(edit.old) is None:
         return []  # nothing named was taken away (typing inserts: the usual case)
     old = Snapshot.parse(before, snapshot.language)
+    spec = spec_for(snapshot.language)
     first, last = _edited_lines(before, edit.start, edit.start + len(edit.old))
-    defined = {_key(n) for n in _names_in(old, first, last + 1) if _binds(n)}
+    defined = {_key(n, spec) for n in _names_in(old, first, last + 1) if _binds(n, spec)}
     new_first, new_last = _edited_lines(snapshot.text, edit.start, edit.end_after)
-    still = {_key(n) for n in _names_in(snapshot, new_first, new_last + 1)}
+    still = {_key(n, spec) for n in _names_in(snapshot, new_first, new_last + 1)}
     everywhere = [n for n in _walk(snapshot.tree.root_node) if n.type.endswith("identifier")]
     # Bound again before the edit: the name still exists there (bound after it, it is
     # only assigned, as `found = True` once `found = False` is gone).
     at = offset_to_byte(snapshot.text, edit.start)
-    defined_now = {_key(n) for n in everywhere if _binds(n) and n.start_byte < at}
-    used = {_key(n) for n in everywhere}
+    defined_now = {_key(n, spec) for n in everywhere if _binds(n, spec) and n.start_byte < at}
+    used = {_key(n, spec) for n in everywhere}
     return sorted(k for k in defined - still - defined_now if k and k in used)
 
 
-def _key(node: Node) -> str:
+def _key(node: Node, spec: LanguageSpec) -> str:
     """A name as the removed-name rule tells names apart: `name`, or `obj.attr` for a
     member ("" for a keyword argument's name)."""
-    member = _member_of(node)
+    member = _member_of(node, spec)
     if member is not None:
         return f"{member[1]}.{_text(node)}"
-    return _text(node) if _bare(node) else ""
+    return _text(node) if _bare(node, spec) else ""
 
 
-def _binds(node: Node) -> bool:
+def _binds(node: Node, spec: LanguageSpec) -> bool:
     """The name is bound here: `_defines`, or a member assigned (`self.limit = 0.5`)."""
-    if _member_of(node) is None:
-        return _defines(node)
+    if _member_of(node, spec) is None:
+        return _defines(node, spec)
     target = node.parent
     assert target is not None  # a member has its expression
     holder = target.parent
@@ -421,44 +414,57 @@ def _binds(node: Node) -> bool:
     )
 
 
-def _defines(node: Node) -> bool:
-    """The identifier is a name being bound: an assignment's target, a declared
-    variable, a parameter, an imported name, a loop variable."""
+def _defines(node: Node, spec: LanguageSpec) -> bool:
+    """The identifier is a name being bound (the language's binding forms: an
+    assignment's target, a declared variable, a parameter, an imported name, a loop
+    variable)."""
     parent = node.parent
-    if parent is None:
+    binding = dict(spec.bindings).get(parent.type) if parent is not None else None
+    if parent is None or binding is None:
         return False
-    kind = parent.type
-    if kind in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
-        return parent.child_by_field_name("left") == node
-    if kind in ("expression_list", "pattern_list", "tuple_pattern"):
-        grand = parent.parent
-        return grand is not None and grand.child_by_field_name("left") == parent
-    if kind in ("short_var_declaration", "range_clause"):
-        left = parent.child_by_field_name("left")
-        return (
-            left is not None
-            and node.start_byte >= left.start_byte
-            and node.end_byte <= left.end_byte
-        )
-    if kind in ("var_spec", "const_spec", "variable_declarator", "parameter_declaration"):
-        return parent.child_by_field_name("name") == node
-    if kind in PARAMETERS or kind in ("import_clause", "namespace_import"):
-        return True
-    if kind in ("default_parameter", "typed_default_parameter", "import_specifier"):
-        return parent.child_by_field_name("alias") == node or (
-            parent.child_by_field_name("name") == node
-            and parent.child_by_field_name("alias") is None
-        )
-    if kind in ("typed_parameter", "required_parameter", "optional_parameter"):
-        return parent.children[0] == node
-    if kind in ("aliased_import", "dotted_name"):
-        grand = parent.parent
-        if grand is None or "import" not in grand.type:
-            return False
-        if grand.child_by_field_name("module_name") == parent:
-            return False
-        return parent.children[-1] == node
-    return False
+    return BINDS[binding](node, parent)
+
+
+def _left(node: Node, parent: Node) -> bool:
+    return parent.child_by_field_name("left") == node
+
+
+def _left_list(node: Node, parent: Node) -> bool:
+    grand = parent.parent
+    return grand is not None and grand.child_by_field_name("left") == parent
+
+
+def _in_left(node: Node, parent: Node) -> bool:
+    left = parent.child_by_field_name("left")
+    return (
+        left is not None and left.start_byte <= node.start_byte and node.end_byte <= left.end_byte
+    )
+
+
+def _alias_or_name(node: Node, parent: Node) -> bool:
+    alias = parent.child_by_field_name("alias")
+    return alias == node or (alias is None and parent.child_by_field_name("name") == node)
+
+
+def _imported(node: Node, parent: Node) -> bool:
+    grand = parent.parent
+    if grand is None or "import" not in grand.type:
+        return False
+    if grand.child_by_field_name("module_name") == parent:
+        return False
+    return parent.children[-1] == node
+
+
+BINDS: dict[Binding, Callable[[Node, Node], bool]] = {
+    Binding.LEFT: _left,
+    Binding.LEFT_LIST: _left_list,
+    Binding.IN_LEFT: _in_left,
+    Binding.NAME: lambda node, parent: parent.child_by_field_name("name") == node,
+    Binding.ANY: lambda node, parent: True,
+    Binding.ALIAS_OR_NAME: _alias_or_name,
+    Binding.FIRST: lambda node, parent: parent.children[0] == node,
+    Binding.IMPORTED: _imported,
+}
 
 
 def candidates(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate]:
@@ -480,7 +486,8 @@ def candidates(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candidate
     elif change.kind == Kind.SIBLING:
         found = _sibling_lines(snapshot, change, first, last)
     elif change.kind == Kind.SIGNATURE:
-        calls = [n for n in _walk(tree.root_node) if n.type in CALLS and _calls(n, change.old)]
+        kinds = spec_for(snapshot.language).calls
+        calls = [n for n in _walk(tree.root_node) if n.type in kinds and _calls(n, change.old)]
         found = [_line_candidate(snapshot, n.start_byte, change) for n in calls]
         found += _doc_lines(snapshot, edit)
     else:
@@ -564,13 +571,16 @@ def _renamed_uses(snapshot: Snapshot, edit: Edit, change: Change) -> list[Candid
             return []  # a common word: not replaced everywhere
     else:
         old = change.old.encode()
-        member = _member_of(node)
+        spec = spec_for(snapshot.language)
+        member = _member_of(node, spec)
         if member is not None:  # `self.name`: used across the class's methods, the file
             root = snapshot.tree.root_node if snapshot.tree is not None else node
-            nodes = [n for n in _walk(root) if n.text == old and _member_of(n) == member]
+            nodes = [n for n in _walk(root) if n.text == old and _member_of(n, spec) == member]
         else:
             scope = _scope(snapshot, at, skip_named=True)
-            nodes = [n for n in _walk(scope) if n.type in NAMES and n.text == old and _bare(n)]
+            nodes = [
+                n for n in _walk(scope) if n.type in NAMES and n.text == old and _bare(n, spec)
+            ]
         spots = [_span(snapshot, n) for n in nodes]
     by_line: dict[int, list[tuple[int, int]]] = {}
     for start, end in spots:
@@ -615,9 +625,10 @@ def _uses_of_removed(snapshot: Snapshot, edit: Edit, change: Change) -> list[Can
     member = "." in change.old
     scope = snapshot.tree.root_node if member else _scope(snapshot, edit.start)
     only = re.compile(ONLY_ASSIGNS.format(name=re.escape(change.old)))
+    spec = spec_for(snapshot.language)
     found = []
     for node in _walk(scope):
-        if not node.type.endswith("identifier") or _key(node) != change.old:
+        if not node.type.endswith("identifier") or _key(node, spec) != change.old:
             continue
         start, end = _line_code(text, _span(snapshot, node)[0])
         line = text.count("\n", 0, start)
@@ -634,12 +645,13 @@ def _doc_lines(snapshot: Snapshot, edit: Edit) -> list[Candidate]:
     documents its parameters one by one, the place of its entry: after the last
     entry."""
     function = _node_at(snapshot, edit.start)
-    while function is not None and function.type not in PARAMETERS:
+    spec = spec_for(snapshot.language)
+    while function is not None and function.type not in spec.parameter_lists:
         function = function.parent
     if function is None or function.parent is None:
         return []
     parameters, function = function, function.parent
-    doc = _doc_node(function)
+    doc = _doc_node(function, spec)
     if doc is None:
         return []
     text = snapshot.text
@@ -652,7 +664,7 @@ def _doc_lines(snapshot: Snapshot, edit: Edit) -> list[Candidate]:
     typed = [  # the parameters the edit wrote
         _text(n)
         for n in _walk(parameters)
-        if n.type == "identifier" and _defines(n) and low <= n.start_byte < high
+        if n.type == "identifier" and _defines(n, spec) and low <= n.start_byte < high
     ]
     missing = [name for name in typed if name not in named]
     last = entries[-1]
@@ -683,8 +695,9 @@ def _depth(line: str) -> int:
     return len(line) - len(line.lstrip(" \t*"))
 
 
-def _doc_node(function: Node) -> Node | None:
-    """A Python function's docstring, or the `/** ... */` comment before a JS/TS one."""
+def _doc_node(function: Node, spec: LanguageSpec) -> Node | None:
+    """A Python function's docstring, or the `/** ... */` comment before a JS/TS one
+    (before its `export`)."""
     body = function.child_by_field_name("body")
     if body is not None and body.named_children:
         first = body.named_children[0]
@@ -692,7 +705,7 @@ def _doc_node(function: Node) -> Node | None:
         if first.type == "expression_statement" and inner is not None and inner.type == "string":
             return inner
     holder = function
-    if function.parent is not None and function.parent.type == "export_statement":
+    if function.parent is not None and function.parent.type in spec.wrappers:
         holder = function.parent
     comment = holder.prev_named_sibling
     if comment is not None and comment.type == "comment" and _text(comment).startswith("/**"):
@@ -758,23 +771,23 @@ def _scope(snapshot: Snapshot, offset: int, skip_named: bool = False) -> Node:
     return node if node is not None else tree.root_node
 
 
-def _member_of(node: Node) -> tuple[str, str] | None:
+def _member_of(node: Node, spec: LanguageSpec) -> tuple[str, str] | None:
     """(member expression's kind, its object's text) when `node` is the member of
     `obj.member`, else None."""
     parent = node.parent
-    fields = MEMBERS.get(parent.type) if parent is not None else None
-    if parent is None or fields is None or parent.child_by_field_name(fields[1]) != node:
+    found = next((m for m in spec.members if parent is not None and m.node == parent.type), None)
+    if parent is None or found is None or parent.child_by_field_name(found.member) != node:
         return None
-    obj = parent.child_by_field_name(fields[0])
+    obj = parent.child_by_field_name(found.object)
     return (parent.type, _text(obj)) if obj is not None else None
 
 
-def _bare(node: Node) -> bool:
+def _bare(node: Node, spec: LanguageSpec) -> bool:
     """A use of the name itself: not a member after a dot, not a keyword argument's name."""
     parent = node.parent
-    if parent is not None and parent.type == KEYWORD_ARGUMENT:
+    if parent is not None and parent.type in spec.keyword_arguments:
         return parent.child_by_field_name("name") != node
-    return _member_of(node) is None
+    return _member_of(node, spec) is None
 
 
 def _calls(node: Node, name: str) -> bool:

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
+from typing import Any
 
 from tree_sitter import Language, Parser
 
@@ -38,6 +39,29 @@ class Modules(StrEnum):
     RELATIVE = "relative"  # JS/TS: "./x" is x.ts, x.js, ... or x/index.*
 
 
+class Binding(StrEnum):
+    """How a node binds the identifiers it holds (next edit's removed-name rule)."""
+
+    LEFT = "left"  # its `left` field is the name: `x = e`, `x += e`, `for x in`
+    LEFT_LIST = "left-list"  # a list that is an assignment's `left`: `a, b = e`
+    IN_LEFT = "in-left"  # any name inside its `left` field: Go's `a, b := e`
+    NAME = "name"  # its `name` field: `var x`, `const x = e`, a declarator
+    ANY = "any"  # every name in it: a parameter list, an import clause
+    ALIAS_OR_NAME = "alias-or-name"  # the alias, else the name: `x=1`, `{a as b}`
+    FIRST = "first"  # its first child: `x: int`, `x?: T`
+    IMPORTED = "imported"  # the last part of an imported dotted name (not the module)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member access: `node` holds `object` and, in its `member` field, a name that
+    is the member's, not a variable's (`obj.name`)."""
+
+    node: str
+    object: str
+    member: str
+
+
 @dataclass(frozen=True)
 class LanguageSpec:
     name: str  # the LSP languageId we normalise to
@@ -59,6 +83,14 @@ class LanguageSpec:
     declarations: frozenset[str] = frozenset()
     wrappers: frozenset[str] = frozenset()
     modules: Modules = Modules.NONE
+    # What next edit reads of the tree (nextedit/): calls, parameter lists, member
+    # accesses, keyword arguments (`f(name=…)`: not a use of `name`), the forms that
+    # bind a name.
+    calls: frozenset[str] = frozenset()
+    parameter_lists: frozenset[str] = frozenset()
+    members: tuple[Member, ...] = ()
+    keyword_arguments: frozenset[str] = frozenset()
+    bindings: tuple[tuple[str, Binding], ...] = ()
 
 
 def _set(*names: str) -> frozenset[str]:
@@ -76,6 +108,32 @@ _TS_DEFINITIONS = _JS_DEFINITIONS | _set(
     "interface_declaration", "module", "abstract_class_declaration"
 )
 _C_OPENERS = _set("{", ":", "do", "->")
+_JS_BINDINGS = (
+    ("variable_declarator", Binding.NAME),
+    ("formal_parameters", Binding.ANY),
+    ("import_clause", Binding.ANY),
+    ("namespace_import", Binding.ANY),
+    ("import_specifier", Binding.ALIAS_OR_NAME),
+)
+_JS_NEXT_EDIT: dict[str, Any] = {
+    "calls": _set("call_expression"),
+    "parameter_lists": _set("formal_parameters"),
+    "members": (Member("member_expression", "object", "property"),),
+    "bindings": _JS_BINDINGS,
+}
+_TS_NEXT_EDIT: dict[str, Any] = {
+    **_JS_NEXT_EDIT,
+    "bindings": (
+        *_JS_BINDINGS,
+        ("required_parameter", Binding.FIRST),
+        ("optional_parameter", Binding.FIRST),
+    ),
+}
+_C_NEXT_EDIT: dict[str, Any] = {
+    "calls": _set("call_expression"),
+    "parameter_lists": _set("parameter_list"),
+    "bindings": (("parameter_declaration", Binding.NAME), ("parameter_list", Binding.ANY)),
+}
 
 
 def _javascript(name: str, extensions: tuple[str, ...], aliases: tuple[str, ...]) -> LanguageSpec:
@@ -92,6 +150,7 @@ def _javascript(name: str, extensions: tuple[str, ...], aliases: tuple[str, ...]
         block_openers=_set("{", ":", "=>", "do"),
         blocks=_set("statement_block"),
         call_arguments=_set("arguments"),
+        **_JS_NEXT_EDIT,
     )
 
 
@@ -114,6 +173,7 @@ def _typescript(name: str, function: str, extensions: tuple[str, ...], alias: st
         block_openers=_set("{", ":", "=>", "do"),
         blocks=_set("statement_block"),
         call_arguments=_set("arguments"),
+        **_TS_NEXT_EDIT,
     )
 
 
@@ -133,6 +193,25 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_set(":", "{"),
         blocks=_set("block"),
         call_arguments=_set("argument_list"),
+        calls=_set("call"),
+        parameter_lists=_set("parameters"),
+        members=(Member("attribute", "object", "attribute"),),
+        keyword_arguments=_set("keyword_argument"),
+        bindings=(
+            ("assignment", Binding.LEFT),
+            ("augmented_assignment", Binding.LEFT),
+            ("for_statement", Binding.LEFT),
+            ("for_in_clause", Binding.LEFT),
+            ("expression_list", Binding.LEFT_LIST),
+            ("pattern_list", Binding.LEFT_LIST),
+            ("tuple_pattern", Binding.LEFT_LIST),
+            ("parameters", Binding.ANY),
+            ("default_parameter", Binding.ALIAS_OR_NAME),
+            ("typed_default_parameter", Binding.ALIAS_OR_NAME),
+            ("typed_parameter", Binding.FIRST),
+            ("aliased_import", Binding.IMPORTED),
+            ("dotted_name", Binding.IMPORTED),
+        ),
     ),
     _javascript("javascript", (".js", ".mjs", ".cjs"), ("js",)),
     _javascript("javascriptreact", (".jsx",), ("jsx",)),
@@ -150,6 +229,18 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_set("{", ":"),
         blocks=_set("block"),
         call_arguments=_set("argument_list"),
+        calls=_set("call_expression"),
+        parameter_lists=_set("parameter_list"),
+        members=(Member("selector_expression", "operand", "field"),),
+        bindings=(
+            ("expression_list", Binding.LEFT_LIST),
+            ("short_var_declaration", Binding.IN_LEFT),
+            ("range_clause", Binding.IN_LEFT),
+            ("var_spec", Binding.NAME),
+            ("const_spec", Binding.NAME),
+            ("parameter_declaration", Binding.NAME),
+            ("parameter_list", Binding.ANY),
+        ),
     ),
     LanguageSpec(
         "rust",
@@ -161,6 +252,9 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_set("{", ":", "=>", "->"),
         blocks=_set("block"),
         call_arguments=_set("arguments"),
+        calls=_set("call_expression"),
+        parameter_lists=_set("parameters"),
+        bindings=(("tuple_pattern", Binding.LEFT_LIST), ("parameters", Binding.ANY)),
     ),
     LanguageSpec(
         "c",
@@ -171,6 +265,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_C_OPENERS,
         blocks=_set("compound_statement"),
         call_arguments=_set("argument_list"),
+        **_C_NEXT_EDIT,
     ),
     LanguageSpec(
         "cpp",
@@ -182,6 +277,7 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_C_OPENERS,
         blocks=_set("compound_statement"),
         call_arguments=_set("argument_list"),
+        **_C_NEXT_EDIT,
     ),
     LanguageSpec(
         "java",
@@ -192,6 +288,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_C_OPENERS,
         blocks=_set("block"),
         call_arguments=_set("argument_list"),
+        parameter_lists=_set("formal_parameters"),
+        bindings=(("variable_declarator", Binding.NAME), ("formal_parameters", Binding.ANY)),
     ),
     LanguageSpec(
         "ruby",
@@ -202,6 +300,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_set("{", ":", "do", "then", "=>", "->"),
         blocks=_set("block", "body_statement", "do_block"),
         call_arguments=_set("argument_list"),
+        calls=_set("call"),
+        bindings=(("assignment", Binding.LEFT), ("optional_parameter", Binding.FIRST)),
     ),
     LanguageSpec(
         "shellscript",
@@ -222,6 +322,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
         block_openers=_set("{", ":", "do", "then"),
         blocks=_set("block"),
         call_arguments=_set("arguments"),
+        parameter_lists=_set("parameters"),
+        bindings=(("expression_list", Binding.LEFT_LIST), ("parameters", Binding.ANY)),
     ),
 )
 
