@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 PROC_STAT = Path("/proc/stat")
-# A look at the machine at most this often (shorter windows are noise).
+# Generation time gathered before an estimate (shorter windows are noise).
 MIN_WINDOW_S = 0.3
 # The share of a core another program must keep busy to take a thread from us.
 BUSY_CORE = 0.5
@@ -56,6 +56,13 @@ def own_seconds() -> float:
 
 
 class CpuShare:
+    """The cores other programs keep busy *while this process generates*: the engine
+    calls `started` and `ended` around each generation, and the estimate is the CPU
+    time the rest of the machine used during at least MIN_WINDOW_S of our own
+    generations. Time between generations does not count: a client that computes
+    while the server waits (a benchmark, a test harness, an editor formatting) is not
+    contention, and the estimate must not keep a past busy moment."""
+
     def __init__(
         self,
         cores: int | None = None,
@@ -65,28 +72,31 @@ class CpuShare:
     ) -> None:
         self.cores = cores or usable_cores()
         self._busy, self._own, self._clock = busy, own, clock
-        self._last = self._sample()
-        self.others = 0.0  # cores other programs kept busy in the last window
+        self._start: tuple[float, float, float] | None = None
+        self._wall = 0.0  # generation time gathered towards the next estimate
+        self._theirs = 0.0  # CPU seconds other programs used meanwhile
+        self.others = 0.0  # cores other programs kept busy (the last estimate)
 
     def _sample(self) -> tuple[float, float, float] | None:
         busy = self._busy()
         return None if busy is None else (self._clock(), busy, self._own())
 
-    def look(self) -> float:
-        """The cores other programs kept busy since the last look (the last estimate
-        when that was less than MIN_WINDOW_S ago)."""
-        now = self._sample()
-        if now is None or self._last is None:
-            return self.others
-        wall = now[0] - self._last[0]
-        if wall < MIN_WINDOW_S:
-            return self.others
-        theirs = (now[1] - self._last[1]) - (now[2] - self._last[2])
-        self.others = min(float(self.cores), max(0.0, theirs / wall))
-        self._last = now
-        return self.others
+    def started(self) -> None:
+        """A generation starts."""
+        self._start = self._sample()
+
+    def ended(self) -> None:
+        """A generation ended: what the others used meanwhile counts."""
+        now, start, self._start = self._sample(), self._start, None
+        if now is None or start is None:
+            return
+        self._wall += now[0] - start[0]
+        self._theirs += (now[1] - start[1]) - (now[2] - start[2])
+        if self._wall >= MIN_WINDOW_S:
+            self.others = min(float(self.cores), max(0.0, self._theirs / self._wall))
+            self._wall = self._theirs = 0.0
 
     def threads(self, most: int) -> int:
         """Threads for a generation now: the cores the others leave free, 1..`most`."""
-        taken = math.floor(self.look() + (1 - BUSY_CORE))
+        taken = math.floor(self.others + (1 - BUSY_CORE))
         return max(1, min(most, self.cores - taken))

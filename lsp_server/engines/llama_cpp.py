@@ -75,6 +75,8 @@ class LlamaCppEngine:
         load = Loading(n_ctx, n_batch, n_threads or default_threads(), self.gpu_layers)
         self._threads = self._most_threads = load.threads
         self._share = CpuShare() if adapt_threads else None
+        if self._share is not None:  # loading is our own work: the first estimate
+            self._share.started()
         self._llm = _load(llama_cpp, path, load)
         trained = _trained_context(self._llm.metadata or {})
         if n_ctx > trained:  # a larger context costs memory and gives nothing
@@ -88,6 +90,8 @@ class LlamaCppEngine:
         self._prompt_rate = 100.0  # prompt tokens/s, a running estimate for budgets (low at first)
         self._draft_tokens = draft_tokens
         self._warm_up()
+        if self._share is not None:
+            self._share.ended()
 
     def _warm_up(self) -> None:
         """One decode now, so that the first completion does not pay llama.cpp's lazy
@@ -133,7 +137,13 @@ class LlamaCppEngine:
             raise EngineError(f"prompt of {len(prompt)} tokens exceeds the context ({limit})")
         with self._lock:
             self._fit_threads()
-            return self._generate_locked(list(prompt), params, cancel)
+            if self._share is not None:
+                self._share.started()
+            try:
+                return self._generate_locked(list(prompt), params, cancel)
+            finally:
+                if self._share is not None:
+                    self._share.ended()
 
     def _fit_threads(self) -> None:
         """As many threads as the cores other programs leave free now."""
