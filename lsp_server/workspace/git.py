@@ -77,13 +77,19 @@ class GitError(Exception):
 def run(folder: Path, *args: str, timeout: float = TIMEOUT_S) -> bytes:
     """`git ARGS` in `folder`, with nothing the folder configures allowed to run.
     Raises GitError when git fails or refuses the repository."""
-    command = ["git", "--no-pager", *_overrides(folder), *args[:1]]
+    command = [*_overrides(folder), *args[:1]]
     if args and args[0] in SHOWS_DIFFS:
         command += ["--no-ext-diff", "--no-textconv"]
-    command += list(args[1:])
+    return _git(folder, [*command, *args[1:]], timeout)
+
+
+def _git(folder: Path, arguments: list[str], timeout: float) -> bytes:
+    """`git --no-pager ARGUMENTS` in `folder`: no standard input, a time limit, no
+    `GIT_*` variable of ours; its standard output, or GitError."""
+    what = next((a for a in arguments if not a.startswith("-") and "=" not in a), "")
     try:
         done = subprocess.run(
-            command,
+            ["git", "--no-pager", *arguments],
             cwd=folder,
             stdin=subprocess.DEVNULL,
             capture_output=True,
@@ -92,10 +98,10 @@ def run(folder: Path, *args: str, timeout: float = TIMEOUT_S) -> bytes:
             env=_environment(),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git {args[0] if args else ''}: {type(exc).__name__}") from None
+        raise GitError(f"git {what}: {type(exc).__name__}") from None
     if done.returncode != 0:
         first = done.stderr.decode("utf-8", "replace").strip().split("\n")[0][:200]
-        raise GitError(f"git {args[0] if args else ''}: {first}")
+        raise GitError(f"git {what}: {first}")
     return done.stdout
 
 
@@ -117,20 +123,13 @@ def _driver_keys(folder: Path) -> list[str]:
     """The program-naming per-driver keys set in any config git reads here (the
     repository's own, its includes, the user's): git's own parser lists their names;
     reading config runs nothing."""
-    command = ["git", "--no-pager", *_fixed(), "config", "--list", "--name-only", "--includes"]
     try:
-        done = subprocess.run(
-            command,
-            cwd=folder,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=TIMEOUT_S,
-            check=False,
-            env=_environment(),
+        listed = _git(
+            folder, [*_fixed(), "config", "--list", "--name-only", "--includes"], TIMEOUT_S
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except GitError:
         return []
-    names = done.stdout.decode("utf-8", "replace").split("\n")
+    names = listed.decode("utf-8", "replace").split("\n")
     return sorted({n for n in names if DRIVER_KEY.match(n)})
 
 
