@@ -23,6 +23,7 @@ The model writes only the lines the tree cannot (predict.py)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -419,10 +420,17 @@ def _defines(node: Node, spec: LanguageSpec) -> bool:
     assignment's target, a declared variable, a parameter, an imported name, a loop
     variable)."""
     parent = node.parent
-    binding = dict(spec.bindings).get(parent.type) if parent is not None else None
+    binding = _binding_table(spec).get(parent.type) if parent is not None else None
     if parent is None or binding is None:
         return False
     return BINDS[binding](node, parent)
+
+
+@functools.cache
+def _binding_table(spec: LanguageSpec) -> dict[str, Binding]:
+    """The language's binding forms by node type (built once: `_removed` asks for every
+    identifier of the file)."""
+    return dict(spec.bindings)
 
 
 def _left(node: Node, parent: Node) -> bool:
