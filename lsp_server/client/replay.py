@@ -88,7 +88,9 @@ def lsp_position(text: str, offset: int) -> types.Position:
     return types.Position(line, column)
 
 
-class _Session:
+class Session:
+    """An editor's side of the conversation: open, type, move the cursor, ask."""
+
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.versions: dict[str, int] = {}
@@ -172,7 +174,7 @@ class _Hovering:
     """Hovers every few keystrokes, each superseding the previous one (an editor
     cancels the hover request of a mouse that moved on)."""
 
-    def __init__(self, session: _Session, every: int) -> None:
+    def __init__(self, session: Session, every: int) -> None:
         self.session, self.every = session, every
         self.pending: tuple[str, asyncio.Task[Hovered]] | None = None
         self.tasks: list[asyncio.Task[Hovered]] = []
@@ -350,7 +352,7 @@ async def index_ready(client: LanguageClient, timeout: float = 600.0) -> dict[st
 
 async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> ModeRun:
     label = f"{mode}, hover every {plan.hover_every}" if plan.hover_every else mode
-    session, run = _Session(client), ModeRun(label)
+    session, run = Session(client), ModeRun(label)
     hovering = _Hovering(session, plan.hover_every)
     deadline = time.monotonic() + plan.budget_s
     in_files = split_mode(mode)[1]
@@ -377,7 +379,7 @@ def _records(stats: Any) -> list[Any]:
     ]
 
 
-async def _open_many(session: _Session, files: list[Path], count: int) -> int:
+async def _open_many(session: Session, files: list[Path], count: int) -> int:
     """Open `count` documents (copies of the files) and complete once in each: the
     memory a working session with that many open files needs."""
     for index in range(count):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lsp_server.client.replay import _Session
+from lsp_server.client.replay import Session
 from lsp_server.client.session import server_session
 from lsp_server.methods import STATS_METHOD
 from lsp_server.syntax.languages import language_of_path
@@ -58,7 +58,7 @@ async def _tries(model: str | None, settings: dict[str, Any], plan: RestPlan) ->
     found: list[RestTry] = []
     async with server_session("slm-ls-bench-rest", model, settings) as client:
         for n in range(plan.tries):
-            session = _Session(client)
+            session = Session(client)
             uri = f"file:///slm-ls-bench-rest/{n}/{plan.path.name}"
             session.open(uri, language, text)
             await asyncio.sleep(OPEN_PAUSE_S)
