@@ -121,22 +121,34 @@ def _saved(path: Path, original: str) -> str:
     return path.read_text()
 
 
-def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> None:
-    url, workspace = vscode
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "fibonacci.py",
-        "SLM_LS_PATH": str(workspace / "fibonacci.py"),
-        "SLM_LS_LINE": "5",  # "    return " in fibonacci()
-    }
-    if os.environ.get("SLM_LS_SCREENSHOTS"):
-        env["SLM_LS_SCREENSHOT"] = str(Path(os.environ["SLM_LS_SCREENSHOTS"]) / "vscode.png")
+def _drive(
+    script: Path, url: str, extra: dict[str, str], screenshot: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a puppeteer script (tests/e2e/vscode/) against the code-server at `url`,
+    with the environment variables `extra`; it must succeed. With $SLM_LS_SCREENSHOTS,
+    the script saves `screenshot` there (scripts/screenshots.py)."""
+    env = {**os.environ, "NODE_PATH": str(CODE / "node_modules"), "SLM_LS_URL": url, **extra}
+    if screenshot and os.environ.get("SLM_LS_SCREENSHOTS"):
+        env["SLM_LS_SCREENSHOT"] = str(Path(os.environ["SLM_LS_SCREENSHOTS"]) / screenshot)
     result = subprocess.run(
-        ["node", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=420, check=False
+        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> None:
+    url, workspace = vscode
+    result = _drive(
+        SCRIPT,
+        url,
+        {
+            "SLM_LS_FILE": "fibonacci.py",
+            "SLM_LS_PATH": str(workspace / "fibonacci.py"),
+            "SLM_LS_LINE": "5",  # "    return " in fibonacci()
+        },
+        screenshot="vscode.png",
+    )
     # The status bar names the loaded model (the GGUF's own name for the default one).
     assert 'status bar: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
     # The accepted suggestion was inserted at the end of line 5, the rest of the file
@@ -154,20 +166,15 @@ def test_explain_this_opens_the_explanation_panel_in_vscode(vscode: tuple[str, P
     """ "slm-ls: Explain This" asks the server (slm-ls.explain) and shows the Markdown,
     rendered, in a panel beside the editor (editor-configs/vscode/src/explain.js)."""
     url, _ = vscode
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "fibonacci.py",
-        "SLM_LS_LINE": "3",  # "    if n < 2:" in fibonacci()
-    }
-    if os.environ.get("SLM_LS_SCREENSHOTS"):
-        env["SLM_LS_SCREENSHOT"] = str(Path(os.environ["SLM_LS_SCREENSHOTS"]) / "explain.png")
-    script = ROOT / "tests/e2e/vscode/explain.js"
-    result = subprocess.run(
-        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    result = _drive(
+        ROOT / "tests/e2e/vscode/explain.js",
+        url,
+        {
+            "SLM_LS_FILE": "fibonacci.py",
+            "SLM_LS_LINE": "3",  # "    if n < 2:" in fibonacci()
+        },
+        screenshot="explain.png",
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     # The action's progress came and went; the status bar is back to the model.
     assert 'status after: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
     shown = result.stdout.split("explanation: ", 1)[1]
@@ -180,19 +187,15 @@ def test_cancel_on_the_progress_notification_stops_the_action(vscode: tuple[str,
     """Cancel on the notification sends window/workDoneProgress/cancel: the server
     stops the model and no explanation opens; the status bar is back to the model."""
     url, _ = vscode
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "fibonacci.py",
-        "SLM_LS_LINE": "3",
-        "SLM_LS_CANCEL": "1",
-    }
-    script = ROOT / "tests/e2e/vscode/explain.js"
-    result = subprocess.run(
-        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    result = _drive(
+        ROOT / "tests/e2e/vscode/explain.js",
+        url,
+        {
+            "SLM_LS_FILE": "fibonacci.py",
+            "SLM_LS_LINE": "3",
+            "SLM_LS_CANCEL": "1",
+        },
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "cancelled: no panel" in result.stdout, result.stdout
     assert 'status after: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
 
@@ -239,19 +242,15 @@ def test_typing_in_a_cold_typescript_file_gets_automatic_suggestions(
     `${...}`); now they get a line. Only VS Code's own automatic requests here."""
     url, workspace = vscode
     (workspace / "cart.ts").write_text(TS_VIEW)
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "cart.ts",
-        "SLM_LS_LINE": str(line),
-        "SLM_LS_TYPE": typed.strip(),
-    }
-    script = ROOT / "tests/e2e/vscode/typing.js"
-    result = subprocess.run(
-        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    result = _drive(
+        ROOT / "tests/e2e/vscode/typing.js",
+        url,
+        {
+            "SLM_LS_FILE": "cart.ts",
+            "SLM_LS_LINE": str(line),
+            "SLM_LS_TYPE": typed.strip(),
+        },
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "first ghost text after" in result.stdout, result.stdout
 
 
@@ -265,18 +264,14 @@ def test_the_next_edit_is_shown_and_applied_with_alt_n(vscode: tuple[str, Path])
     (workspace / ".vscode/settings.json").write_text(
         json.dumps({"slm-ls.nextEdit.enabled": True, "slm-ls.nextEdit.deadlineMs": 60000})
     )
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "scale.py",
-        "SLM_LS_PATH": str(workspace / "scale.py"),
-    }
-    script = ROOT / "tests/e2e/vscode/next_edit.js"
-    result = subprocess.run(
-        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    result = _drive(
+        ROOT / "tests/e2e/vscode/next_edit.js",
+        url,
+        {
+            "SLM_LS_FILE": "scale.py",
+            "SLM_LS_PATH": str(workspace / "scale.py"),
+        },
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     saved = _saved(workspace / "scale.py", text)
     assert saved == text.replace("factor", "ratio"), saved + result.stdout
 
@@ -293,23 +288,19 @@ def test_a_sibling_field_typed_key_by_key_is_followed_with_the_defaults(
         "    def reset(self):\n        self.width = 0\n"
     )
     (workspace / "box.py").write_text(text)
-    env = {
-        **os.environ,
-        "NODE_PATH": str(CODE / "node_modules"),
-        "SLM_LS_URL": url,
-        "SLM_LS_FILE": "box.py",
-        "SLM_LS_PATH": str(workspace / "box.py"),
-        "SLM_LS_AT": "3:26",  # the end of `self.width = size`
-        "SLM_LS_DELETE": "0",
-        "SLM_LS_TYPE": "\nself.height = size",
-        "SLM_LS_LINE": "7",
-        "SLM_LS_EXPECT": "self.height = 0",
-    }
-    script = ROOT / "tests/e2e/vscode/next_edit.js"
-    result = subprocess.run(
-        ["node", str(script)], env=env, capture_output=True, text=True, timeout=420, check=False
+    result = _drive(
+        ROOT / "tests/e2e/vscode/next_edit.js",
+        url,
+        {
+            "SLM_LS_FILE": "box.py",
+            "SLM_LS_PATH": str(workspace / "box.py"),
+            "SLM_LS_AT": "3:26",  # the end of `self.width = size`
+            "SLM_LS_DELETE": "0",
+            "SLM_LS_TYPE": "\nself.height = size",
+            "SLM_LS_LINE": "7",
+            "SLM_LS_EXPECT": "self.height = 0",
+        },
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     saved = (workspace / "box.py").read_text()
     assert saved.split("\n")[3].strip() == "self.height = size", saved
     assert saved.split("\n")[7] == "        self.height = 0", saved + result.stdout
