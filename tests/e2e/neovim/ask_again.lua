@@ -11,27 +11,18 @@ require("slm_ls").setup({
 })
 vim.cmd("edit " .. assert(os.getenv("SLM_LS_FILE")))
 
-local uv = vim.uv or vim.loop
-local waited, typed = 0, false
-local timer = assert(uv.new_timer())
-timer:start(100, 100, vim.schedule_wrap(function()
-  if timer:is_closing() then
-    return
-  end
-  waited = waited + 100
+local typed = false
+harness.every(100, 30000, function() return "no ghost text (typed: " .. tostring(typed) .. ")" end, function()
   if not typed and require("slm_ls").client_for(0) then
     typed = true
     vim.api.nvim_win_set_cursor(0, { 1, 0 })
     vim.api.nvim_feedkeys("Ay = ", "t", true)
-    return
+    return false
   end
   local ns = vim.api.nvim_get_namespaces()["slm_ls.ghost"]
   if typed and ns and #vim.api.nvim_buf_get_extmarks(0, ns, 0, -1, {}) > 0 then
-    timer:close()
-    return harness.finish("ghost")
+    harness.finish("ghost")
+    return true
   end
-  if waited >= 30000 then
-    timer:close()
-    harness.finish("FAIL: no ghost text (typed: " .. tostring(typed) .. ")")
-  end
-end))
+  return false
+end)

@@ -15,6 +15,26 @@ function M.finish(text)
   end)
 end
 
+--- Call `step()` every `ms` until it returns true (then the timer stops); after
+--- `limit_ms`, finish with "FAIL: " .. `why()` (a string or a function giving one).
+function M.every(ms, limit_ms, why, step)
+  local waited = 0
+  local timer = assert((vim.uv or vim.loop).new_timer())
+  timer:start(ms, ms, vim.schedule_wrap(function()
+    if timer:is_closing() then
+      return
+    end
+    waited = waited + ms
+    if waited >= limit_ms then
+      timer:close()
+      return M.finish("FAIL: " .. (type(why) == "function" and why() or why))
+    end
+    if step() then
+      timer:close()
+    end
+  end))
+end
+
 --- The plugin from $SLM_LS_PLUGIN set up with `opts` (the server command added), and
 --- $SLM_LS_FILE opened.
 function M.start(opts)

@@ -12,17 +12,8 @@ harness.start({
 })
 
 local next_edit = require("slm_ls.next_edit")
-local waited, step = 0, "attach"
-local timer = assert((vim.uv or vim.loop).new_timer())
-timer:start(200, 200, vim.schedule_wrap(function()
-  if timer:is_closing() then
-    return
-  end
-  waited = waited + 200
-  if waited >= 120000 then
-    timer:close()
-    return finish("FAIL: stuck at " .. step)
-  end
+local step = "attach"
+harness.every(200, 120000, function() return "stuck at " .. step end, function()
   if step == "attach" and require("slm_ls").client_for(0) then
     local first = vim.api.nvim_buf_get_lines(0, 0, 1, false)[1]
     local at = assert(first:find("factor", 1, true)) - 1
@@ -32,13 +23,14 @@ timer:start(200, 200, vim.schedule_wrap(function()
   elseif step == "shown" and next_edit.pending() then
     local marks = vim.api.nvim_buf_get_extmarks(0, next_edit.ns, 0, -1, {})
     if #marks == 0 then
-      timer:close()
-      return finish("FAIL: a next edit but nothing shown")
+      finish("FAIL: a next edit but nothing shown")
+      return true
     end
     vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<M-n>", true, false, true), "m", false)
     step = "applied"
   elseif step == "applied" and not next_edit.pending() then
-    timer:close()
     finish(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") .. "\n")
+    return true
   end
-end))
+  return false
+end)

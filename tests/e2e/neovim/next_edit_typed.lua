@@ -10,18 +10,8 @@ harness.start({})
 
 local next_edit = require("slm_ls.next_edit")
 local typed = "self.height = size"
-local uv = vim.uv or vim.loop
-local waited, step, index = 0, "attach", 0
-local timer = assert(uv.new_timer())
-timer:start(80, 80, vim.schedule_wrap(function()
-  if timer:is_closing() then
-    return
-  end
-  waited = waited + 80
-  if waited >= 120000 then
-    timer:close()
-    return finish("FAIL: stuck at " .. step)
-  end
+local step, index = "attach", 0
+harness.every(80, 120000, function() return "stuck at " .. step end, function()
   if step == "attach" and require("slm_ls").client_for(0) then
     vim.api.nvim_win_set_cursor(0, { 3, 0 })
     vim.api.nvim_feedkeys("o", "t", true)
@@ -38,7 +28,8 @@ timer:start(80, 80, vim.schedule_wrap(function()
     vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes("<M-n>", true, false, true), "m", false)
     step = "applied"
   elseif step == "applied" and not next_edit.pending() then
-    timer:close()
     finish(table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), "\n") .. "\n")
+    return true
   end
-end))
+  return false
+end)
