@@ -39,6 +39,8 @@ NAIVE_PREFIX_CHARS = 4000
 NAIVE_SUFFIX_CHARS = 1000
 
 
+# Tokens at the prefix's end looked at to heal its last one.
+HEAL_TAIL = 8
 # Sessions (documents) whose chosen context is remembered.
 CONTEXT_SESSIONS = 64
 
@@ -312,10 +314,12 @@ def _healed_prefix(prefix: Window, engine: Engine) -> tuple[Window, str]:
     `shoelace_area_of_vertices` (no token starts a word at `ho`)."""
     if not prefix.text[-1:].strip():  # after whitespace: the indentation tells the line
         return prefix, ""
-    tokens, forced = back_off(prefix.tokens, engine.detokenize)
+    # Only the tail is detokenized (the prefix can be a thousand tokens, every keystroke).
+    head, tail = prefix.tokens[:-HEAL_TAIL], prefix.tokens[-HEAL_TAIL:]
+    kept, forced = back_off(list(tail), engine.detokenize)
     if not forced or not prefix.text.endswith(forced):
         return prefix, ""
-    return Window(prefix.text[: len(prefix.text) - len(forced)], tokens), forced
+    return Window(prefix.text[: len(prefix.text) - len(forced)], [*head, *kept]), forced
 
 
 def layout_for(trained: tuple[str, ...], order: FimOrder) -> tuple[str, ...]:
