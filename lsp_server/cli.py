@@ -92,6 +92,20 @@ def _parser() -> argparse.ArgumentParser:
 
     add_arguments(bench)
 
+    tune = sub.add_parser(
+        "tune",
+        help="replay your own code through each configuration this machine can run and "
+        "choose the one that gives the most accepted text in time",
+    )
+    tune.add_argument("path", nargs="?", type=Path, default=Path("."), help="default: .")
+    tune.add_argument("--budget", type=float, default=600.0, metavar="SEC", help="default 600")
+    tune.add_argument("--dry-run", action="store_true", help="list the plan and its time")
+    tune.add_argument(
+        "--write", action="store_true", help="write the winner to the user settings file"
+    )
+    tune.add_argument("--seed", type=int, default=0)
+    tune.add_argument("--log-level", default="warning", choices=("debug", "info", "warning"))
+
     demo = sub.add_parser("demo", help="start the server and complete a sample file over LSP")
     demo.add_argument(
         "--file", type=Path, default=None, help="file to complete (default: the bundled sample)"
@@ -153,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
         from lsp_server.bench.commands import run
 
         return run(args)
+    if args.command == "tune":
+        from lsp_server.bench.commands.tune import run as tune
+
+        return tune(args)
     from lsp_server import commands
 
     handlers = {

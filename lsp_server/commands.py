@@ -15,12 +15,22 @@ from lsp_server.completion.pipeline import complete as run_pipeline
 from lsp_server.completion.request import request_for
 from lsp_server.config.settings import EngineKind, Settings
 from lsp_server.documents.positions import Encoding, position_to_offset
-from lsp_server.engines.base import CancelToken, Engine, EngineError, GenerationParams
+from lsp_server.engines.base import CancelToken, Engine, EngineError
 from lsp_server.engines.loader import load_engine
 from lsp_server.models.catalog import CATALOG, find_entry
 from lsp_server.models.pull import pull
-from lsp_server.models.resolve import ModelError, cache_dir, choose_spec, resolve
+from lsp_server.models.resolve import (
+    AUTO,
+    ModelError,
+    ResolvedModel,
+    cache_dir,
+    choose_spec,
+    resolve,
+)
+from lsp_server.runtime.runtime import Runtime
 from lsp_server.syntax.languages import detect_language
+from lsp_server.tuning import auto, probe
+from lsp_server.tuning.profile import Sample
 
 
 def _fail(message: str) -> int:
@@ -40,8 +50,11 @@ def complete(args: argparse.Namespace, settings: Settings) -> int:
         text = Path(path).read_text(encoding="utf-8")
     except (ValueError, OSError) as exc:
         return _fail(f"cannot read {args.location}: {exc}")
-    try:
-        engine = load_engine(resolve(choose_spec(None, args.model)), settings.engine)
+    runtime = Runtime(settings, args.model)
+    try:  # the model and settings the server would use here (model "auto" included)
+        model = runtime.model()
+        settings = runtime.settings
+        engine = load_engine(model, settings.engine)
     except (ModelError, EngineError) as exc:
         return _fail(str(exc))
     offset = position_to_offset(text, line - 1, col - 1, Encoding.UTF32)
@@ -89,7 +102,10 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{package:18} MISSING")
     print(f"{'python':18} {platform.python_version()} ({platform.machine()})")
     spec = choose_spec(None, args.model)
+    runtime = Runtime(settings, args.model)
     try:
+        if spec == AUTO:
+            spec = runtime.decide().choice.model
         model = resolve(spec)
         print(f"{'model':18} {spec} -> {model.path}")
         started = time.perf_counter()
@@ -117,7 +133,7 @@ def doctor(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{'warning':18} {notice}")
     _index_report(args, settings)
     try:
-        _speed_probe(engine)
+        _speed_probe(engine, model, runtime)
         _fim_probe(engine, settings)
     except EngineError as exc:  # a remote engine that does not answer
         return _fail(str(exc))
@@ -157,23 +173,43 @@ def _fim_probe(engine: Engine, settings: Settings) -> None:
     print(f"{'completion probe':18} {suggestion.text!r} in {elapsed:.0f} ms")
 
 
-def _speed_probe(engine: Engine) -> None:
-    prompt = engine.tokenize("def fibonacci(n):\n    " * 32)[:256]
-    started = time.perf_counter()
-    gen = engine.generate(prompt, GenerationParams(max_tokens=32), CancelToken())
-    total = time.perf_counter() - started
-    if gen.prompt_ms > 0:
-        print(
-            f"{'prompt':18} {len(prompt)} tokens in {gen.prompt_ms:.0f} ms "
-            f"({len(prompt) / max(gen.prompt_ms, 1e-6) * 1000:.0f} tokens/s)"
-        )
-    else:
-        print(f"{'prompt':18} {len(prompt)} tokens (the server does not report its time)")
+def _speed_probe(engine: Engine, model: ResolvedModel, runtime: Runtime) -> None:
+    """The machine probe the server runs in idle time (tuning/probe.py): its figures join
+    this machine's profile, and model "auto"'s choice is said with its reason."""
+    token = CancelToken()
+    seed = int(time.time()) % 100_000
+    probe.enter(engine, token)
+    short = probe.short_step(engine, seed, token)
+    full = probe.full_step(engine, seed, token)
+    if short is None or full is None:
+        print(f"{'speed':18} not measured (the model stopped early)")
+        return
+    size = model.path.stat().st_size if model.path.is_file() else 0
+    if not size and model.entry is not None:
+        size = model.entry.size_bytes
+    rates = probe.rates(size, short, full)
     print(
-        f"{'generation':18} {len(gen.tokens)} tokens in {gen.generate_ms:.0f} ms "
-        f"({len(gen.tokens) / max(gen.generate_ms, 1e-6) * 1000:.0f} tokens/s); "
-        f"total {total:.2f} s"
+        f"{'speed':18} prompt {rates.prompt_short:.0f} tokens/s (short), "
+        f"{rates.prompt_full:.0f} tokens/s (full); generation {rates.decode:.1f} tokens/s"
     )
+    runtime.profile.add(model.shown, Sample(rates, 0.0, time.time()))
+    saved = runtime.save_profile()
+    print(f"{'machine profile':18} {'saved' if saved else 'kept in memory only'}")
+    _auto_report(runtime)
+
+
+def _auto_report(runtime: Runtime) -> None:
+    decision = runtime.decide()
+    said = auto.report(decision, runtime.profile)
+    print(f"{'auto':18} {decision.choice.reason}")
+    tokens = said["promptTokens"]
+    print(
+        f"{'  follows':18} fastModel={said['fastModel']}, context.workspace={said['workspace']}, "
+        f"prompt {tokens['prefix']}+{tokens['suffix']}+{tokens['context']} tokens, "
+        f"quickStart={tokens['quickStart']}"
+    )
+    if said["pull"]:
+        print(f"{'  would do better':18} {said['better']} (not on disk): {said['pull']}")
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:

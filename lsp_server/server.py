@@ -38,6 +38,7 @@ from lsp_server.methods import INLINE_EDIT_METHOD
 from lsp_server.nextedit.service import NextEditService
 from lsp_server.runtime.chat import ChatRunner
 from lsp_server.runtime.runtime import EngineFactory, Runtime, default_factory
+from lsp_server.runtime.tuner import Tuner
 from lsp_server.transport import FramingError, envelope_problem, read_messages, valid_id
 from lsp_server.workspace.live import LiveWorkspace
 
@@ -257,6 +258,11 @@ class SlmLanguageServer(LanguageServer):
         self.chat = ChatRunner(self.runtime)  # hover and the code actions
         self.next_edit = NextEditService(self.runtime)  # and the edit history
         self.service = CompletionService(self.runtime, self._keystroke)
+        # Measures the machine in idle time for `model: "auto"`; `reload` is set by the
+        # lifecycle feature (a new choice loads its model).
+        self.reload: Callable[[], None] = lambda: None
+        self.tuner = Tuner(self.runtime, lambda: self.reload())
+        self.service.stats.on_record = self.tuner.observe
         # The workspace index (features/workspace.py starts it once the folders are known).
         self.index = LiveWorkspace()
         self.service.stats.indexing = lambda: self.index.scanning
@@ -274,11 +280,13 @@ class SlmLanguageServer(LanguageServer):
         """Typing comes first: what else uses the engine yields to a completion."""
         self.chat.preempt()
         self.next_edit.preempt()
+        self.tuner.activity()
 
     def stop_engines(self, wait: bool = True) -> bool:
         """Stop the work in flight and free the engines; with `wait`, until they are
         freed (False when the worker did not end within STOP_TIMEOUT_S)."""
         self.service.stop()
+        self.tuner.stop()
         self.chat.stop()
         self.next_edit.stop()
         self.index.stop()

@@ -124,7 +124,10 @@ class IdleWork:
         # prompt on any machine (a few hundred tokens), while the full one can take
         # longer than the rest on a busy CPU. The first keystroke then answers from
         # whichever is warm (pipeline.stand_in), never waiting for the full prompt.
-        self._spawn_short(key, request, request.text)
+        if self.runtime.settings.completion.quick_start:
+            self._spawn_short(key, request, request.text)
+        else:  # the full prompt is short enough to be the first (model "auto")
+            self._spawn(key, request, request.text)
 
     def _queue(
         self,

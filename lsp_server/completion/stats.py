@@ -59,9 +59,13 @@ class Stats:
         # Whether background work (the workspace index's first scan) runs now: set by
         # the server, so the replay can tell keystrokes typed during indexing.
         self.indexing: Callable[[], bool] = lambda: False
+        # Told each model call's decoding (tokens, ms): the machine's working speed.
+        self.on_record: Callable[[int, float], None] = lambda tokens, ms: None
 
     def record(self, record: Record) -> None:
         self.records.append(replace(record, indexing=self.indexing()))
+        if not record.fast and not record.cache_hit:
+            self.on_record(record.generated_tokens, record.generate_ms)
 
     def as_json(self) -> list[dict[str, Any]]:
         return [asdict(r) for r in self.records]

@@ -117,6 +117,11 @@ class CompletionSettings:
     # Prepare the suggestion where the editor says the cursor is (slm-ls/didChangeCursor),
     # in the idle time before the first keystroke there.
     warm: bool = True
+    # How long the person waits for a suggestion before typing on: `model: "auto"`
+    # chooses the model whose keystrokes come within it (docs/tuning.md). 1 s: what the
+    # typing replay measures with (human pauses: 150 ms after a word, 400 ms after a
+    # line), the longest a typist's next key leaves a suggestion worth showing.
+    patience_ms: int = 1000
     mode: CompletionMode = CompletionMode.FULL
 
 
@@ -159,7 +164,10 @@ class NextEditSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    model: str | None = None  # a .gguf path or a catalog name
+    # A .gguf path or a catalog name; None or "auto": chosen for this machine from its
+    # measured speed and the models on disk, with what follows the model (the fast
+    # model, the workspace context, the prompt's size) — docs/tuning.md.
+    model: str | None = None
     # The instruct model for hover and code actions (a path or catalog name) when the
     # completion model is a base/FIM model; None: the completion model serves all.
     chat_model: str | None = None
@@ -206,6 +214,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "completion.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "completion.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
     "completion.promptBudgetMs": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
+    "completion.patienceMs": (lambda v: 50 <= v <= 60_000, "between 50 and 60000"),
     "completion.maxDocumentBytes": (lambda v: v >= 1, "1 or more"),
     "hover.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "hover.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
@@ -312,6 +321,20 @@ def _choice(kind: type[Enum], value: Any, old: Any, where: str, errors: list[str
 
 def _type_name(hint: Any) -> str:
     return {int: "a whole number", str: "text", bool: "true or false"}.get(hint, "text or null")
+
+
+def paths(raw: Any, prefix: str = "") -> set[str]:
+    """The dotted camelCase paths of the settings that `raw` sets ("completion.maxTokens"),
+    after the optional "slm-ls" wrapper: what the person chose explicitly."""
+    if prefix == "" and isinstance(raw, dict):
+        raw = raw.get("slm-ls", raw.get("slmLs", raw))
+    if not isinstance(raw, dict):
+        return set()
+    found: set[str] = set()
+    for key, value in raw.items():
+        where = f"{prefix}{camel(snake(str(key)))}"
+        found |= paths(value, f"{where}.") if isinstance(value, dict) else {where}
+    return found
 
 
 def to_wire(settings: Settings) -> dict[str, Any]:

@@ -68,3 +68,17 @@ def _remote(model: ResolvedModel, settings: EngineSettings) -> Engine:
         context = model.entry.context_length if model.entry else settings.context_length
         vocab = GgufVocab(model.path, model.family, min(context, settings.context_length))
     return RemoteEngine(vocab, settings)
+
+
+def build_id(settings: EngineSettings) -> str:
+    """What identifies the engine's speed apart from the CPU: llama.cpp's version, build
+    flags and GPU offload in process; the server and its model for a remote engine."""
+    if settings.kind != EngineKind.LOCAL:
+        return f"{settings.kind.value} {settings.url} {settings.model}".strip()
+    try:
+        import llama_cpp
+    except ImportError:  # no engine here: nothing to measure
+        return "llama.cpp missing"
+    flags = bytes(llama_cpp.llama_print_system_info()).decode("utf-8", "replace").strip()
+    gpu = "gpu" if llama_cpp.llama_supports_gpu_offload() else "cpu"
+    return f"llama-cpp-python {llama_cpp.__version__} {gpu} {flags}"

@@ -22,6 +22,7 @@ from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
 from lsp_server.models.resolve import ModelError
 from lsp_server.nextedit.history import brings_back
 from lsp_server.server import SlmLanguageServer
+from lsp_server.tuning import auto
 
 log = logging.getLogger(__name__)
 TRIGGER_CHARACTERS = [".", "(", "[", "{", ",", "=", ":", " "]
@@ -151,6 +152,10 @@ def register(server: SlmLanguageServer) -> None:
             "documents": ls.documents.fingerprints(),
             "workspaceIndex": ls.index.status(),
             "warmed": ls.service.idle.warmed,  # places prepared on slm-ls/didChangeCursor
+            # model "auto": the measured speeds, the configuration chosen and why
+            "auto": auto.report(
+                ls.runtime.decision, ls.runtime.profile, ls.tuner.done, ls.tuner.interrupted
+            ),
         }
 
     @server.feature(CURSOR_METHOD)

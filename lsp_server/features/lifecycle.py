@@ -10,6 +10,7 @@ from typing import Any
 from lsprotocol import types
 
 from lsp_server.config.settings import EngineKind
+from lsp_server.config.user import read_user_settings, user_settings_file
 from lsp_server.documents.positions import Encoding
 from lsp_server.engines.base import EngineError
 from lsp_server.features import workspace
@@ -60,6 +61,7 @@ async def load_model(ls: SlmLanguageServer) -> None:
             await shared(fast)
             message += f", {resolve(ls.runtime.fast_spec() or '').shown} as the fast model"
         ls.service.loaded()  # a place the cursor named meanwhile is prepared now
+        ls.tuner.loaded()  # measures the machine in idle time (model "auto")
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)
     except (ModelError, EngineError) as exc:
@@ -88,12 +90,21 @@ def register(server: SlmLanguageServer) -> None:
     def initialize(ls: SlmLanguageServer, params: types.InitializeParams) -> None:
         kind = ls.workspace.position_encoding or "utf-16"
         ls.documents.encoding = Encoding(getattr(kind, "value", kind))
+        # The user settings file (`slm-ls tune --write`) first: the editor's win.
+        user = read_user_settings()
+        if user is not None:
+            errors = apply_settings(ls, user)
+            ls.pending_warnings.extend(f"{user_settings_file()}: {e}" for e in errors)
         ls.pending_warnings.extend(apply_settings(ls, params.initialization_options))
+        _decide(ls)
+
+    server.reload = lambda: _spawn(server, loads)
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: SlmLanguageServer, params: types.InitializedParams) -> None:
         _report(ls, ls.pending_warnings)
         ls.pending_warnings.clear()
+        _suggest_pull(ls)
         _spawn(ls, loads)
         workspace.start(ls, loads)
 
@@ -104,6 +115,7 @@ def register(server: SlmLanguageServer) -> None:
         if params.settings is None:
             return
         _report(ls, apply_settings(ls, params.settings))
+        _decide(ls)
         _spawn(ls, loads)  # reloads only when the model or engine settings changed
         workspace.start(ls, loads)  # `context.workspace` turned on
 
@@ -111,6 +123,33 @@ def register(server: SlmLanguageServer) -> None:
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
         ls.shutdown_requested = True
         ls.stop_engines(wait=False)  # `exit` waits for them
+
+
+def _decide(ls: SlmLanguageServer) -> None:
+    """`model: "auto"`'s configuration from what this machine measured (or the report on
+    the model the person named); a failure leaves the settings as they are."""
+    try:
+        decision = ls.runtime.decide()
+    except Exception:  # a bug in choosing must not stop the server: the defaults serve
+        log.exception("auto: could not choose; the defaults are used")
+        return
+    log.info("%s", decision.choice.reason)
+
+
+def _suggest_pull(ls: SlmLanguageServer) -> None:
+    """A model that would suggest more here is not on disk: said once, with the command
+    (it is never downloaded unasked)."""
+    decision = ls.runtime.decision
+    if decision is None or decision.choice.better is None:
+        return
+    better, predicted = decision.choice.better, decision.choice.better_prediction
+    cost = f", predicted {predicted.p50_ms:.0f} ms a keystroke here" if predicted else ""
+    text = (
+        f"slm-ls: {better} would suggest more on this machine{cost}; it is not on disk. "
+        f"Run: slm-ls models pull {better}"
+    )
+    log.warning("%s", text)
+    ls.tell(types.MessageType.Info, text)
 
 
 def _loaded_name(ls: SlmLanguageServer, engine_name: str) -> str:

@@ -36,14 +36,35 @@ class CatalogEntry:
     mirror: PypiMirror | None = None
     notes: str = ""
     aliases: tuple[str, ...] = field(default=())
+    # The GGUF's size in bytes, about (the mirror's exact size where there is one): what
+    # `model: "auto"` predicts speed and memory from for a model not on disk.
+    approx_bytes: int = 0
 
     @property
     def filename(self) -> str:
         return self.hf_file
 
+    @property
+    def size_bytes(self) -> int:
+        return self.mirror.size if self.mirror is not None else self.approx_bytes
+
 
 def _parts(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{i}" for i in range(1, count + 1))
+
+
+_GB = 1_000_000_000
+# Sizes of the Qwen2.5-Coder GGUF files (Hugging Face's listings, rounded).
+_QWEN_BYTES = {
+    ("0.5b", "base"): int(0.53 * _GB),
+    ("1.5b", "base"): int(1.65 * _GB),
+    ("3b", "base"): int(3.29 * _GB),
+    ("7b", "base"): int(8.10 * _GB),
+    ("3b", "instruct"): int(2.10 * _GB),
+    ("7b", "instruct"): int(4.68 * _GB),
+    ("14b", "instruct"): int(8.99 * _GB),
+    ("32b", "instruct"): int(19.9 * _GB),
+}
 
 
 def _qwen(size: str, kind: str, ctx: int = 32768) -> CatalogEntry:
@@ -54,8 +75,9 @@ def _qwen(size: str, kind: str, ctx: int = 32768) -> CatalogEntry:
     else:
         repo = f"ggml-org/Qwen2.5-Coder-{size.upper()}-Q8_0-GGUF"
         file = f"qwen2.5-coder-{size}-q8_0.gguf"
+    name = f"qwen2.5-coder-{size}{suffix or '-base'}"
     return CatalogEntry(
-        f"qwen2.5-coder-{size}{suffix or '-base'}", "qwen2.5-coder", True, ctx, repo, file
+        name, "qwen2.5-coder", True, ctx, repo, file, approx_bytes=_QWEN_BYTES[(size, kind)]
     )
 
 
@@ -125,6 +147,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "TheBloke/deepseek-coder-1.3b-base-GGUF",
         "deepseek-coder-1.3b-base.Q4_K_M.gguf",
+        approx_bytes=int(0.87 * _GB),
     ),
     CatalogEntry(
         "deepseek-coder-6.7b-base",
@@ -133,6 +156,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "TheBloke/deepseek-coder-6.7B-base-GGUF",
         "deepseek-coder-6.7b-base.Q4_K_M.gguf",
+        approx_bytes=int(4.08 * _GB),
     ),
     CatalogEntry(
         "deepseek-coder-v2-lite-base",
@@ -141,6 +165,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         32768,
         "bartowski/DeepSeek-Coder-V2-Lite-Base-GGUF",
         "DeepSeek-Coder-V2-Lite-Base-Q4_K_M.gguf",
+        approx_bytes=int(10.4 * _GB),
     ),
     CatalogEntry(
         "starcoder2-3b",
@@ -149,6 +174,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "second-state/StarCoder2-3B-GGUF",
         "starcoder2-3b-Q4_K_M.gguf",
+        approx_bytes=int(1.85 * _GB),
     ),
     CatalogEntry(
         "starcoder2-7b",
@@ -157,6 +183,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "second-state/StarCoder2-7B-GGUF",
         "starcoder2-7b-Q4_K_M.gguf",
+        approx_bytes=int(4.4 * _GB),
     ),
     CatalogEntry(
         "codegemma-2b",
@@ -165,6 +192,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         8192,
         "bartowski/codegemma-2b-GGUF",
         "codegemma-2b-Q4_K_M.gguf",
+        approx_bytes=int(1.63 * _GB),
     ),
     CatalogEntry(
         "codellama-7b",
@@ -173,6 +201,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "TheBloke/CodeLlama-7B-GGUF",
         "codellama-7b.Q4_K_M.gguf",
+        approx_bytes=int(4.08 * _GB),
     ),
     CatalogEntry(
         "codestral-22b",
@@ -181,6 +210,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         32768,
         "bartowski/Codestral-22B-v0.1-GGUF",
         "Codestral-22B-v0.1-Q4_K_M.gguf",
+        approx_bytes=int(13.3 * _GB),
     ),
     # Fine-tunes whose FIM ability is doubtful: prefix-only until measured otherwise.
     CatalogEntry(
@@ -190,6 +220,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         65536,
         "mradermacher/Nxcode-CQ-7B-orpo-GGUF",
         "Nxcode-CQ-7B-orpo.Q4_K_M.gguf",
+        approx_bytes=int(4.74 * _GB),
         notes="CodeQwen1.5 fine-tune; FIM unverified, prefix-only.",
     ),
     CatalogEntry(
@@ -199,6 +230,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "mradermacher/Artigenz-Coder-DS-6.7B-GGUF",
         "Artigenz-Coder-DS-6.7B.Q4_K_M.gguf",
+        approx_bytes=int(4.08 * _GB),
         notes="DeepSeek-Coder fine-tune; FIM unverified, prefix-only.",
     ),
     CatalogEntry(
@@ -208,6 +240,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "mradermacher/OpenCodeInterpreter-DS-6.7B-GGUF",
         "OpenCodeInterpreter-DS-6.7B.Q4_K_M.gguf",
+        approx_bytes=int(4.08 * _GB),
         notes="DeepSeek-Coder fine-tune; FIM unverified, prefix-only.",
     ),
     CatalogEntry(
@@ -217,6 +250,7 @@ CATALOG: tuple[CatalogEntry, ...] = (
         16384,
         "mradermacher/OpenCodeInterpreter-DS-33B-GGUF",
         "OpenCodeInterpreter-DS-33B.Q4_K_M.gguf",
+        approx_bytes=int(19.9 * _GB),
         notes="DeepSeek-Coder fine-tune; FIM unverified, prefix-only.",
     ),
 )

@@ -37,14 +37,17 @@ def cache_dir() -> Path:
     return Path(base) / "slm-ls" / "models"
 
 
+AUTO = "auto"  # the model chosen for this machine (tuning/auto.py)
+
+
 def choose_spec(setting: str | None, cli: str | None, env: dict[str, str] | None = None) -> str:
     """The model spec in force: the editor setting, else --model, else $SLM_LS_MODEL,
-    else the default model."""
+    else "auto" (so is the word "auto" in any of them)."""
     env = dict(os.environ) if env is None else env
     for candidate in (setting, cli, env.get("SLM_LS_MODEL")):
         if candidate and candidate.strip():
-            return candidate.strip()
-    return DEFAULT_MODEL
+            return AUTO if candidate.strip().lower() == AUTO else candidate.strip()
+    return AUTO
 
 
 def looks_like_path(spec: str) -> bool:
@@ -52,10 +55,13 @@ def looks_like_path(spec: str) -> bool:
 
 
 def resolve(spec: str) -> ResolvedModel:
-    """Where `spec` lives on disk (whether or not the file exists yet).
+    """Where `spec` lives on disk (whether or not the file exists yet); "auto" not yet
+    decided is the default model.
 
     Raises ModelError for a name that is neither a path nor in the catalog.
     """
+    if spec == AUTO:
+        spec = DEFAULT_MODEL
     if looks_like_path(spec):
         return ResolvedModel(spec, Path(spec).expanduser(), None)
     entry = find_entry(spec)

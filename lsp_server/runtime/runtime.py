@@ -7,14 +7,16 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import TypeVar
 
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
 from lsp_server.engines.base import Engine, EngineError
 from lsp_server.engines.loader import load_engine
-from lsp_server.models.resolve import ResolvedModel, choose_spec, resolve
+from lsp_server.models.resolve import AUTO, ResolvedModel, cache_dir, choose_spec, resolve
 from lsp_server.runtime.slot import EngineFactory, EngineSlot, Loaded
+from lsp_server.tuning import auto, profile
 
 __all__ = ["EngineFactory", "Runtime", "default_factory"]
 from lsp_server.runtime.worker import EngineWorker, Priority, shared
@@ -39,6 +41,8 @@ class Runtime:
         self.completion = EngineSlot(self.worker, factory)
         self._fast = EngineSlot(self.worker, factory)
         self._chat = EngineSlot(self.worker, factory)
+        self._profile: profile.Profile | None = None
+        self.decision: auto.Decision | None = None  # model "auto"'s, or the report on a named one
 
     @property
     def settings(self) -> Settings:
@@ -51,7 +55,32 @@ class Runtime:
 
     def model(self) -> ResolvedModel:
         """The model the settings ask for (raises ModelError for an unknown name)."""
+        if self.decision is None and self.named_model() is None:
+            self.decide()
         return resolve(choose_spec(self.settings.model, self.cli_model))
+
+    def named_model(self) -> str | None:
+        """The model the person named (settings, --model, $SLM_LS_MODEL); None: auto."""
+        spec = choose_spec(self.live.base.model, self.cli_model)
+        return None if spec == AUTO else spec
+
+    @property
+    def profile(self) -> profile.Profile:
+        """This machine's measured speeds (read from the cache once per machine key)."""
+        key = auto.machine_key(self.settings)
+        if self._profile is None or self._profile.key != key:
+            self._profile = profile.load(profile.profile_file(_cache_root(), key), key)
+        return self._profile
+
+    def save_profile(self) -> bool:
+        return profile.dump(profile.profile_file(_cache_root(), self.profile.key), self.profile)
+
+    def decide(self) -> auto.Decision:
+        """Choose the configuration for this machine (model "auto"), or only report on
+        the model the person named; the settings in force follow at once."""
+        self.decision = auto.choose(self.settings, self.profile, self.named_model())
+        self.live.set_auto(self.decision.overlay)
+        return self.decision
 
     def engine_key(self) -> tuple[object, ...]:
         """What identifies the engine the settings ask for (model, engine settings)."""
@@ -153,3 +182,8 @@ class Runtime:
         self._chat.unload()
         self._fast.unload()
         self.completion.unload()
+
+
+def _cache_root() -> Path:
+    """slm-ls's cache folder (the models' folder's parent)."""
+    return cache_dir().parent
