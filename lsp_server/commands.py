@@ -210,6 +210,8 @@ def _auto_report(runtime: Runtime) -> None:
     )
     if said["pull"]:
         print(f"{'  would do better':18} {said['better']} (not on disk): {said['pull']}")
+    for line in auto.predictions(runtime.profile, runtime.settings):
+        print(f"{'  predicted':18} {line}")
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:

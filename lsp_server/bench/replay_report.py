@@ -44,6 +44,10 @@ def summarise(
         "cache_hit_rate": len(hits) / len(paired) if paired else 0.0,
         "cache_hit_server_p95_ms": percentile([r["seconds"] * 1000 for r in hits], 95),
         "model_calls": len(calls),
+        # Keystrokes that called the model (a cancelled one at the patience included):
+        # what model "auto" predicts (tuning/predict.py).
+        "model_call_p50_ms": percentile(_model_calls(paired), 50),
+        "model_call_p95_ms": percentile(_model_calls(paired), 95),
         "tokens_processed_p50": statistics.median(processed) if processed else 0,
         "tokens_processed_p50_per_model_call": statistics.median(
             [r["evaluated_tokens"] for r in calls]
@@ -97,6 +101,14 @@ def summarise(
         "open_files": open_files,
         **_hovers(hovers or []),
     }
+
+
+def _model_calls(paired: list[dict[str, Any]]) -> list[float]:
+    return [
+        r["seconds"] * 1000
+        for r in paired
+        if not r["cache_hit"] and (r.get("stop_reason") or r.get("skipped") == "cancelled")
+    ]
 
 
 def _hovers(hovers: list[dict[str, Any]]) -> dict[str, Any]:
@@ -173,6 +185,8 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("hit p95 ms (server)", "cache_hit_server_p95_ms", "{:.2f}"),
         ("tokens/request p50", "tokens_processed_p50", "{:.0f}"),
         ("tokens/model call p50", "tokens_processed_p50_per_model_call", "{:.0f}"),
+        ("model call p50 ms (server)", "model_call_p50_ms", "{:.0f}"),
+        ("model call p95 ms (server)", "model_call_p95_ms", "{:.0f}"),
         ("non-empty answers", "nonempty_share", "{:.1%}"),
         ("p50 ms of non-empty answers", "latency_nonempty_p50_ms", "{:.0f}"),
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),

@@ -33,6 +33,7 @@ STEP_S = 0.8  # a keystroke's request and the pause after it, in the replay (est
 LOAD_S = 8.0  # a server's start and its model's load
 HISTORY = 200  # commits of PATH's history that name the files
 MOST_FILES = 12
+STEPS_PER_BODY = 20  # keystroke requests a function body takes to re-type, about
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,13 @@ def _usable(path: Path, root: Path) -> bool:
 
 
 def plan(root: Path, budget_s: float, seed: int = 0) -> Plan:
+    """The files, the configurations and the keystrokes each gets within `budget_s`:
+    as many files as those keystrokes can re-type (a body each)."""
     files, source = source_files(root, seed)
     configs = configurations()
     per_config = budget_s / len(configs) - LOAD_S
     steps = max(10, int(per_config / STEP_S))
+    files = files[: max(1, steps // STEPS_PER_BODY)]
     return Plan(files, configs, steps, len(configs) * (LOAD_S + steps * STEP_S), source)
 
 

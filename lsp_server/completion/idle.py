@@ -27,7 +27,12 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from lsp_server.completion.cache import SuggestionCache
-from lsp_server.completion.pipeline import Suggestion, complete, short_prompt_job
+from lsp_server.completion.pipeline import (
+    AHEAD_SESSION,
+    Suggestion,
+    complete,
+    short_prompt_job,
+)
 from lsp_server.completion.request import CompletionRequest
 from lsp_server.completion.steps import FULL
 from lsp_server.config.settings import CompletionSettings
@@ -104,7 +109,7 @@ class IdleWork:
             limit = self.runtime.settings.completion.max_document_bytes
             document = request.document.edited(request.offset, request.offset, text, limit)
             accepted = replace(request, document=document, offset=request.offset + len(text))
-            self._spawn(key, accepted, request.text)
+            self._spawn(key, accepted, request.text, AHEAD_SESSION)
 
     def warm(self, key: str, request: CompletionRequest) -> None:
         """Where the person is before they type (the cursor moved, a document came into
@@ -135,13 +140,14 @@ class IdleWork:
         request: CompletionRequest,
         base: str,
         work: Callable[[CompletionRequest, Loaded, CompletionSettings, CancelToken], T],
+        suffix: str = "",
     ) -> tuple[CancelToken, asyncio.Future[T | None]]:
         """`work` for `request` as an idle job (automatic, in the document's session, in
         slices of IDLE_SLICE_MS), skipped when cancelled or the document is no longer
         `base` by the time it runs."""
         token = CancelToken()
         settings = replace(self.runtime.settings.completion, prompt_budget_ms=IDLE_SLICE_MS)
-        automatic = replace(request, invoked=False, session=key)
+        automatic = replace(request, invoked=False, session=key + suffix)
 
         def job(loaded: Loaded) -> T | None:
             if token.cancelled or self.latest.get(key) != base:
@@ -163,8 +169,9 @@ class IdleWork:
             log.debug("idle work for %s stopped", key, exc_info=True)
             return None
 
-    def _spawn(self, key: str, request: CompletionRequest, base: str) -> None:
-        """Compute `request` in the idle time, while the document is still `base`."""
+    def _spawn(self, key: str, request: CompletionRequest, base: str, session: str = "") -> None:
+        """Compute `request` in the idle time, while the document is still `base` (in
+        the document's KV session, or the one `session` names beside it)."""
         token, future = self._queue(
             key,
             request,
@@ -172,10 +179,11 @@ class IdleWork:
             lambda at, loaded, settings, token: complete(
                 at, loaded.engine, settings, token, WARM, loaded.caches
             ),
+            session,
         )
         found = Ahead(request.text, request.offset, future, token)
         self._ahead[key] = found
-        self._then(self._finish(key, found, request, base))
+        self._then(self._finish(key, found, request, base, session))
 
     def _spawn_short(self, key: str, request: CompletionRequest, base: str) -> None:
         """Process the model's short prompt for `request` in idle slices (the cascade:
@@ -209,7 +217,9 @@ class IdleWork:
         else:
             self._spawn(key, request, base)  # then the full prompt
 
-    async def _finish(self, key: str, found: Ahead, request: CompletionRequest, base: str) -> None:
+    async def _finish(
+        self, key: str, found: Ahead, request: CompletionRequest, base: str, session: str
+    ) -> None:
         result = await self._result(key, found.future)
         if self._ahead.get(key) is found:
             del self._ahead[key]
@@ -221,7 +231,7 @@ class IdleWork:
             result.generation is not None
             and result.generation.stop_reason == StopReason.PROMPT_BUDGET
         ):
-            self._spawn(key, request, base)  # more of the prompt to process
+            self._spawn(key, request, base, session)  # more of the prompt to process
 
     def stop(self, keep: Ahead | None = None) -> None:
         """Cancel every idle job but `keep` (they stop between tokens)."""

@@ -37,6 +37,18 @@ PROSE_MAX_TOKENS = 40
 QUICK_PREFIX_TOKENS = 128
 QUICK_SUFFIX_TOKENS = 32
 QUICK_SESSION = "#quick"
+# The idle look-ahead past a shown suggestion (completion/idle.py) in a KV session of
+# its own beside the document's: each starts from the other's state when that shares
+# more of its prompt, and neither throws the other's away (the next keystroke, typed
+# instead of accepting, finds the document's state as it left it).
+AHEAD_SESSION = "#ahead"
+
+
+def alternate_session(session: str) -> str:
+    """The session whose KV state `session` may start from ("" for none)."""
+    if session.endswith(AHEAD_SESSION):
+        return session[: -len(AHEAD_SESSION)]
+    return session + AHEAD_SESSION if session and not session.endswith(QUICK_SESSION) else ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,7 @@ def generation_params(
         stop_when=after_forced(stop, forced) if stop is not None else None,
         reuse_cache=steps.kv_reuse,
         session=request.session,
+        alternate=alternate_session(request.session),
         forced_prefix=forced,
     )
 
@@ -226,7 +239,7 @@ def stand_in(
     def short(on: tuple[Engine, PromptCaches]) -> tuple[Prompt, GenerationParams]:
         prompt = quick_prompt(cursor, on[0], on[1], settings, steps, plan.healed)
         params = generation_params(request, settings, steps, plan, started, prompt.forced)
-        return prompt, replace(params, session=request.session + QUICK_SESSION)
+        return prompt, replace(params, session=request.session + QUICK_SESSION, alternate="")
 
     prompt, params = short(model)
     if fast is None:
@@ -259,7 +272,7 @@ def short_prompt_job(
     cursor = cursor_of(request)
     prompt = quick_prompt(cursor, engine, caches, settings, steps, plan.healed)
     params = generation_params(request, settings, steps, plan, started, prompt.forced)
-    params = replace(params, session=request.session + QUICK_SESSION, max_tokens=1)
+    params = replace(params, session=request.session + QUICK_SESSION, alternate="", max_tokens=1)
     return engine.generate(prompt.ids, params, cancel)
 
 
@@ -278,7 +291,7 @@ def _too_cold(
     if params.prompt_deadline is None:
         return False
     left = params.prompt_deadline - time.monotonic()
-    return engine.prompt_seconds(ids, params.session) > left
+    return engine.prompt_seconds(ids, params.session, params.alternate) > left
 
 
 def quick_prompt(

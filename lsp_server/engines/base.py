@@ -65,6 +65,10 @@ class GenerationParams:
     stop_when: Callable[[str], bool] | None = None  # called with the text so far
     reuse_cache: bool = True  # False: evaluate the whole prompt afresh
     session: str = ""  # whose KV state to use (a document); "" is shared
+    # Another session whose KV state `session` starts from when it shares more of the
+    # prompt (a document's keystrokes and the idle look-ahead past its suggestion: each
+    # keeps its own state, and neither throws the other's away).
+    alternate: str = ""
     # Token healing: the text must begin with this (the prompt's last token, backed
     # off); the first tokens are the likeliest ones consistent with it.
     forced_prefix: str = ""
@@ -131,9 +135,10 @@ class Engine(Protocol):
 
     def detokenize(self, tokens: Sequence[int]) -> str: ...
 
-    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+    def prompt_seconds(self, prompt: Sequence[int], session: str, alternate: str = "") -> float:
         """About how long processing `prompt` would take now for `session` (what its
-        KV cache does not already hold, at the measured rate); 0 when unknown."""
+        KV cache, or `alternate`'s, does not already hold, at the measured rate); 0
+        when unknown."""
         ...
 
     def generate(

@@ -36,7 +36,10 @@ from lsp_server.engines.vocab import read_info, tokens_of
 log = logging.getLogger(__name__)
 PROMPT_CHUNK = 128  # tokens per decode call while processing a prompt: a cancel point
 MIN_CHUNK = 16  # the least a prompt-budgeted request processes, so it always progresses
-HEALING_CANDIDATES = 256  # most likely tokens searched for one consistent with the forced text
+HEALING_CANDIDATES = 256
+# A session starts from its alternate's KV state when that shares this many more prompt
+# tokens than its own: fewer cost less to process than the state's copy.
+ALTERNATE_GAIN = 8  # most likely tokens searched for one consistent with the forced text
 
 
 def default_threads() -> int:
@@ -157,18 +160,24 @@ class LlamaCppEngine:
             )
             self._threads = wanted
 
-    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+    def prompt_seconds(self, prompt: Sequence[int], session: str, alternate: str = "") -> float:
         with self._lock:
-            if session == self._session:
-                cached = self._llm.input_ids[: self._llm.n_tokens]
-            else:
-                parked = self._sessions.peek(session)
-                cached = parked.tokens if parked is not None else self._llm.input_ids[:0]
-            ids = np.asarray(list(prompt), dtype=cached.dtype)
-            limit = min(len(cached), len(ids))
-            diff = np.nonzero(cached[:limit] != ids[:limit])[0]
-            common = int(diff[0]) if diff.size else limit
-            return (len(ids) - common) / max(self._prompt_rate, 1.0)
+            common = self._shared(session, prompt)
+            if alternate and alternate != session:
+                common = max(common, self._shared(alternate, prompt))
+            return (len(prompt) - common) / max(self._prompt_rate, 1.0)
+
+    def _tokens_of(self, session: str) -> np.ndarray | None:
+        """The tokens `session`'s KV state holds (live or parked); None: no state."""
+        if session == self._session:
+            return self._llm.input_ids[: self._llm.n_tokens]
+        parked = self._sessions.peek(session)
+        return parked.tokens if parked is not None else None
+
+    def _shared(self, session: str, prompt: Sequence[int]) -> int:
+        """How many of `prompt`'s first tokens `session`'s KV state already holds."""
+        cached = self._tokens_of(session)
+        return 0 if cached is None else _common(cached, prompt)
 
     def close(self) -> None:
         with self._lock:
@@ -179,7 +188,7 @@ class LlamaCppEngine:
         self, prompt: list[int], params: GenerationParams, cancel: CancelToken
     ) -> Generation:
         started = time.perf_counter()
-        self._switch_session(params.session)
+        self._switch_session(params.session, prompt, params.alternate)
         if not params.reuse_cache:
             self._llm.n_tokens = 0
         reused = self._reuse_prefix(prompt)
@@ -195,15 +204,27 @@ class LlamaCppEngine:
         result.generate_ms = (time.perf_counter() - started) * 1000 - result.prompt_ms
         return result
 
-    def _switch_session(self, session: str) -> None:
+    def _switch_session(self, session: str, prompt: list[int], alternate: str = "") -> None:
         """Park the current document's KV state and restore `session`'s, so that
-        switching files does not re-process everything."""
+        switching files does not re-process everything; where `alternate`'s parked
+        state shares more of `prompt` (by ALTERNATE_GAIN tokens), a copy of it instead."""
         if session == self._session:
+            if alternate and alternate != session:
+                gain = self._shared(alternate, prompt) - self._shared(session, prompt)
+                found = self._sessions.peek(alternate)
+                if found is not None and gain >= ALTERNATE_GAIN:
+                    self._load_state(found)
             return
         if self._session and self._llm.n_tokens > 0:
             self._sessions.put(self._session, self._save_state())
         self._session = session
-        state = self._sessions.take(session)
+        own = self._sessions.take(session)
+        other = self._sessions.peek(alternate) if alternate and alternate != session else None
+        state = own
+        if other is not None:
+            mine = _common(own.tokens, prompt) if own is not None else 0
+            if _common(other.tokens, prompt) - mine >= ALTERNATE_GAIN:
+                state = other
         if state is not None:
             self._load_state(state)
         else:
@@ -411,6 +432,14 @@ class SessionStates:
 
     def __len__(self) -> int:
         return len(self._states)
+
+
+def _common(cached: np.ndarray, prompt: Sequence[int]) -> int:
+    """The length of the prefix `cached` tokens and `prompt` share."""
+    ids = np.asarray(list(prompt), dtype=cached.dtype)
+    limit = min(len(cached), len(ids))
+    diff = np.nonzero(cached[:limit] != ids[:limit])[0]
+    return int(diff[0]) if diff.size else limit
 
 
 def _identity(path: Path) -> tuple[int, int, int]:

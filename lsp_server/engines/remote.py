@@ -155,7 +155,7 @@ class RemoteEngine:
     def detokenize(self, tokens: Sequence[int]) -> str:
         return self._vocab.detokenize(tokens)
 
-    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+    def prompt_seconds(self, prompt: Sequence[int], session: str, alternate: str = "") -> float:
         return 0.0  # the server's cache is not ours to inspect
 
     def close(self) -> None:

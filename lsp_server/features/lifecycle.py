@@ -65,6 +65,8 @@ async def load_model(ls: SlmLanguageServer) -> None:
         for notice in engine.info.notices:
             ls.tell(types.MessageType.Warning, notice)
     except (ModelError, EngineError) as exc:
+        if _next_candidate(ls, exc):
+            return
         ls.tell(types.MessageType.Error, str(exc))
     except Exception as exc:  # a bug in loading must still end the progress and be told
         log.exception("model load failed")
@@ -123,6 +125,22 @@ def register(server: SlmLanguageServer) -> None:
     def shutdown(ls: SlmLanguageServer, params: None) -> None:
         ls.shutdown_requested = True
         ls.stop_engines(wait=False)  # `exit` waits for them
+
+
+def _next_candidate(ls: SlmLanguageServer, exc: Exception) -> bool:
+    """Model "auto" chose a model that failed to load: the next one is loaded instead,
+    said once. False when the person named the model, or none is left."""
+    if ls.runtime.named_model() is not None:
+        return False
+    failed = ls.runtime.model().shown
+    instead = ls.runtime.give_up_on(failed)
+    if instead is None:
+        return False
+    text = f"slm-ls: {failed} could not be loaded ({exc}); using {instead} instead"
+    log.warning("%s", text)
+    ls.tell(types.MessageType.Warning, text)
+    ls.reload()
+    return True
 
 
 def _decide(ls: SlmLanguageServer) -> None:

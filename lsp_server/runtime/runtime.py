@@ -43,6 +43,7 @@ class Runtime:
         self._chat = EngineSlot(self.worker, factory)
         self._profile: profile.Profile | None = None
         self.decision: auto.Decision | None = None  # model "auto"'s, or the report on a named one
+        self.unloadable: set[str] = set()  # models "auto" chose that failed to load
 
     @property
     def settings(self) -> Settings:
@@ -78,9 +79,19 @@ class Runtime:
     def decide(self) -> auto.Decision:
         """Choose the configuration for this machine (model "auto"), or only report on
         the model the person named; the settings in force follow at once."""
-        self.decision = auto.choose(self.settings, self.profile, self.named_model())
+        named = self.named_model()
+        self.decision = auto.choose(self.settings, self.profile, named, self.unloadable)
         self.live.set_auto(self.decision.overlay)
         return self.decision
+
+    def give_up_on(self, model: str) -> str | None:
+        """The model "auto" chose failed to load: choose again without it. Returns the
+        next choice, or None when the person named the model or nothing else is left."""
+        if self.named_model() is not None or model in self.unloadable:
+            return None
+        self.unloadable.add(model)
+        choice = self.decide().choice
+        return None if choice.model in self.unloadable else choice.model
 
     def engine_key(self) -> tuple[object, ...]:
         """What identifies the engine the settings ask for (model, engine settings)."""

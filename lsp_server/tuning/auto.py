@@ -14,6 +14,7 @@ from lsp_server.engines.loader import build_id
 from lsp_server.models.catalog import CATALOG
 from lsp_server.models.resolve import cache_dir as models_dir
 from lsp_server.tuning.choose import Candidate, Choice, Machine, decide
+from lsp_server.tuning.predict import predict
 from lsp_server.tuning.profile import MachineKey, Profile
 from lsp_server.tuning.quality import quality
 
@@ -59,15 +60,15 @@ def available_memory() -> int:
         return 8 << 30
 
 
-def candidates(folder: Path | None = None) -> list[Candidate]:
+def candidates(folder: Path | None = None, unusable: set[str] | None = None) -> list[Candidate]:
     """Every catalog model, on disk or not (only those on disk are chosen; the others
-    are suggested)."""
-    where = folder or models_dir()
+    are suggested); `unusable` ones (they failed to load) count as not on disk."""
+    where, unusable = folder or models_dir(), unusable or set()
     return [
         Candidate(
             entry.name,
             entry.size_bytes,
-            (where / entry.filename).is_file(),
+            entry.name not in unusable and (where / entry.filename).is_file(),
             entry.fim,
             quality(entry.name, entry.size_bytes),
         )
@@ -90,10 +91,13 @@ class Decision:
     overlay: dict[str, Any]  # the settings it implies, camelCase as on the wire
 
 
-def choose(settings: Settings, profile: Profile, named: str | None = None) -> Decision:
+def choose(
+    settings: Settings, profile: Profile, named: str | None = None, unusable: set[str] | None = None
+) -> Decision:
     """The configuration for these settings on this machine: the model (`named` when the
     person named one: then only the report), and what follows it."""
-    choice = decide(machine(profile), candidates(), settings.completion.patience_ms, named)
+    found = candidates(unusable=unusable)
+    choice = decide(machine(profile), found, settings.completion.patience_ms, named)
     return Decision(choice, {} if named else overlay(choice))
 
 
@@ -120,8 +124,9 @@ def report(
     if decision is None:
         return {"chosen": None, "reason": "not decided yet"}
     choice = decision.choice
-    measured = {
-        name: {
+    measured = [
+        {
+            "model": name,
             "promptShort": round(r.prompt_short, 1),
             "promptFull": round(r.prompt_full, 1),
             "decode": round(r.decode, 1),
@@ -130,7 +135,7 @@ def report(
         }
         for name in profile.samples
         if (r := profile.rates(name)) is not None
-    }
+    ]
     predicted = choice.prediction
     return {
         "auto": bool(decision.overlay),
@@ -160,3 +165,25 @@ def report(
         "probesThisSession": probes,
         "probesInterrupted": stopped,
     }
+
+
+def predictions(profile: Profile, settings: Settings, every: bool = False) -> list[str]:
+    """One line per model on disk (`every`: in the catalog): its predicted keystroke
+    p50/p95, memory and expected share of typed text accepted in time here."""
+    found = machine(profile)
+    if found.rates is None:
+        return []
+    patience = settings.completion.patience_ms
+    lines = []
+    for candidate in candidates():
+        if not (candidate.on_disk or every):
+            continue
+        rates = found.own.get(candidate.name) or found.rates
+        said = predict(rates, candidate.size_bytes)
+        share = candidate.quality.in_time * said.in_time(patience)
+        lines.append(
+            f"{candidate.name}: p50 {said.p50_ms:.0f} ms, p95 {said.p95_ms:.0f} ms, "
+            f"{said.rss_bytes / 1e6:.0f} MB, {share * 100:.1f} % accepted in time"
+            + ("" if candidate.on_disk else " (not on disk)")
+        )
+    return lines

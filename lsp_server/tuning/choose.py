@@ -77,7 +77,11 @@ def decide(
     the full prompt's size."""
     usable = [c for c in candidates if c.on_disk] or candidates
     fixed = next((c for c in candidates if c.name == model), None) if model else None
-    if machine.rates is None and fixed is None:
+    if model and (fixed is None or machine.rates is None):
+        why = "speed not measured yet" if fixed else "not in the catalog: nothing to predict"
+        reason = f"named in the settings: {model} ({why})"
+        return Choice(model, None, False, Budgets(), None, 0.0, reason)
+    if machine.rates is None:
         smallest = min(_fim_first(usable), key=lambda c: c.size_bytes)
         why = "speed not measured yet: the smallest model until the probe has run"
         return Choice(

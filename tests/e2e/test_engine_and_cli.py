@@ -188,3 +188,23 @@ def test_speculative_decoding_takes_only_the_guesses_the_model_agrees_with(qwen:
         assert 0 < accepted <= drafted and same >= len(COPYING) - 1
     finally:
         guessing.close()
+
+
+def test_the_look_ahead_and_the_keystrokes_keep_their_own_kv_states(qwen: Engine) -> None:
+    """A document's keystrokes and the idle look-ahead past its suggestion run in two
+    sessions: the look-ahead starts from the document's state, the next keystroke
+    (typed instead of accepting) finds the document's own state as it left it, and a
+    keystroke after accepting starts from the look-ahead's."""
+    doc = qwen.tokenize("def area(width, height):\n    return width * height\n" * 6)
+    accepted = qwen.tokenize("def volume(width, height, depth):\n    return width * height\n")
+    typed = qwen.tokenize("def perimeter(width, height):\n")
+
+    def run(prompt: list[int], session: str, alternate: str) -> int:
+        params = GenerationParams(2, session=session, alternate=alternate)
+        return qwen.generate(prompt, params, CancelToken()).reused_tokens
+
+    run(doc, "doc", "doc#ahead")
+    assert run(doc + accepted, "doc#ahead", "doc") >= len(doc) - 1  # forked from doc
+    assert run(doc + typed, "doc", "doc#ahead") >= len(doc) - 1  # its own state, kept
+    more = qwen.tokenize("x = 1\n")
+    assert run(doc + accepted + more, "doc", "doc#ahead") >= len(doc + accepted) - 1

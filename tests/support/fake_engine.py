@@ -58,7 +58,7 @@ class FakeEngine:
     def detokenize(self, tokens: Sequence[int]) -> str:
         return "".join(chr(t) for t in tokens if t >= 0)
 
-    def prompt_seconds(self, prompt: Sequence[int], session: str) -> float:
+    def prompt_seconds(self, prompt: Sequence[int], session: str, alternate: str = "") -> float:
         return self.cold_seconds
 
     def generate(

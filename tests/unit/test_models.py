@@ -25,11 +25,13 @@ def test_catalog_names_are_unique_and_mirrors_pinned() -> None:
 @pytest.mark.parametrize(
     ("setting", "cli", "env", "expected"),
     [
-        (None, None, {}, DEFAULT_MODEL),
+        (None, None, {}, "auto"),
         (None, None, {"SLM_LS_MODEL": "smollm2-135m"}, "smollm2-135m"),
         (None, "a.gguf", {"SLM_LS_MODEL": "smollm2-135m"}, "a.gguf"),
         ("qwen2.5-coder-1.5b", "a.gguf", {}, "qwen2.5-coder-1.5b"),
-        ("  ", None, {}, DEFAULT_MODEL),
+        ("  ", None, {}, "auto"),
+        ("Auto", "a.gguf", {}, "auto"),
+        (None, "auto", {"SLM_LS_MODEL": "smollm2-135m"}, "auto"),
     ],
 )
 def test_choose_spec(

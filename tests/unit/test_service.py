@@ -108,6 +108,10 @@ async def test_the_suggestion_after_an_accepted_one_is_ready_when_it_is_accepted
     after = await service.suggest("a", request_for(accepted, CURSOR + len(first.text)))
     assert after.cached and after.text == " x * 2"  # what the idle job's model said
     assert len(engine.prompts) == 2  # no model call while the person waited
+    # The look-ahead ran in a KV session of its own, beside the document's: a keystroke
+    # typed instead of accepting finds the document's state as it left it.
+    sessions = [(p.session, p.alternate) for p in engine.params]
+    assert sessions == [("a", "a#ahead"), ("a#ahead", "a")]
 
 
 async def test_a_new_keystroke_stops_idle_work() -> None:
@@ -246,12 +250,14 @@ async def test_the_fast_model_answers_while_the_model_is_cold() -> None:
     await _idle_done(service)  # its short prompt first, then its full one
     assert [p.session for p in big.params] == ["a#quick", "a"]
     # Its short prompt warm, its full one not yet: the model answers from the short one.
-    big.prompt_seconds = lambda ids, session: 0.0 if session.endswith("#quick") else 10.0  # type: ignore[method-assign]
+    big.prompt_seconds = lambda ids, session, alternate="": (
+        0.0 if session.endswith("#quick") else 10.0
+    )  # type: ignore[method-assign]
     typed = DOC[:CURSOR] + "z" + DOC[CURSOR:]
     second = await service.suggest("a", request_for(typed, CURSOR + 1, invoked=False))
     assert (second.text.strip(), second.fast, second.warming) == ("big", False, True)
     assert big.params[-1].session == "a#quick"
-    big.prompt_seconds = lambda ids, session: 0.0  # type: ignore[method-assign]
+    big.prompt_seconds = lambda ids, session, alternate="": 0.0  # type: ignore[method-assign]
     typed = typed[: CURSOR + 1] + "z" + typed[CURSOR + 1 :]
     third = await service.suggest("a", request_for(typed, CURSOR + 2, invoked=False))
     assert (third.text, third.fast, third.warming) == (" big", False, False)

@@ -20,12 +20,15 @@ const { explainThis, middleware } = require('./explain');
 const { CursorReporter, movedByPerson } = require('./cursor');
 const { NextEdit } = require('./nextEdit');
 const { stdioOptions } = require('./serverLog');
+const { describeChoice, pullCommand, shellLine } = require('./choice');
 
 let client = null;
 let status = null;
 let output = null;
 let packageJSON = null;
 let cursor = null;
+let server = null; // how the server was started (for `models pull`)
+let offeredPull = false; // the "Pull" notification, once a session
 
 /** Where the cursor is, for the server to prepare the suggestion there. */
 function reportCursor(editor) {
@@ -94,7 +97,12 @@ function progressFeature(languageClient) {
           actionProgress(languageClient, token);
           return;
         }
-        languageClient.onProgress(WorkDoneProgress.type, token, (value) => status.progress(value));
+        languageClient.onProgress(WorkDoneProgress.type, token, (value) => {
+          status.progress(value);
+          if (value.kind === 'end' && (value.message || '').endsWith(' ready')) {
+            explainChoice(languageClient);
+          }
+        });
       });
     },
     getState() {
@@ -102,6 +110,35 @@ function progressFeature(languageClient) {
     },
     clear() {},
   };
+}
+
+/** Model "auto": the status bar's tooltip says what was chosen and why; a model that
+ * would do better but is not on disk is offered once, with a "Pull" button that runs
+ * `slm-ls models pull` in a terminal (nothing is downloaded unasked). */
+async function explainChoice(languageClient) {
+  let stats;
+  try {
+    stats = await languageClient.sendRequest('slmls/stats', {});
+  } catch (error) {
+    output.info(`no stats: ${error.message || error}`);
+    return;
+  }
+  const auto = stats && stats.auto;
+  status.detail(describeChoice(auto));
+  if (!auto || !auto.better || offeredPull || !server) {
+    return;
+  }
+  offeredPull = true;
+  const choice = await vscode.window.showInformationMessage(
+    `slm-ls: ${auto.better} would suggest more on this machine; it is not on disk.`,
+    'Pull',
+    'Not now',
+  );
+  if (choice === 'Pull') {
+    const terminal = vscode.window.createTerminal('slm-ls: pull');
+    terminal.show();
+    terminal.sendText(shellLine(pullCommand(server, auto.better)));
+  }
 }
 
 function notFound(tried) {
@@ -146,7 +183,9 @@ function createClient(server) {
 
 async function start() {
   const folders = (vscode.workspace.workspaceFolders || []).map((folder) => folder.uri.fsPath);
-  const { server, tried } = findServer(defaultOptions(config(), folders, vscode.workspace.isTrusted), isFile);
+  const found = findServer(defaultOptions(config(), folders, vscode.workspace.isTrusted), isFile);
+  const tried = found.tried;
+  server = found.server;
   if (!server) {
     notFound(tried);
     return;

@@ -51,6 +51,13 @@ class Status {
     this.set('sync~spin', `${value.message || 'loading'}${percent}`, 'Loading the model');
   }
 
+  /** More for the tooltip of the current state (model "auto": what and why). */
+  detail(text) {
+    if (this.stable && text) {
+      this.set(this.stable.icon, this.stable.text, `${this.stable.tooltip}\n${text}`);
+    }
+  }
+
   error(message) {
     this.set('error', 'error', message);
   }
