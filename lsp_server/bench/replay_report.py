@@ -12,6 +12,7 @@ from lsp_server.bench.metrics import percentile
 from lsp_server.bench.report import Metric, metric_table
 
 PATIENCE_S = 1.0
+BY_LANGUAGE = "in_time_language:"  # a summary's key per language (by_language)
 
 
 def summarise(
@@ -125,6 +126,20 @@ def _hovers(hovers: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def by_language(steps: list[dict[str, Any]], holes: list[tuple[str, int]]) -> dict[str, float]:
+    """The share of each language's typed text accepted in time; `holes` gives each
+    hole's (language, characters), in the order typed (a step's `document`)."""
+    typed: dict[str, int] = {}
+    for language, chars in holes:
+        typed[language] = typed.get(language, 0) + chars
+    taken = dict.fromkeys(typed, 0)
+    for step in steps:
+        index = step.get("document", 0)
+        if index < len(holes) and step["latency_ms"] <= PATIENCE_S * 1000:
+            taken[holes[index][0]] += step["accepted"]
+    return {f"{BY_LANGUAGE}{lang}": taken[lang] / n for lang, n in typed.items() if n}
+
+
 def _share(values: list[bool]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -175,6 +190,7 @@ def _firsts(
 
 def markdown(summary: dict[str, dict[str, Any]]) -> str:
     rows: list[Metric] = [
+        ("configuration (the server's stats)", "configuration", "{}"),
         ("requests", "requests", "{:.0f}"),
         ("p50 ms", "latency_p50_ms", "{:.0f}"),
         ("p95 ms", "latency_p95_ms", "{:.0f}"),
@@ -207,6 +223,12 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("hovers answered (non-empty)", "hovers_answered", "{:.0f}"),
         ("hovers superseded by the next one", "hovers_cancelled", "{:.0f}"),
         ("answered hover p50 ms", "hover_answered_p50_ms", "{:.0f}"),
+    ]
+    languages = sorted(
+        {k for s in summary.values() for k in s if k.startswith("accepted_in_time_")}
+    )
+    rows += [
+        (f"accepted in time: {k.removeprefix('accepted_in_time_')}", k, "{:.1%}") for k in languages
     ]
     return metric_table(rows, summary, keep=_measured)
 

@@ -68,6 +68,7 @@ class ModeRun:
     open_files: int = 0
     hovers: list[Hovered] = field(default_factory=list)  # with --hover-every
     wall_s: float = 0.0  # a team's run: seconds from start to the last person's end
+    auto: str = ""  # the configuration the server ran with (model "auto"'s choice)
 
 
 @dataclass
@@ -368,7 +369,28 @@ async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> Mode
     run.rss_mb = server_rss_mb(client)
     stats = await client.protocol.send_request_async(STATS_METHOD, {})
     run.server = [dict(r) for r in _records(stats)]
+    run.auto = _choice(stats)
     return run
+
+
+def _choice(stats: Any) -> str:
+    """The server's configuration as its stats say: the model, its fast model, the
+    prompt's budgets (prefix + suffix + context tokens)."""
+    said = stats.get("auto") if isinstance(stats, dict) else getattr(stats, "auto", None)
+    if said is None:
+        return ""
+
+    def get(obj: Any, key: str) -> Any:
+        return obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+
+    tokens = get(said, "promptTokens")
+    fast = get(said, "fastModel")
+    budget = (
+        f" {get(tokens, 'prefix')}+{get(tokens, 'suffix')}+{get(tokens, 'context')}"
+        if tokens is not None and get(said, "auto")
+        else ""
+    )
+    return f"{get(said, 'chosen')}{' + fast ' + fast if fast else ''}{budget}"
 
 
 def _records(stats: Any) -> list[Any]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lsp_server.tuning.predict import Prediction, Rates, predict
-from lsp_server.tuning.quality import Quality
+from lsp_server.tuning.predict import PROCESS_BYTES, Prediction, Rates, predict
+from lsp_server.tuning.quality import Quality, pair_quality
 
 # The first suggestion from a full prompt this long after a file opens (the short
 # prompt warmed first, then the full one, then its suggestion), less a margin for the
@@ -22,8 +22,9 @@ FULL_GENERATED = 24  # tokens generated for the first full-prompt suggestion
 PREFIX, SUFFIX, CONTEXT, WORKSPACE = 1024, 256, 256, 1024
 SMALL_PROMPT = 512  # below this, no room for the context block (imports, definitions)
 MIN_WORKSPACE = 256  # less than one definition's room: the workspace block does not pay
-# The fast model stands in while the chosen one's keystrokes are mostly late.
-FAST_BELOW = 0.7
+# A model paired with a fast one answers at least this share of keystrokes in time
+# itself (measured pair, estimated one): else it mostly burns the idle time.
+PAIR_MIN_IN_TIME = {True: 0.3, False: 0.5}
 # A model not on disk is suggested when it would give this much more.
 BETTER_BY = 1.1
 
@@ -88,10 +89,12 @@ def decide(
             smallest.name, None, False, Budgets(), None, 0.0, f"auto: {smallest.name}, {why}"
         )
     scored = {c.name: _score(machine, c, patience_ms) for c in candidates}
-    chosen = fixed or _best(usable, scored, machine)
-    prediction, expected = scored[chosen.name]
+    if fixed is not None:
+        chosen, fast, expected = fixed, None, scored[fixed.name][1]
+    else:
+        chosen, fast, expected = _best(usable, scored, machine, patience_ms)
+    prediction = scored[chosen.name][0]
     budgets = _budgets(prediction.rates, chosen.quality.workspace_pays)
-    fast = _fast(chosen, usable, scored, patience_ms)
     better = _better(candidates, scored, machine, expected)
     reason = _reason(chosen, prediction, expected, fast, fixed is not None)
     return Choice(
@@ -119,11 +122,21 @@ def _score(machine: Machine, candidate: Candidate, patience_ms: float) -> tuple[
 
 
 def _best(
-    usable: list[Candidate], scored: dict[str, tuple[Prediction, float]], machine: Machine
-) -> Candidate:
+    usable: list[Candidate],
+    scored: dict[str, tuple[Prediction, float]],
+    machine: Machine,
+    patience_ms: float,
+) -> tuple[Candidate, str | None, float]:
+    """The model, its fast model (None: alone) and the expected share: the best of each
+    model that fits the memory, alone or paired (`_with_fast`)."""
     fitting = [c for c in usable if scored[c.name][0].rss_bytes <= machine.memory_bytes]
     pool = _fim_first(fitting or [min(usable, key=lambda c: c.size_bytes)])
-    return max(pool, key=lambda c: (scored[c.name][1], -c.size_bytes))
+    options = []
+    for model in pool:
+        fast, share = _with_fast(model, scored[model.name][1], pool, scored, machine, patience_ms)
+        options.append((share, fast is None, -model.size_bytes, model, fast))
+    share, _, _, model, fast = max(options, key=lambda o: o[:3])
+    return model, fast, share
 
 
 def _budgets(rates: Rates, workspace_pays: bool) -> Budgets:
@@ -147,20 +160,49 @@ def _budgets(rates: Rates, workspace_pays: bool) -> Budgets:
     return Budgets(int(PREFIX * share), int(SUFFIX * share), int(CONTEXT * share), workspace, quick)
 
 
-def _fast(
+def _with_fast(
     chosen: Candidate,
+    expected: float,
     usable: list[Candidate],
     scored: dict[str, tuple[Prediction, float]],
+    machine: Machine,
     patience_ms: float,
-) -> str | None:
-    """A smaller model on disk to answer while the chosen one's prompt is cold, when the
-    chosen one would be late for more than 1 - FAST_BELOW of the keystrokes."""
-    if scored[chosen.name][0].in_time(patience_ms) >= FAST_BELOW:
+) -> tuple[str | None, float]:
+    """The fast model to pair `chosen` with (None: alone) and the pair's expected share:
+    the pair answers the keystrokes `chosen` has not warmed with the fast model, so it is
+    as late as the fast model, and gives what the table measured for the pair."""
+    best: tuple[str | None, float] = (None, expected)
+    for fast in usable:
+        if not fast.fim or fast.size_bytes >= chosen.size_bytes:
+            continue
+        both = scored[chosen.name][0].rss_bytes + scored[fast.name][0].rss_bytes - PROCESS_BYTES
+        if both > machine.memory_bytes:
+            continue
+        value = _pair_value(chosen, fast, scored[chosen.name][0].in_time(patience_ms))
+        if value is None:
+            continue
+        share = value * scored[fast.name][0].in_time(patience_ms)
+        if share > best[1]:
+            best = (fast.name, share)
+    return best
+
+
+def _pair_value(model: Candidate, fast: Candidate, model_in_time: float) -> float | None:
+    """What the pair gives when its answers come in time. The model answers the
+    keystrokes whose prompt it has warmed, the fast model the others: the pair gives the
+    fast model's share plus the part of the measured gain that the model's own speed
+    here keeps (its in-time share here against there). A pair not measured: halfway
+    between the two models. Only where the model answers enough keystrokes in time
+    itself (PAIR_MIN_IN_TIME)."""
+    found = pair_quality(model.name, fast.name)
+    if model_in_time < PAIR_MIN_IN_TIME[found is not None]:
         return None
-    smaller = [c for c in _fim_first(usable) if c.size_bytes < chosen.size_bytes and c.fim]
-    if not smaller:
-        return None
-    return max(smaller, key=lambda c: scored[c.name][0].in_time(patience_ms)).name
+    if found is None:
+        pair, there = (model.quality.in_time + fast.quality.in_time) / 2, 1.0
+    else:
+        pair, there = found[0].in_time, found[1]
+    low = fast.quality.in_time
+    return low + (pair - low) * min(1.0, model_in_time / there)
 
 
 def _better(
@@ -191,4 +233,6 @@ def _reason(
     )
     if not chosen.quality.measured:
         said += " (its quality estimated from its size)"
-    return said + (f"; {fast} answers while its prompt is cold" if fast else "")
+    if fast:
+        said += f"; {fast} answers while its prompt is cold"
+    return said

@@ -45,14 +45,20 @@ class Work:
 
 # From the typing replay's records (model calls only, both models, docs/tuning.md): the
 # median call processes a typed token and generates a few; the 95th percentile call
-# processes most of a short prompt afresh (a line crossed, a cold place).
+# processes a line's worth of tokens afresh (a line crossed) and generates a line. The
+# 95th percentile then sits at ~2.6× the median on both models, as the replay's share of
+# keystrokes without an answer within 1 s says (1.8-5 % for the 0.5B, 12.5-17.5 % for
+# the 1.5B: a log-normal through p50 and p95 gives 3 % and 15 %).
 P50_WORK = Work(prompt_tokens=1.0, generated=6.5)
-P95_WORK = Work(prompt_tokens=96.0, generated=26.0)
+P95_WORK = Work(prompt_tokens=24.0, generated=26.0)
 # What a call waits beyond its own tokens, in decode steps of the same model (an idle
 # job's slice finishing, the stand-in's checks, detokenizing and post-processing): 8.5
 # steps on both models in the replay, so it scales with the model's speed.
 WAIT_STEPS = 8.5
 OVERHEAD_MS = 10.0  # the request around the model: snapshot, syntax, prompt, LSP
+
+
+PROCESS_BYTES = 270_000_000  # the server without a model: Python, parsers, buffers
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def rss_bytes(size_bytes: int) -> int:
     """The server's resident memory with a model of `size_bytes`: the weights, the KV
     cache and buffers (~9 %), and the Python process with its parsers (~270 MB) —
     measured 816 MB with the 0.5B, 1,523 MB with the 1.5B (docs/benchmarks.md)."""
-    return int(1.09 * size_bytes + 270_000_000)
+    return int(1.09 * size_bytes + PROCESS_BYTES)
 
 
 def predict(measured: Rates, size_bytes: int) -> Prediction:

@@ -57,10 +57,13 @@ EVERY = tuple(SIZES)
         # One thread is a slower machine: the 1.5B is late too often alone, the 0.5B
         # answers while its prompt is cold.
         (THIS_CPU_ONE_THREAD, EVERY[:2], "qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b", False),
-        (LAPTOP_8_CORES, EVERY, "qwen2.5-coder-1.5b", None, False),
+        (THIS_CPU_ONE_THREAD, EVERY[:1], "qwen2.5-coder-0.5b", None, False),
+        (LAPTOP_8_CORES, EVERY[:2], "qwen2.5-coder-1.5b", None, False),
+        # The 7B alone would be late too often there: the 1.5B answers while it is cold.
+        (LAPTOP_8_CORES, EVERY, "qwen2.5-coder-7b-instruct", "qwen2.5-coder-1.5b", False),
         # The 7B's full prompt must stay small for its first suggestion within 3 s:
         # no room left for the workspace block.
-        (APPLE_M2_PRO, EVERY, "qwen2.5-coder-7b-instruct", None, False),
+        (APPLE_M2_PRO, EVERY, "qwen2.5-coder-7b-instruct", "qwen2.5-coder-3b-instruct", False),
         (APPLE_M2_PRO, EVERY[:2], "qwen2.5-coder-1.5b", None, True),
         (NVIDIA_24GB, EVERY, "qwen2.5-coder-7b-instruct", None, True),
     ],
@@ -115,7 +118,8 @@ def test_a_named_model_is_kept_and_reported() -> None:
 def test_patience_moves_the_choice() -> None:
     eager = decide(THIS_CPU_ONE_THREAD, models(*EVERY[:2]), 200)
     patient = decide(THIS_CPU_ONE_THREAD, models(*EVERY[:2]), 5000)
-    assert eager.model == "qwen2.5-coder-0.5b" and patient.model == "qwen2.5-coder-1.5b"
+    assert (eager.model, eager.fast_model) == ("qwen2.5-coder-0.5b", None)
+    assert (patient.model, patient.fast_model) == ("qwen2.5-coder-1.5b", None)
 
 
 def test_prediction_scales_with_size_and_rates() -> None:
@@ -215,3 +219,10 @@ def test_a_named_model_without_a_prediction_is_reported_as_it_is() -> None:
     assert unmeasured.model == "qwen2.5-coder-1.5b" and "not measured" in unmeasured.reason
     path = decide(THIS_CPU, models(*EVERY[:2]), 1000, model="/models/mine.gguf")
     assert path.model == "/models/mine.gguf" and "not in the catalog" in path.reason
+
+
+def test_a_model_too_slow_to_answer_itself_is_not_paired() -> None:
+    """The 7B on this 2-core CPU would answer almost no keystroke itself: pairing it
+    with a fast model would only burn the idle time (and 5 GB)."""
+    choice = decide(THIS_CPU, models("qwen2.5-coder-0.5b", "qwen2.5-coder-7b-instruct"), 1000)
+    assert (choice.model, choice.fast_model) == ("qwen2.5-coder-0.5b", None)

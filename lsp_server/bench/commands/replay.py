@@ -11,6 +11,7 @@ from typing import Any
 
 from lsp_server.bench.commands import common
 from lsp_server.bench.repo_holes import replay_holes
+from lsp_server.syntax.languages import language_of_path
 
 NAMES = ("replay",)
 
@@ -77,7 +78,7 @@ def add(sources: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lsp_server.bench.replay_report import markdown, summarise, write
+    from lsp_server.bench.replay_report import by_language, markdown, summarise, write
     from lsp_server.client.replay import (
         HUMAN_PAUSES,
         NO_PAUSES,
@@ -94,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if args.workspace is not None:
         chosen = [m for mode in chosen for m in (mode, f"{mode}@workspace")]
     documents = [(path, replay_holes(path, args.holes, args.seed)) for path in args.path]
+    holes = [
+        (language_of_path(path.name) or path.suffix, end - start)
+        for path, spans in documents
+        for start, end in spans
+    ]
     models: list[str | None] = list(args.model or [None])
     plan = ReplayPlan(
         documents,
@@ -133,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         summary[one.mode] = summarise(
             one.mode, steps, one.server, one.hole_chars, one.rss_mb, one.open_files, hovers
         )
+        summary[one.mode].update(by_language(steps, holes))
+        summary[one.mode]["configuration"] = one.auto
         if one.wall_s:
             generated = sum(r.get("generated_tokens", 0) for r in one.server)
             summary[one.mode]["generated_tokens_per_s"] = generated / one.wall_s
