@@ -184,9 +184,7 @@ def _speed_probe(engine: Engine, model: ResolvedModel, runtime: Runtime) -> None
     if short is None or full is None:
         print(f"{'speed':18} not measured (the model stopped early)")
         return
-    size = model.path.stat().st_size if model.path.is_file() else 0
-    if not size and model.entry is not None:
-        size = model.entry.size_bytes
+    size = probe.model_bytes(model)
     rates = probe.rates(size, short, full)
     print(
         f"{'speed':18} prompt {rates.prompt_short:.0f} tokens/s (short), "

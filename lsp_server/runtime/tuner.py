@@ -40,6 +40,7 @@ class Tuner:
         self.done = 0  # probes finished this session
         self.interrupted = 0  # probes a keystroke stopped (resumed later)
         self._seed = int(time.time()) % 100_000
+        self._observed = 0  # real requests' speeds not yet written to the profile
 
     def activity(self) -> None:
         """A keystroke (or any request for the model): the probe step in flight stops."""
@@ -53,15 +54,20 @@ class Tuner:
             self._task = asyncio.ensure_future(self._run())
 
     def stop(self) -> None:
+        """The server stops: the probe too; what real requests showed is kept."""
         if self._task is not None:
             self._task.cancel()
         if self._token is not None:
             self._token.cancel()
+        if self._observed:
+            self.runtime.save_profile()
+            self._observed = 0
 
     def observe(self, generated: int, generate_ms: float) -> None:
         """A real request's decoding speed (what the working day gives)."""
         if generated >= 4 and generate_ms > 0 and self.runtime.ready:
             self.runtime.profile.observe(self._model(), generated / generate_ms * 1000)
+            self._observed += 1
 
     def _model(self) -> str:
         return self.runtime.model().shown
@@ -100,9 +106,7 @@ class Tuner:
             self._token = None
         if not entered or short is None or full is None or token.cancelled:
             return False
-        size = model.path.stat().st_size if model.path.is_file() else 0
-        if not size and model.entry is not None:
-            size = model.entry.size_bytes  # a remote engine's model: the catalog's size
+        size = probe.model_bytes(model)
         rates = probe.rates(size, short, full)
         others = _others(busy, own, wall)
         self.runtime.profile.add(model.shown, Sample(rates, others, time.time()))

@@ -187,3 +187,28 @@ def predictions(profile: Profile, settings: Settings, every: bool = False) -> li
             + ("" if candidate.on_disk else " (not on disk)")
         )
     return lines
+
+
+def to_pull(profile: Profile, settings: Settings, count: int = 3) -> list[str]:
+    """The catalog models not on disk that would give the most here (fitting the
+    memory), each with its predicted cost and its download: what `slm-ls tune` and
+    `slm-ls doctor` offer to pull (never pulled unasked)."""
+    found = machine(profile)
+    if found.rates is None:
+        return []
+    patience = settings.completion.patience_ms
+    scored = []
+    for candidate in candidates():
+        if candidate.on_disk or not candidate.fim:
+            continue
+        said = predict(found.rates, candidate.size_bytes)
+        if said.rss_bytes <= found.memory_bytes:
+            share = candidate.quality.in_time * said.in_time(patience)
+            scored.append((share, candidate, said))
+    scored.sort(key=lambda found: -found[0])
+    return [
+        f"{c.name}: {share * 100:.1f} % accepted in time expected, p50 {said.p50_ms:.0f} ms, "
+        f"{said.rss_bytes / 1e9:.1f} GB of memory; a {c.size_bytes / 1e9:.1f} GB download: "
+        f"slm-ls models pull {c.name}"
+        for share, c, said in scored[:count]
+    ]

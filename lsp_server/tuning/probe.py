@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lsp_server.engines.base import CancelToken, Engine, GenerationParams
+from lsp_server.models.resolve import ResolvedModel
 from lsp_server.tuning.choose import SHORT_TOKENS
 from lsp_server.tuning.predict import Rates
 
@@ -75,6 +76,14 @@ def full_step(engine: Engine, seed: int, cancel: CancelToken) -> float | None:
     if cancel.cancelled or processed < SHORT_TOKENS or gen.prompt_ms <= 0:
         return None
     return processed / gen.prompt_ms * 1000
+
+
+def model_bytes(model: ResolvedModel) -> int:
+    """The measured model's size as the predictions count it: the catalog's (the same
+    figure every other model is scaled by), else the file's."""
+    if model.entry is not None and model.entry.size_bytes:
+        return model.entry.size_bytes
+    return model.path.stat().st_size if model.path.is_file() else 1
 
 
 def rates(size_bytes: int, short: ShortStep, full_rate: float) -> Rates:

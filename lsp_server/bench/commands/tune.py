@@ -7,7 +7,10 @@ import argparse
 import sys
 
 from lsp_server.bench import tune
+from lsp_server.config.settings import Settings
 from lsp_server.config.user import user_settings_file
+from lsp_server.runtime.runtime import Runtime
+from lsp_server.tuning import auto
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
     best = tune.winner(rows)
     config = best["config"]
     print(f"winner: {config.label} ({best['accepted_in_time_share'] * 100:.1f} % accepted in time)")
+    runtime = Runtime(Settings())
+    pull = auto.to_pull(runtime.profile, runtime.settings)
+    if pull:
+        print("not on disk (predicted on this machine; pull one, then tune again):")
+        print("\n".join(f"  {line}" for line in pull))
     where = user_settings_file()
     if args.write or _yes(f"write it to {where}?"):
         print(f"written to {tune.write(config, where)} (the editor's own settings still win)")
