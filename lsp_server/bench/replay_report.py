@@ -218,6 +218,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("drafted tokens taken (speculative decoding)", "drafted_accepted", "{:.1%}"),
         ("generated tokens/s (decoding only)", "decode_tokens_per_s", "{:.1f}"),
         ("RSS MB", "rss_mb", "{:.0f}"),
+        ("messages shown to the person (window/showMessage)", "messages", "{:.0f}"),
         ("engine: generated tokens/s (all people)", "generated_tokens_per_s", "{:.1f}"),
         ("hovers sent while typing", "hovers", "{:.0f}"),
         ("hovers answered (non-empty)", "hovers_answered", "{:.0f}"),

@@ -69,6 +69,7 @@ class ModeRun:
     hovers: list[Hovered] = field(default_factory=list)  # with --hover-every
     wall_s: float = 0.0  # a team's run: seconds from start to the last person's end
     auto: str = ""  # the configuration the server ran with (model "auto"'s choice)
+    messages: list[str] = field(default_factory=list)  # window/showMessage, in order
 
 
 @dataclass
@@ -354,6 +355,8 @@ async def index_ready(client: LanguageClient, timeout: float = 600.0) -> dict[st
 async def _run_mode(client: LanguageClient, mode: str, plan: ReplayPlan) -> ModeRun:
     label = f"{mode}, hover every {plan.hover_every}" if plan.hover_every else mode
     session, run = Session(client), ModeRun(label)
+    # What the server told the person (window/showMessage): kept with the results.
+    client.feature(types.WINDOW_SHOW_MESSAGE)(lambda params: run.messages.append(params.message))
     hovering = _Hovering(session, plan.hover_every)
     deadline = time.monotonic() + plan.budget_s
     in_files = split_mode(mode)[1]

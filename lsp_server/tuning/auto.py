@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lsp_server.config.settings import Settings
+from lsp_server.config.settings import EngineKind, Settings
 from lsp_server.engines.loader import build_id
-from lsp_server.models.catalog import CATALOG
+from lsp_server.models.catalog import CATALOG, DEFAULT_MODEL
 from lsp_server.models.resolve import cache_dir as models_dir
-from lsp_server.tuning.choose import Candidate, Choice, Machine, decide
+from lsp_server.tuning.choose import Budgets, Candidate, Choice, Machine, decide
 from lsp_server.tuning.predict import predict
 from lsp_server.tuning.profile import MachineKey, Profile
 from lsp_server.tuning.quality import quality
@@ -96,13 +96,33 @@ def choose(
 ) -> Decision:
     """The configuration for these settings on this machine: the model (`named` when the
     person named one: then only the report), and what follows it."""
+    if settings.engine.kind != EngineKind.LOCAL:
+        return Decision(_remote(settings, profile, named), {})
     found = candidates(unusable=unusable)
     choice = decide(machine(profile), found, settings.completion.patience_ms, named)
     return Decision(choice, {} if named else overlay(choice))
 
 
+def _remote(settings: Settings, profile: Profile, named: str | None) -> Choice:
+    """A remote engine runs the server's model: nothing to choose here; the report says
+    what was measured through its API."""
+    engine = settings.engine
+    tokenizer = named or DEFAULT_MODEL
+    found = profile.any_rates()
+    speed = (
+        f"measured {found[1].prompt_short:.0f} prompt / {found[1].decode:.1f} generated tokens/s"
+        if found
+        else "speed not measured yet"
+    )
+    reason = f"remote engine: {engine.model or 'its model'} at {engine.url} ({speed})"
+    return Choice(tokenizer, None, False, Budgets(), None, 0.0, reason)
+
+
 def overlay(choice: Choice) -> dict[str, Any]:
     budgets = choice.budgets
+    budget = (
+        {} if budgets.prompt_budget_ms is None else {"promptBudgetMs": budgets.prompt_budget_ms}
+    )
     return {
         "model": choice.model,
         "fastModel": choice.fast_model,
@@ -112,6 +132,7 @@ def overlay(choice: Choice) -> dict[str, Any]:
             "suffixTokens": budgets.suffix,
             "contextTokens": budgets.context,
             "quickStart": budgets.quick_start,
+            **budget,
         },
     }
 

@@ -55,6 +55,11 @@ class Budgets:
     context: int = CONTEXT
     workspace: int = WORKSPACE
     quick_start: bool = True
+    # completion.promptBudgetMs: None keeps the default (500 ms: a long cold prompt
+    # must not block a keystroke). A full prompt as short as the quick start's gets
+    # the person's patience, as the quick start's own prompt does: cut at 500 ms, a
+    # line crossed on the 1.5B here answered nothing where 1 s would have answered.
+    prompt_budget_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,7 @@ def decide(
     else:
         chosen, fast, expected = _best(usable, scored, machine, patience_ms)
     prediction = scored[chosen.name][0]
-    budgets = _budgets(prediction.rates, chosen.quality.workspace_pays)
+    budgets = _budgets(prediction.rates, chosen.quality.workspace_pays, patience_ms)
     better = _better(candidates, scored, machine, expected)
     reason = _reason(chosen, prediction, expected, fast, fixed is not None)
     return Choice(
@@ -139,7 +144,7 @@ def _best(
     return model, fast, share
 
 
-def _budgets(rates: Rates, workspace_pays: bool) -> Budgets:
+def _budgets(rates: Rates, workspace_pays: bool, patience_ms: float) -> Budgets:
     """The full prompt sized so that its first suggestion comes within FIRST_FULL_S of
     opening a file. The quick start's short prompt is warmed first; where the full
     prompt that leaves is hardly longer than the short one, the short one is dropped."""
@@ -156,7 +161,8 @@ def _budgets(rates: Rates, workspace_pays: bool) -> Budgets:
         share = max(SHORT_TOKENS, min(total, int(tokens))) / total
     if share * total < SMALL_PROMPT:  # all of a small prompt goes to the cursor's lines
         size = int(share * total)
-        return Budgets(size * 4 // 5, size // 5, 0, 0, quick)
+        budget = None if quick else int(patience_ms)
+        return Budgets(size * 4 // 5, size // 5, 0, 0, quick, budget)
     return Budgets(int(PREFIX * share), int(SUFFIX * share), int(CONTEXT * share), workspace, quick)
 
 

@@ -151,6 +151,8 @@ def test_ghost_text_in_vscode_is_accepted_with_tab(vscode: tuple[str, Path]) -> 
     )
     # The status bar names the loaded model (the GGUF's own name for the default one).
     assert 'status bar: ["slm-ls: qwen2.5-coder-0.5b' in result.stdout, result.stdout
+    # Its tooltip says why: the suite names the model (tests/conftest.py).
+    assert "named in the settings: qwen2.5-coder-0.5b" in result.stdout, result.stdout
     # The accepted suggestion was inserted at the end of line 5, the rest of the file
     # is as it was, and the result is valid Python.
     original = (ROOT / "examples/fibonacci.py").read_text()

@@ -226,3 +226,16 @@ def test_a_model_too_slow_to_answer_itself_is_not_paired() -> None:
     with a fast model would only burn the idle time (and 5 GB)."""
     choice = decide(THIS_CPU, models("qwen2.5-coder-0.5b", "qwen2.5-coder-7b-instruct"), 1000)
     assert (choice.model, choice.fast_model) == ("qwen2.5-coder-0.5b", None)
+
+
+def test_a_remote_engine_runs_the_servers_model_and_auto_only_reports() -> None:
+    from lsp_server.config.settings import EngineKind, EngineSettings, Settings
+    from lsp_server.tuning.auto import choose
+
+    remote = EngineSettings(kind=EngineKind.LLAMA_SERVER, url="http://127.0.0.1:8080")
+    kept = profiles.Profile(KEY)
+    kept.add("qwen2.5-coder-0.5b", profiles.Sample(Rates(100, 900, 800, 120), 0.0, 1.0))
+    decision = choose(Settings(engine=remote), kept)
+    assert decision.overlay == {}
+    assert decision.choice.reason.startswith("remote engine:")
+    assert "900 prompt / 120.0 generated tokens/s" in decision.choice.reason

@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
             runs.append(asyncio.run(run_llama_vim(plan, peer_url)))
     if args.hover_every:  # the same typing with hovers, next to the plain runs
         runs += replay(chosen, replace(plan, hover_every=args.hover_every))
-    summary, raw = {}, {}
+    summary, raw, raw_messages = {}, {}, {}
     for one in runs:
         steps, hovers = [vars(step) for step in one.steps], [vars(h) for h in one.hovers]
         summary[one.mode] = summarise(
@@ -141,10 +141,17 @@ def run(args: argparse.Namespace) -> int:
         )
         summary[one.mode].update(by_language(steps, holes))
         summary[one.mode]["configuration"] = one.auto
+        summary[one.mode]["messages"] = len(one.messages)
+        raw_messages[one.mode] = one.messages
         if one.wall_s:
             generated = sum(r.get("generated_tokens", 0) for r in one.server)
             summary[one.mode]["generated_tokens_per_s"] = generated / one.wall_s
-        raw[one.mode] = {"steps": steps, "server": one.server, "hovers": hovers}
+        raw[one.mode] = {
+            "steps": steps,
+            "server": one.server,
+            "hovers": hovers,
+            "messages": raw_messages.get(one.mode, []),
+        }
     print(markdown(summary))
     if args.out is not None:
         config = {

@@ -38,6 +38,33 @@ async function statusText(page) {
     items.map((item) => item.textContent.trim()).filter((text) => text.startsWith('slm-ls')));
 }
 
+/** The slm-ls status-bar item's tooltip once it holds `wanted` (a RegExp): the item is
+ * hovered until its hover shows it (the extension adds the server's reasons after the
+ * model is ready); "" when it never does within `tries` hovers. */
+async function statusTooltip(page, wanted, tries = 15) {
+  let text = '';
+  for (let i = 0; i < tries; i += 1) {
+    const items = await page.$$('.statusbar-item');
+    for (const item of items) {
+      const label = await item.evaluate((node) => node.textContent.trim());
+      if (label.startsWith('slm-ls')) {
+        await item.hover();
+        break;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    text = await page.$$eval('.monaco-hover, .workbench-hover, .hover-contents',
+      (nodes) => nodes.map((node) => node.textContent).join('\n'));
+    if (wanted.test(text)) {
+      break;
+    }
+    await page.mouse.move(5, 5); // away, so that the next hover shows the new tooltip
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await page.mouse.move(5, 5);
+  return text;
+}
+
 /** The workbench at `url`, once the slm-ls status-bar item says the model is ready. */
 async function openWorkbench(browser, url) {
   const page = await browser.newPage();
@@ -76,4 +103,6 @@ async function saveAndWait(page, path) {
   }
 }
 
-module.exports = { WAIT, step, launch, command, statusText, openWorkbench, openAt, saveAndWait };
+module.exports = {
+  WAIT, step, launch, command, statusText, statusTooltip, openWorkbench, openAt, saveAndWait,
+};

@@ -7,7 +7,9 @@
 // SLM_LS_PATH (that file on disk),
 // SLM_LS_LINE (1-based), SLM_LS_SCREENSHOT (optional: where to save a picture of
 // the ghost text), SLM_LS_CHROMIUM.
-const { WAIT, step, launch, command, statusText, openWorkbench, openAt, saveAndWait } = require('./common');
+const {
+  WAIT, step, launch, command, statusText, statusTooltip, openWorkbench, openAt, saveAndWait,
+} = require('./common');
 
 const env = process.env;
 
@@ -20,6 +22,9 @@ async function main() {
     if (status.some((text) => /stopped|error/.test(text))) {
       throw new Error(`the server is not ready: ${status}`);
     }
+    // The tooltip says what model "auto" chose, or the model named, and why.
+    const tooltip = await statusTooltip(page, /(auto|named in the settings): /);
+    step(`status tooltip: ${JSON.stringify(tooltip)}`);
     await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
     step('file open');
     await page.keyboard.press('End');
