@@ -225,12 +225,8 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("hovers superseded by the next one", "hovers_cancelled", "{:.0f}"),
         ("answered hover p50 ms", "hover_answered_p50_ms", "{:.0f}"),
     ]
-    languages = sorted(
-        {k for s in summary.values() for k in s if k.startswith("accepted_in_time_")}
-    )
-    rows += [
-        (f"accepted in time: {k.removeprefix('accepted_in_time_')}", k, "{:.1%}") for k in languages
-    ]
+    languages = sorted({k for s in summary.values() for k in s if k.startswith(BY_LANGUAGE)})
+    rows += [(f"accepted in time: {k.removeprefix(BY_LANGUAGE)}", k, "{:.1%}") for k in languages]
     return metric_table(rows, summary, keep=_measured)
 
 

@@ -16,9 +16,11 @@ from lsp_server.engines.base import EngineError
 from lsp_server.features import workspace
 from lsp_server.logs import set_level
 from lsp_server.methods import LOAD_PROGRESS_PREFIX
+from lsp_server.models.catalog import find_entry
 from lsp_server.models.resolve import ModelError, resolve
 from lsp_server.runtime.worker import shared
 from lsp_server.server import SlmLanguageServer
+from lsp_server.tuning.quality import MEASURED
 
 log = logging.getLogger(__name__)
 
@@ -158,13 +160,17 @@ def _suggest_pull(ls: SlmLanguageServer) -> None:
     """A model that would suggest more here is not on disk: said once, with the command
     (it is never downloaded unasked)."""
     decision = ls.runtime.decision
-    if decision is None or decision.choice.better is None:
-        return
+    if decision is None or not decision.overlay or decision.choice.better is None:
+        return  # a model the person named is their choice: doctor and the stats still say
     better, predicted = decision.choice.better, decision.choice.better_prediction
     cost = f", predicted {predicted.p50_ms:.0f} ms a keystroke here" if predicted else ""
+    entry = find_entry(better)
+    guess = (
+        "" if entry is None or entry.name in MEASURED else " (its quality estimated from its size)"
+    )
     text = (
-        f"slm-ls: {better} would suggest more on this machine{cost}; it is not on disk. "
-        f"Run: slm-ls models pull {better}"
+        f"slm-ls: {better} would suggest more on this machine{cost}{guess}; it is not on "
+        f"disk. Run: slm-ls models pull {better}"
     )
     log.warning("%s", text)
     ls.tell(types.MessageType.Info, text)

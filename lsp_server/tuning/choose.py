@@ -139,9 +139,16 @@ def _best(
     options = []
     for model in pool:
         fast, share = _with_fast(model, scored[model.name][1], pool, scored, machine, patience_ms)
-        options.append((share, fast is None, -model.size_bytes, model, fast))
-    share, _, _, model, fast = max(options, key=lambda o: o[:3])
+        # A quality only estimated must win by BETTER_BY over one measured.
+        measured = model.quality.measured and (fast is None or _measured_pair(model.name, fast))
+        rank = share if measured else share / BETTER_BY
+        options.append((rank, fast is None, -model.size_bytes, model, fast, share))
+    _, _, _, model, fast, share = max(options, key=lambda o: o[:3])
     return model, fast, share
+
+
+def _measured_pair(model: str, fast: str) -> bool:
+    return pair_quality(model, fast) is not None
 
 
 def _budgets(rates: Rates, workspace_pays: bool, patience_ms: float) -> Budgets:
@@ -218,14 +225,16 @@ def _better(
     expected: float,
 ) -> Candidate | None:
     """The catalog model not on disk that would give the most, when it fits the memory
-    and beats the choice by BETTER_BY."""
+    and beats the choice by BETTER_BY: one whose quality we measured first, else one
+    estimated from its size (the message says so)."""
     missing = [
         c
         for c in candidates
         if not c.on_disk and c.fim and scored[c.name][0].rss_bytes <= machine.memory_bytes
     ]
     wins = [c for c in missing if scored[c.name][1] > expected * BETTER_BY]
-    return max(wins, key=lambda c: (scored[c.name][1], -c.size_bytes)) if wins else None
+    measured = [c for c in wins if c.quality.measured] or wins
+    return max(measured, key=lambda c: (scored[c.name][1], -c.size_bytes)) if measured else None
 
 
 def _reason(

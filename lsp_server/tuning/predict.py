@@ -43,18 +43,16 @@ class Work:
     generated: float
 
 
-# From the typing replay's records (model calls only, both models, docs/tuning.md): the
-# median call processes a typed token and generates a few; the 95th percentile call
-# processes a line's worth of tokens afresh (a line crossed) and generates a line. The
-# 95th percentile then sits at ~2.6× the median on both models, as the replay's share of
-# keystrokes without an answer within 1 s says (1.8-5 % for the 0.5B, 12.5-17.5 % for
-# the 1.5B: a log-normal through p50 and p95 gives 3 % and 15 %).
-P50_WORK = Work(prompt_tokens=1.0, generated=6.5)
-P95_WORK = Work(prompt_tokens=24.0, generated=26.0)
-# What a call waits beyond its own tokens, in decode steps of the same model (an idle
-# job's slice finishing, the stand-in's checks, detokenizing and post-processing): 8.5
-# steps on both models in the replay, so it scales with the model's speed.
-WAIT_STEPS = 8.5
+# From the typing replay's records (model calls only; docs/tuning.md). The median call
+# processes a typed token and generates 6.5, and waits for about 22 tokens' worth of
+# prompt processing besides (an idle job's chunk finishing, the stand-in's checks):
+# 243 ms for the 0.5B, 485 ms for the 1.5B at 2 threads, both within 3 % of this. The
+# 95th percentile call processes a line's worth afresh (a line crossed) and generates
+# 18: ~2.6x the median on both models, as their shares of keystrokes without an answer
+# within 1 s say (1.1-5 % for the 0.5B, 12.5-17.5 % for the 1.5B; a log-normal
+# through p50 and p95 gives 1 % and 12 %).
+P50_WORK = Work(prompt_tokens=23.0, generated=6.5)
+P95_WORK = Work(prompt_tokens=57.0, generated=18.4)
 OVERHEAD_MS = 10.0  # the request around the model: snapshot, syntax, prompt, LSP
 
 
@@ -80,8 +78,7 @@ class Prediction:
 
 def keystroke_ms(rates: Rates, work: Work) -> float:
     prompt = work.prompt_tokens / max(rates.prompt_short, 1e-6)
-    steps = work.generated + WAIT_STEPS
-    return OVERHEAD_MS + 1000.0 * (prompt + steps / max(rates.decode, 1e-6))
+    return OVERHEAD_MS + 1000.0 * (prompt + work.generated / max(rates.decode, 1e-6))
 
 
 def rss_bytes(size_bytes: int) -> int:

@@ -171,3 +171,19 @@ def test_a_person_types_on_when_no_answer_comes_within_the_patience() -> None:
             assert typist.cancelled == 3
         else:  # taken whole with one Tab
             assert [(s.accepted, s.whole, s.late) for s in run.steps] == [(5, True, False)]
+
+
+def test_the_report_has_a_row_per_language() -> None:
+    from lsp_server.bench.replay_report import by_language, markdown
+
+    steps = [
+        {"document": 0, "latency_ms": 100.0, "accepted": 10},
+        {"document": 1, "latency_ms": 100.0, "accepted": 5},
+        {"document": 1, "latency_ms": 1500.0, "accepted": 5},  # late: not counted
+    ]
+    shares = by_language(steps, [("python", 20), ("go", 50)])
+    assert shares == {"in_time_language:python": 0.5, "in_time_language:go": 0.1}
+    table = markdown({"a": {"accepted_in_time_share": 0.3, **shares}})
+    assert "| accepted in time: go | 10.0% |" in table
+    assert "| accepted in time: python | 50.0% |" in table
+    assert "accepted in time: share" not in table
