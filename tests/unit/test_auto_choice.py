@@ -243,3 +243,23 @@ def test_a_remote_engine_runs_the_servers_model_and_auto_only_reports() -> None:
     assert decision.overlay == {}
     assert decision.choice.reason.startswith("remote engine:")
     assert "900 prompt / 120.0 generated tokens/s" in decision.choice.reason
+
+
+def test_tune_keeps_the_default_unless_another_configuration_clearly_wins(tmp_path: Path) -> None:
+    import json
+
+    from lsp_server.bench import tune
+
+    def row(label: str, model: str, share: float, settings: dict | None = None) -> dict:  # type: ignore[type-arg]
+        config = tune.Config(label, model, settings or {})
+        return {"config": config, "accepted_in_time_share": share, "latency_p50_ms": 100}
+
+    close = [row("default (auto)", "auto", 0.373), row("pair", "q", 0.374, {"fastModel": "f"})]
+    assert tune.winner(close)["config"].model == "auto"  # 0.1 point: chance
+    clear = [row("default (auto)", "auto", 0.30), row("pair", "q", 0.36, {"fastModel": "f"})]
+    assert tune.winner(clear)["config"].label == "pair"
+    where = tmp_path / "settings.json"
+    tune.write(clear[1]["config"], where)
+    assert json.loads(where.read_text())["fastModel"] == "f"
+    tune.write(close[0]["config"], where)  # the default again: an earlier choice goes
+    assert json.loads(where.read_text()) == {"model": "auto", "context": {}}
