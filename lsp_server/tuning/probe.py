@@ -20,6 +20,7 @@ SESSION = "slm-ls/probe"  # the probe's own KV state: the documents' states are 
 FULL_TOKENS = 1024  # the full prompt's length today, at most
 FULL_SECONDS = 2.0  # the full step processes what it can in this long
 DECODE_TOKENS = 32
+FULL_AT_LEAST = 32  # tokens the full step must process to give a rate (a slow machine: few)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def full_step(engine: Engine, seed: int, cancel: CancelToken) -> float | None:
     )
     gen = engine.generate(prompt, params, cancel)
     processed = gen.evaluated_tokens or 0
-    if cancel.cancelled or processed < SHORT_TOKENS or gen.prompt_ms <= 0:
+    if cancel.cancelled or processed < FULL_AT_LEAST or gen.prompt_ms <= 0:
         return None
     return processed / gen.prompt_ms * 1000
 
