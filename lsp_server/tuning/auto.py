@@ -14,7 +14,7 @@ from lsp_server.engines.loader import build_id
 from lsp_server.models.catalog import CATALOG, DEFAULT_MODEL
 from lsp_server.models.resolve import cache_dir as models_dir
 from lsp_server.tuning.choose import Budgets, Candidate, Choice, Machine, decide
-from lsp_server.tuning.predict import predict
+from lsp_server.tuning.predict import Prediction, predict
 from lsp_server.tuning.profile import MachineKey, Profile
 from lsp_server.tuning.quality import quality
 
@@ -188,48 +188,45 @@ def report(
     }
 
 
-def predictions(profile: Profile, settings: Settings, every: bool = False) -> list[str]:
-    """One line per model on disk (`every`: in the catalog): its predicted keystroke
-    p50/p95, memory and expected share of typed text accepted in time here."""
-    found = machine(profile)
-    if found.rates is None:
-        return []
-    patience = settings.completion.patience_ms
-    lines = []
-    for candidate in candidates():
-        if not (candidate.on_disk or every):
-            continue
-        rates = found.own.get(candidate.name) or found.rates
-        said = predict(rates, candidate.size_bytes)
-        share = candidate.quality.in_time * said.in_time(patience)
-        lines.append(
-            f"{candidate.name}: p50 {said.p50_ms:.0f} ms, p95 {said.p95_ms:.0f} ms, "
-            f"{said.rss_bytes / 1e6:.0f} MB, {share * 100:.1f} % accepted in time"
-            + ("" if candidate.on_disk else " (not on disk)")
-        )
-    return lines
-
-
-def to_pull(profile: Profile, settings: Settings, count: int = 3) -> list[str]:
-    """The catalog models not on disk that would give the most here (fitting the
-    memory), each with its predicted cost and its download: what `slm-ls tune` and
-    `slm-ls doctor` offer to pull (never pulled unasked)."""
+def _scored(profile: Profile, settings: Settings) -> list[tuple[Candidate, Prediction, float]]:
+    """Each catalog model with its prediction here and its expected share of typed text
+    accepted in time (none before the machine is measured)."""
     found = machine(profile)
     if found.rates is None:
         return []
     patience = settings.completion.patience_ms
     scored = []
     for candidate in candidates():
-        if candidate.on_disk or not candidate.fim:
-            continue
-        said = predict(found.rates, candidate.size_bytes)
-        if said.rss_bytes <= found.memory_bytes:
-            share = candidate.quality.in_time * said.in_time(patience)
-            scored.append((share, candidate, said))
-    scored.sort(key=lambda found: -found[0])
+        said = predict(found.own.get(candidate.name) or found.rates, candidate.size_bytes)
+        scored.append((candidate, said, candidate.quality.in_time * said.in_time(patience)))
+    return scored
+
+
+def predictions(profile: Profile, settings: Settings) -> list[str]:
+    """One line per model on disk: its predicted keystroke p50/p95, memory and expected
+    share of typed text accepted in time here."""
+    return [
+        f"{c.name}: p50 {said.p50_ms:.0f} ms, p95 {said.p95_ms:.0f} ms, "
+        f"{said.rss_bytes / 1e6:.0f} MB, {share * 100:.1f} % accepted in time"
+        for c, said, share in _scored(profile, settings)
+        if c.on_disk
+    ]
+
+
+def to_pull(profile: Profile, settings: Settings, count: int = 3) -> list[str]:
+    """The catalog models not on disk that would give the most here (fitting the
+    memory), each with its predicted cost and its download: what `slm-ls tune` offers
+    to pull (never pulled unasked)."""
+    memory = available_memory()
+    missing = [
+        (share, c, said)
+        for c, said, share in _scored(profile, settings)
+        if not c.on_disk and c.fim and said.rss_bytes <= memory
+    ]
+    missing.sort(key=lambda found: -found[0])
     return [
         f"{c.name}: {share * 100:.1f} % accepted in time expected, p50 {said.p50_ms:.0f} ms, "
         f"{said.rss_bytes / 1e9:.1f} GB of memory; a {c.size_bytes / 1e9:.1f} GB download: "
         f"slm-ls models pull {c.name}"
-        for share, c, said in scored[:count]
+        for share, c, said in missing[:count]
     ]
