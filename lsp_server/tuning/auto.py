@@ -4,12 +4,13 @@ under whatever the person set (config/live.py)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lsp_server.config.settings import EngineKind, Settings
+from lsp_server.config.settings import EngineKind, EngineSettings, Settings
 from lsp_server.engines.loader import build_id
 from lsp_server.models.catalog import CATALOG, DEFAULT_MODEL
 from lsp_server.models.resolve import cache_dir as models_dir
@@ -25,7 +26,15 @@ MEMORY_SHARE = 0.6
 
 
 def machine_key(settings: Settings) -> MachineKey:
-    engine = settings.engine
+    """What changes this machine's speed, for these engine settings."""
+    return _key_for(settings.engine)
+
+
+@functools.lru_cache(maxsize=8)
+def _key_for(engine: EngineSettings) -> MachineKey:
+    """Computed once per engine settings: the profile is looked up on every model call
+    (real requests' speeds are kept), and reading /proc/cpuinfo and llama.cpp's build
+    flags there each time would be work on the keystroke's path for nothing."""
     cores = os.cpu_count() or 1
     threads = engine.threads or max(1, min(cores, 8))
     return MachineKey(_cpu_name(), cores, threads, build_id(engine), engine.gpu_layers)
