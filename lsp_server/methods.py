@@ -16,6 +16,10 @@ CURSOR_METHOD = "slm-ls/didChangeCursor"
 INLINE_EDIT_METHOD = "textDocument/copilotInlineEdit"
 SHOWN_INLINE_EDIT = "textDocument/didShowInlineEdit"
 NEXT_EDIT_ACCEPTED = "slm-ls.nextEditAccepted"
+# Suggestions taken: the item's command (whole) and Copilot's notification for a part
+# ({item: {command: {arguments: [id]}}, acceptedLength}: UTF-16 units of insertText).
+ACCEPTED_COMMAND = "slm-ls.acceptedCompletion"
+PARTIAL_ACCEPT_METHOD = "textDocument/didPartiallyAcceptCompletion"
 FIX_COMMAND = "slm-ls.fix"
 DOC_COMMAND = "slm-ls.document"
 EXPLAIN_COMMAND = "slm-ls.explain"

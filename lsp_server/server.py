@@ -30,6 +30,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
 from lsp_server import __version__
+from lsp_server.completion.accepts import Accepts
 from lsp_server.completion.service import CompletionService
 from lsp_server.config.live import LiveSettings
 from lsp_server.config.settings import Settings
@@ -258,6 +259,7 @@ class SlmLanguageServer(LanguageServer):
         self.chat = ChatRunner(self.runtime)  # hover and the code actions
         self.next_edit = NextEditService(self.runtime)  # and the edit history
         self.service = CompletionService(self.runtime, self._keystroke)
+        self.accepts = Accepts()  # suggestions shown and what the person took of them
         # Measures the machine in idle time for `model: "auto"`; `reload` is set by the
         # lifecycle feature (a new choice loads its model).
         self.reload: Callable[[], None] = lambda: None

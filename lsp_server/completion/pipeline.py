@@ -66,6 +66,9 @@ class Suggestion:
     fast: bool = False
     context: tuple[str, ...] = ()  # the workspace snippets in the prompt ("path:line")
     context_changed: bool = False  # the prompt's repository context changed
+    # An invoked request's distinct suggestions, best first (`text` is the first);
+    # empty when one was asked (automatic requests) or the engine gives one.
+    candidates: tuple[str, ...] = ()
 
 
 def stop_rule(plan: Plan) -> Callable[[str], bool]:
@@ -130,6 +133,7 @@ def generation_params(
         session=request.session,
         alternate=alternate_session(request.session),
         forced_prefix=forced,
+        candidates=settings.candidates if request.invoked else 1,
     )
 
 
@@ -200,12 +204,17 @@ def complete(
             request, (engine, caches), fast, cursor, settings, steps, plan, started
         )
     generation = answering.generate(prompt.ids, params, cancel or CancelToken())
-    forced = prompt.forced
-    raw = generation.text[len(forced) :] if generation.text.startswith(forced) else ""
-    if generation.stop_reason == StopReason.DEADLINE:
-        raw = trim.whole_lines(raw)  # what is finished is still useful
     checker = checker_for(request) if steps.parse_check else None
-    text = chain.postprocess(raw, plan, steps, request.text[:offset], checker)
+
+    def finish(raw: str, stop: StopReason) -> str:
+        return _finish(raw, stop, prompt.forced, plan, steps, request.text[:offset], checker)
+
+    text = finish(generation.text, generation.stop_reason)
+    candidates = ranked(
+        [(finish(c.text, c.stop_reason), c.mean_logprob) for c in generation.candidates]
+    )
+    if candidates:
+        text = candidates[0]
     return Suggestion(
         text,
         offset,
@@ -216,7 +225,38 @@ def complete(
         fast=answering is not engine,
         context=full.context,
         context_changed=full.context_changed,
+        candidates=candidates if len(candidates) > 1 else (),
     )
+
+
+def _finish(
+    raw: str,
+    stop: StopReason,
+    forced: str,
+    plan: Plan,
+    steps: Steps,
+    prefix: str,
+    checker: Checker | None,
+) -> str:
+    """A generated text made a suggestion: the forced text taken off, only whole
+    lines when the deadline cut it, then the post-processing chain."""
+    raw = raw[len(forced) :] if raw.startswith(forced) else ""
+    if stop == StopReason.DEADLINE:
+        raw = trim.whole_lines(raw)  # what is finished is still useful
+    return chain.postprocess(raw, plan, steps, prefix, checker)
+
+
+def ranked(scored: list[tuple[str, float]]) -> tuple[str, ...]:
+    """Distinct, non-empty suggestions, likeliest first (by the model's mean log-
+    probability per token of what it wrote). Texts that differ only in trailing
+    whitespace are one suggestion; the first seen of equals keeps its place."""
+    best: dict[str, tuple[str, float]] = {}
+    for text, score in scored:
+        key = text.rstrip()
+        if key and (key not in best or score > best[key][1]):
+            best[key] = (text if key not in best else best[key][0], score)
+    order = sorted(best.values(), key=lambda pair: -pair[1])
+    return tuple(text for text, _ in order)
 
 
 def stand_in(

@@ -36,6 +36,8 @@ class CompletionService:
         self.stats = Stats()
         self.idle = IdleWork(runtime, self.cache)
         self._waiting: tuple[str, CompletionRequest] | None = None  # a place to warm
+        # Per document: the place (text, offset) of the last several-candidate answer.
+        self._candidates: dict[str, tuple[tuple[str, int], Suggestion]] = {}
 
     @property
     def settings(self) -> Settings:
@@ -61,6 +63,14 @@ class CompletionService:
             self.stats.record(Record.of(time.perf_counter() - started, suggestion))
             return suggestion
         self.idle.latest[key] = request.text
+        known = self._candidates.get(key)
+        if known is not None and known[0] == (request.text, request.offset):
+            # The candidates an invoked request found here: every request at this
+            # place gets them (a client that cycles may ask again, automatically).
+            self.stats.record(Record(time.perf_counter() - started, cache_hit=True))
+            return known[1]
+        if await self._several(request):
+            return await self._invoked(key, request, started)
         ahead = await self.idle.ahead(key, request)
         hit = self.cache.lookup(key, request.text, request.offset) if ahead is None else None
         if hit is not None:
@@ -84,6 +94,24 @@ class CompletionService:
             suggestion.warming,
             suggestion.fast,
         )
+        return suggestion
+
+    async def _several(self, request: CompletionRequest) -> bool:
+        """An invoked request, several candidates wanted, and an engine that gives them."""
+        if not request.invoked or self.settings.completion.candidates <= 1:
+            return False
+        return (await self.runtime.engine()).info.candidates
+
+    async def _invoked(self, key: str, request: CompletionRequest, started: float) -> Suggestion:
+        """An invoked request that wants several candidates: computed on the prompt in
+        the KV cache (never the single cached or look-ahead answer); each is kept for
+        typing-through, the best last so that it is found first."""
+        suggestion = await self._generate(key, replace(request, session=key), True)
+        for text in reversed(suggestion.candidates or (suggestion.text,)):
+            self.cache.store(key, request.text, suggestion.start, text, suggestion.multiline)
+        if suggestion.candidates:
+            self._candidates[key] = ((request.text, request.offset), suggestion)
+        self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         return suggestion
 
     def warm(self, key: str, request: CompletionRequest) -> None:
@@ -130,6 +158,7 @@ class CompletionService:
         """The document closed: drop its cached suggestions and idle work."""
         self.cache.forget(key)
         self.idle.forget(key)
+        self._candidates.pop(key, None)
 
     def stop(self) -> None:
         """Stop the work in flight (the runtime frees the engines)."""

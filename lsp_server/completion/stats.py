@@ -30,6 +30,7 @@ class Record:
     accepted_tokens: int = 0  # and of those, taken
     quick: bool = False  # answered from a stand-in: the model's full prompt was cold
     fast: bool = False  # the stand-in was the cascade's fast model
+    candidates: int = 0  # an invoked request's distinct suggestions (0: one was asked)
 
     @classmethod
     def of(cls, seconds: float, suggestion: Suggestion) -> Record:
@@ -50,6 +51,7 @@ class Record:
             accepted_tokens=gen.accepted_tokens,
             quick=suggestion.warming,
             fast=suggestion.fast,
+            candidates=len(suggestion.candidates),
         )
 
 

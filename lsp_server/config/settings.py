@@ -122,6 +122,11 @@ class CompletionSettings:
     # typing replay measures with (human pauses: 150 ms after a word, 400 ms after a
     # line), the longest a typist's next key leaves a suggestion worth showing.
     patience_ms: int = 1000
+    # Suggestions an invoked request returns (VS Code's Alt+], the Neovim plugin's
+    # cycle keys, Helix's menu): the greedy one and the next-best first tokens', decoded
+    # together on the cached prompt, ranked by the model's likelihood. Automatic
+    # requests (as you type) always get one. 1: one for every request.
+    candidates: int = 3
     mode: CompletionMode = CompletionMode.FULL
 
 
@@ -215,6 +220,7 @@ _CHECKS: dict[str, tuple[Any, str]] = {
     "completion.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),
     "completion.promptBudgetMs": (lambda v: 0 <= v <= 600_000, "between 0 and 600000"),
     "completion.patienceMs": (lambda v: 50 <= v <= 60_000, "between 50 and 60000"),
+    "completion.candidates": (lambda v: 1 <= v <= 8, "between 1 and 8"),
     "completion.maxDocumentBytes": (lambda v: v >= 1, "1 or more"),
     "hover.maxTokens": (lambda v: 1 <= v <= 4096, "between 1 and 4096"),
     "hover.deadlineMs": (lambda v: 1 <= v <= 600_000, "between 1 and 600000"),

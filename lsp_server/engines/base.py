@@ -53,6 +53,8 @@ class EngineInfo:
     # Whether generate() honours `forced_prefix` (token healing's constrained first
     # token); remote servers cannot, so the prompt keeps its last token for them.
     heals: bool = True
+    # Whether generate() honours `candidates` (several continuations in one call).
+    candidates: bool = False
     # Warnings for the user when the engine loads (e.g. code sent without TLS).
     notices: tuple[str, ...] = ()
 
@@ -72,6 +74,9 @@ class GenerationParams:
     # Token healing: the text must begin with this (the prompt's last token, backed
     # off); the first tokens are the likeliest ones consistent with it.
     forced_prefix: str = ""
+    # More than 1: also continue the next-best first tokens, each greedily, in
+    # sequences that share the prompt's KV cells (Generation.candidates).
+    candidates: int = 1
 
 
 class StopReason(StrEnum):
@@ -97,6 +102,21 @@ class StopReason(StrEnum):
         return self in (StopReason.PROMPT_BUDGET, StopReason.CANCELLED, StopReason.DEADLINE)
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """One continuation of a prompt that asked for several: its text, tokens and the
+    model's own log-probability of them."""
+
+    text: str
+    tokens: tuple[int, ...]
+    logprob: float  # the sum over its tokens (natural log)
+    stop_reason: StopReason = StopReason.NONE
+
+    @property
+    def mean_logprob(self) -> float:
+        return self.logprob / max(1, len(self.tokens))
+
+
 @dataclass
 class Generation:
     text: str
@@ -112,6 +132,9 @@ class Generation:
     # Speculative decoding: tokens guessed, and of those the ones the model agreed with.
     drafted_tokens: int = 0
     accepted_tokens: int = 0
+    # With GenerationParams.candidates > 1: every continuation, the greedy one (this
+    # generation's text) first; empty otherwise or where the engine gives one.
+    candidates: list[Candidate] = field(default_factory=list)
 
 
 def evaluated(gen: Generation) -> int:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import numpy as np
 
 from lsp_server.engines.base import (
     CancelToken,
+    Candidate,
     EngineError,
     EngineInfo,
     Generation,
@@ -40,6 +41,10 @@ HEALING_CANDIDATES = 256
 # A session starts from its alternate's KV state when that shares this many more prompt
 # tokens than its own: fewer cost less to process than the state's copy.
 ALTERNATE_GAIN = 8  # most likely tokens searched for one consistent with the forced text
+# Sequences a context holds at once (GenerationParams.candidates): the KV cells are one
+# pool (llama.cpp's unified cache), so more costs no memory until they are used.
+MAX_SEQUENCES = 8
+_LOADING = threading.Lock()  # llama.cpp's default context parameters are patched while loading
 
 
 def default_threads() -> int:
@@ -87,7 +92,7 @@ class LlamaCppEngine:
             self._llm = _load(llama_cpp, path, replace(load, n_ctx=trained))
         self._vocab = llama_cpp.llama_model_get_vocab(self._llm.model)
         self._n_vocab = self._llm.n_vocab()
-        self.info = self._read_info(path, family)
+        self.info = replace(self._read_info(path, family), candidates=True)
         self._sessions = SessionStates(state_cache_bytes)
         self._session = ""
         self._prompt_rate = 100.0  # prompt tokens/s, a running estimate for budgets (low at first)
@@ -200,7 +205,11 @@ class LlamaCppEngine:
             result.prompt_ms = (time.perf_counter() - started) * 1000
             return result
         result.prompt_ms = (time.perf_counter() - started) * 1000
-        self._decode(result, prompt, params, cancel, limit=self._llm.n_ctx() - len(prompt) - 1)
+        limit = self._llm.n_ctx() - len(prompt) - 1
+        if params.candidates > 1:
+            self._decode_candidates(result, params, cancel, limit)
+        else:
+            self._decode(result, prompt, params, cancel, limit)
         result.generate_ms = (time.perf_counter() - started) * 1000 - result.prompt_ms
         return result
 
@@ -396,6 +405,154 @@ class LlamaCppEngine:
                 break
         return following
 
+    # -- several candidates ----------------------------------------------------------
+    def _decode_candidates(
+        self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
+    ) -> None:
+        """The greedy continuation and the next-best first tokens', each continued
+        greedily, decoded together: one batch a step holds one token per sequence, and
+        the sequences share the prompt's KV cells. Afterwards sequence 0 holds the
+        prompt and the greedy tokens, as after `_decode`, and the others are freed."""
+        forced = params.forced_prefix.encode("utf-8", "surrogatepass")
+        base = self._llm.n_tokens
+        logits = self._logits()
+        branches = [
+            _Branch(i, forced)
+            for i in range(min(params.candidates, MAX_SEQUENCES, self._llm.n_batch))
+        ]
+        firsts = self._first_tokens(logits, forced, len(branches))
+        branches = branches[: len(firsts)]
+        total = _logsumexp(logits)
+        for branch, token in zip(branches, firsts, strict=True):
+            self._take(branch, token, float(logits[token]) - total, params)
+        memory = self._lib.llama_get_memory(self._llm.ctx)
+        for branch in branches[1:]:
+            self._lib.llama_memory_seq_cp(memory, 0, branch.seq, -1, -1)
+        try:
+            self._step_branches(branches, params, cancel, base, min(params.max_tokens, limit))
+        finally:
+            for branch in branches[1:]:
+                self._lib.llama_memory_seq_rm(memory, branch.seq, -1, -1)
+        greedy = branches[0]
+        evaluated = greedy.tokens[: greedy.evaluated]
+        self._llm.input_ids[base : base + len(evaluated)] = evaluated
+        self._llm.n_tokens = base + len(evaluated)
+        result.tokens = list(greedy.tokens)
+        result.text = greedy.text
+        result.stop_reason = greedy.stop
+        result.candidates = [b.candidate() for b in branches]
+
+    def _first_tokens(self, logits: np.ndarray, forced: bytes, wanted: int) -> list[int]:
+        """The greedy first token, then the next likeliest ones that are no stop token,
+        agree with the forced text (token healing) and start differently: a piece
+        that is the start of one already chosen ("f", " fib" after "fib") mostly
+        spells the same text in other tokens, a wasted sequence."""
+        chosen = [self._next_token(forced)]
+        starts = [bytes(self._llm.detokenize(chosen)).strip()]
+        searched = min(HEALING_CANDIDATES, len(logits) - 1)
+        best = np.argpartition(-logits, searched)[:searched]
+        for token in (int(t) for t in best[np.argsort(-logits[best])]):
+            if len(chosen) >= wanted:
+                break
+            if token in chosen or self._is_stop(token):
+                continue
+            piece = bytes(self._llm.detokenize([token]))
+            if not piece or (forced and not (forced.startswith(piece) or piece.startswith(forced))):
+                continue
+            if any(start.startswith(piece.strip()) for start in starts):
+                continue
+            chosen.append(token)
+            starts.append(piece.strip())
+        return chosen
+
+    def _take(self, branch: _Branch, token: int, logprob: float, params: GenerationParams) -> None:
+        """Add `token` to `branch`, or end it (a stop token, the stop rule)."""
+        if self._is_stop(token):
+            branch.stop = StopReason.EOG
+            return
+        branch.tokens.append(token)
+        branch.logprob += logprob
+        branch.pieces += self._llm.detokenize([token])
+        branch.text = branch.pieces.decode("utf-8", "ignore")
+        if params.stop_when is not None and params.stop_when(branch.text):
+            branch.stop = StopReason.STOP_WHEN
+
+    def _step_branches(
+        self,
+        branches: list[_Branch],
+        params: GenerationParams,
+        cancel: CancelToken,
+        base: int,
+        most: int,
+    ) -> None:
+        """Decode the live branches together until each has ended."""
+        while True:
+            for branch in branches:
+                if not branch.stop and len(branch.tokens) >= most:
+                    branch.stop = StopReason.MAX_TOKENS
+            live = [b for b in branches if not b.stop]
+            if not live:
+                return
+            if cancel.cancelled or _past(params.deadline):
+                why = StopReason.CANCELLED if cancel.cancelled else StopReason.DEADLINE
+                for branch in live:
+                    branch.stop = why
+                return
+            self._decode_batch(live, base)
+            for i, branch in enumerate(live):
+                logits = self._logits(i)
+                token = self._branch_token(logits, branch)
+                self._take(branch, token, float(logits[token]) - _logsumexp(logits), params)
+
+    def _decode_batch(self, live: list[_Branch], base: int) -> None:
+        """One decode: each live branch's last token at its place in its sequence."""
+        batch = self._llm._batch.batch
+        batch.n_tokens = len(live)
+        for i, branch in enumerate(live):
+            batch.token[i] = branch.tokens[-1]
+            batch.pos[i] = base + len(branch.tokens) - 1
+            batch.seq_id[i][0] = branch.seq
+            batch.n_seq_id[i] = 1
+            batch.logits[i] = True
+        if self._lib.llama_decode(self._llm.ctx, batch) != 0:
+            raise EngineError("llama_decode failed on the candidates' batch")
+        for branch in live:
+            branch.evaluated = len(branch.tokens)
+
+    def _branch_token(self, logits: np.ndarray, branch: _Branch) -> int:
+        """The greedy next token of a branch (the forced text first, if still pending)."""
+        pending = branch.forced[len(branch.pieces) :]
+        if not pending:
+            return int(np.argmax(logits))
+        order = np.argpartition(-logits, HEALING_CANDIDATES)[:HEALING_CANDIDATES]
+        for token in order[np.argsort(-logits[order])]:
+            piece = bytes(self._llm.detokenize([int(token)]))
+            if piece and (pending.startswith(piece) or piece.startswith(pending)):
+                return int(token)
+        return int(np.argmax(logits))
+
+
+@dataclass
+class _Branch:
+    """One sequence of a several-candidate generation."""
+
+    seq: int
+    forced: bytes
+    tokens: list[int] = field(default_factory=list)
+    pieces: bytearray = field(default_factory=bytearray)
+    text: str = ""
+    logprob: float = 0.0
+    evaluated: int = 0  # of its tokens, those the KV cache holds
+    stop: StopReason = StopReason.NONE
+
+    def candidate(self) -> Candidate:
+        return Candidate(self.text, tuple(self.tokens), self.logprob, self.stop)
+
+
+def _logsumexp(logits: np.ndarray) -> float:
+    top = float(np.max(logits))
+    return top + float(np.log(np.sum(np.exp(logits - top))))
+
 
 @dataclass(frozen=True)
 class SavedState:
@@ -469,6 +626,27 @@ def offloaded_layers(llama_cpp: Any, wanted: int) -> int:
 
 
 def _load(llama_cpp: Any, path: Path, load: Loading) -> Any:
+    """The model, with a context that can hold MAX_SEQUENCES sequences in one KV pool:
+    llama-cpp-python does not take these parameters, so its defaults are extended for
+    the duration of the load."""
+    module = llama_cpp.llama_cpp
+    defaults = module.llama_context_default_params
+
+    def sequences() -> Any:
+        params = defaults()
+        params.n_seq_max = MAX_SEQUENCES
+        params.kv_unified = True
+        return params
+
+    with _LOADING:
+        module.llama_context_default_params = sequences
+        try:
+            return _construct(llama_cpp, path, load)
+        finally:
+            module.llama_context_default_params = defaults
+
+
+def _construct(llama_cpp: Any, path: Path, load: Loading) -> Any:
     try:
         return llama_cpp.Llama(
             model_path=str(path),

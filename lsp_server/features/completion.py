@@ -13,12 +13,19 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
+from lsp_server.completion.accepts import Offered, Partial, Refused
 from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
+from lsp_server.documents.positions import Encoding, column_to_chars, units_of
 from lsp_server.documents.store import DocumentNotOpen
 from lsp_server.engines.base import EngineError
 from lsp_server.features import convert, workspace
-from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
+from lsp_server.methods import (
+    ACCEPTED_COMMAND,
+    CURSOR_METHOD,
+    PARTIAL_ACCEPT_METHOD,
+    STATS_METHOD,
+)
 from lsp_server.models.resolve import ModelError
 from lsp_server.nextedit.history import brings_back
 from lsp_server.server import SlmLanguageServer
@@ -138,6 +145,83 @@ def _fenced(text: str, language: str) -> str:
     return f"{fence}{language}\n{text}\n{fence}"
 
 
+def _texts(suggestion: Suggestion) -> tuple[str, ...]:
+    """The suggestions to show: the candidates of an invoked request, else the one."""
+    return suggestion.candidates or (suggestion.text,)
+
+
+def _offer(
+    ls: SlmLanguageServer, uri: str, request: CompletionRequest, s: Suggestion, rank: int, text: str
+) -> types.Command:
+    """Remember a suggestion as shown; the command that reports its whole accept."""
+    before, after = request.text[: s.start], request.text[s.end :]
+    item_id = ls.accepts.offer(Offered(uri, before, after, text, s.multiline, rank))
+    return types.Command("slm-ls: suggestion accepted", ACCEPTED_COMMAND, arguments=[item_id])
+
+
+def _document_text(ls: SlmLanguageServer, uri: str) -> str | None:
+    try:
+        return ls.documents.get(uri).snapshot.text
+    except DocumentNotOpen:
+        return None
+
+
+def _item_id(params: Any) -> str:
+    """The id in a partial accept's item (its command's first argument)."""
+    item = getattr(params, "item", None)
+    command = getattr(item, "command", None)
+    arguments = getattr(command, "arguments", None)
+    if not isinstance(arguments, list) or not arguments or not isinstance(arguments[0], str):
+        raise ValueError("the item carries no slm-ls command")
+    return arguments[0]
+
+
+def _accepted_length(params: Any) -> int:
+    length = getattr(params, "acceptedLength", None)
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise ValueError(f"acceptedLength must be a whole number >= 0, got {length!r}")
+    return length
+
+
+def _partial_accept(ls: SlmLanguageServer, params: Any) -> None:
+    """Count a partial accept, and keep its suggestion for typing-through (the rest
+    answered from the cache while the person's keys match it)."""
+    try:
+        item_id, units = _item_id(params), _accepted_length(params)
+    except ValueError as exc:
+        log.info("%s ignored: %s", PARTIAL_ACCEPT_METHOD, exc)
+        return
+    known = ls.accepts.offered(item_id)
+    # acceptedLength counts UTF-16 code units of the insert text (VS Code's, Copilot's)
+    chars = units
+    if known is not None:
+        within = units <= units_of(known.text, Encoding.UTF16)
+        chars = column_to_chars(known.text, units, Encoding.UTF16) if within else units
+    document = _document_text(ls, known.key) if known is not None else None
+    found = ls.accepts.partial(item_id, chars, document)
+    if isinstance(found, Refused):
+        log.info("%s ignored: suggestion %s is %s", PARTIAL_ACCEPT_METHOD, item_id, found.value)
+        return
+    if found.clamped:
+        log.info(
+            "%s: acceptedLength %d is past the suggestion's end: counted as all of it",
+            PARTIAL_ACCEPT_METHOD,
+            units,
+        )
+    _keep_for_typing(ls, found)
+
+
+def _keep_for_typing(ls: SlmLanguageServer, found: Partial) -> None:
+    offered = found.offered
+    ls.service.cache.store(
+        offered.key,
+        offered.before + offered.after,
+        len(offered.before),
+        offered.text,
+        offered.multiline,
+    )
+
+
 def register(server: SlmLanguageServer) -> None:
     outage = _Outage()  # the feature's state: kept by its handlers, one per server
 
@@ -152,6 +236,8 @@ def register(server: SlmLanguageServer) -> None:
             "documents": ls.documents.fingerprints(),
             "workspaceIndex": ls.index.status(),
             "warmed": ls.service.idle.warmed,  # places prepared on slm-ls/didChangeCursor
+            # suggestions shown and accepted (whole, in part, another candidate): counts
+            "accepts": ls.accepts.as_json(),
             # model "auto": the measured speeds, the configuration chosen and why
             "auto": auto.report(
                 ls.runtime.decision, ls.runtime.profile, ls.tuner.done, ls.tuner.interrupted
@@ -184,10 +270,32 @@ def register(server: SlmLanguageServer) -> None:
         if found is None:
             return types.InlineCompletionList(items=[])
         request, suggestion = found
-        item = types.InlineCompletionItem(
-            insert_text=suggestion.text, range=_range(ls, request, suggestion)
-        )
-        return types.InlineCompletionList(items=[item])
+        uri, where = params.text_document.uri, _range(ls, request, suggestion)
+        items = [
+            types.InlineCompletionItem(
+                insert_text=text,
+                range=where,
+                command=_offer(ls, uri, request, suggestion, rank, text),
+            )
+            for rank, text in enumerate(_texts(suggestion))
+        ]
+        return types.InlineCompletionList(items=items)
+
+    @server.feature(PARTIAL_ACCEPT_METHOD)
+    def partially_accepted(ls: SlmLanguageServer, params: Any) -> None:
+        """Copilot's notification: the person took the start of a suggestion (a word,
+        a line); bad params are ignored with one log line (no answer to carry one)."""
+        _partial_accept(ls, params)
+
+    @server.command(ACCEPTED_COMMAND)
+    def accepted(ls: SlmLanguageServer, *args: Any) -> None:
+        """The item's command: the person took the whole suggestion."""
+        item_id = args[0] if args and isinstance(args[0], str) else ""
+        known = ls.accepts.offered(item_id)
+        found = ls.accepts.whole(item_id, _document_text(ls, known.key) if known else None)
+        if isinstance(found, Refused):
+            why = found.value
+            log.info("%s ignored: suggestion %s is %s", ACCEPTED_COMMAND, item_id or "?", why)
 
     @server.feature(
         types.TEXT_DOCUMENT_COMPLETION,
@@ -203,25 +311,42 @@ def register(server: SlmLanguageServer) -> None:
         if found is None:
             return types.CompletionList(is_incomplete=True, items=[])
         request, suggestion = found
-        # The item replaces the word typed before the cursor with that word plus the
-        # suggestion: menus (Helix, omnifunc, nvim-cmp) filter items by the word at
-        # the cursor, so the label and filter text must start with it.
-        word = _word_before(request.text, suggestion.start)
-        start = suggestion.start - len(word)
-        text = word + suggestion.text
-        first = text.strip().split("\n", 1)[0]
-        edit_range = _range(ls, request, replace(suggestion, start=start))
-        item = types.CompletionItem(
-            label=first[:LABEL_WIDTH] or text[:LABEL_WIDTH],
-            filter_text=first or text,
-            kind=types.CompletionItemKind.Snippet
-            if suggestion.multiline
-            else types.CompletionItemKind.Text,
-            detail="slm-ls",
-            documentation=_preview(ls, text, request.language),
-            text_edit=types.TextEdit(edit_range, text),
-            insert_text_format=types.InsertTextFormat.PlainText,
-            sort_text="0",
-            preselect=True,
-        )
-        return types.CompletionList(is_incomplete=True, items=[item])
+        uri = params.text_document.uri
+        items = [
+            _menu_item(ls, uri, request, suggestion, rank, text)
+            for rank, text in enumerate(_texts(suggestion))
+        ]
+        return types.CompletionList(is_incomplete=True, items=items)
+
+
+def _menu_item(
+    ls: SlmLanguageServer,
+    uri: str,
+    request: CompletionRequest,
+    suggestion: Suggestion,
+    rank: int,
+    suggested: str,
+) -> types.CompletionItem:
+    """One suggestion as a menu item, in its rank's place (the best preselected). The
+    item replaces the word typed before the cursor with that word plus the
+    suggestion: menus (Helix, omnifunc, nvim-cmp) filter items by the word at the
+    cursor, so the label and filter text must start with it."""
+    word = _word_before(request.text, suggestion.start)
+    start = suggestion.start - len(word)
+    text = word + suggested
+    first = text.strip().split("\n", 1)[0]
+    edit_range = _range(ls, request, replace(suggestion, start=start))
+    return types.CompletionItem(
+        label=first[:LABEL_WIDTH] or text[:LABEL_WIDTH],
+        filter_text=first or text,
+        kind=types.CompletionItemKind.Snippet
+        if suggestion.multiline
+        else types.CompletionItemKind.Text,
+        detail="slm-ls" if rank == 0 else f"slm-ls ({rank + 1})",
+        documentation=_preview(ls, text, request.language),
+        text_edit=types.TextEdit(edit_range, text),
+        insert_text_format=types.InsertTextFormat.PlainText,
+        sort_text=str(rank),
+        preselect=rank == 0,
+        command=_offer(ls, uri, request, suggestion, rank, suggested),
+    )

@@ -83,6 +83,7 @@ def register(server: SlmLanguageServer) -> None:
     def did_close(ls: SlmLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.documents.close(params.text_document.uri)
         ls.service.forget(params.text_document.uri)
+        ls.accepts.forget(params.text_document.uri)
         ls.next_edit.closed(params.text_document.uri)
         ls.index.document_text(file_path(params.text_document.uri), None)
 

@@ -110,7 +110,7 @@ def test_omnifunc_items_in_neovim_0_7(tmp_path: Path) -> None:
     text = run_script(_nvim("0.7"), OMNI, tmp_path)
     assert not text.startswith("FAIL"), text
     items = json.loads(text)
-    assert len(items) == 1 and items[0]["word"].strip(), items
+    assert 1 <= len(items) <= 3 and items[0]["word"].strip(), items
 
 
 @pytest.mark.parametrize(

@@ -62,8 +62,10 @@ async def test_inline_completion_after_return(
     character = len(text.split("\n")[line])
     _open(client, uri, language, text)
     items = await _inline(client, uri, line, character)
-    assert len(items) == 1 and items[0].strip()
-    assert not _has_errors(language, _insert(text, line, character, items[0]))
+    assert 1 <= len(items) <= 3 and items[0].strip()
+    assert len(set(items)) == len(items)  # an invoked request: distinct candidates
+    for item in items:
+        assert not _has_errors(language, _insert(text, line, character, item))
 
 
 async def test_the_first_line_of_a_new_body_is_not_indented_twice(
@@ -75,7 +77,7 @@ async def test_the_first_line_of_a_new_body_is_not_indented_twice(
     _open(client, "file:///tmp/greet.py", "python", text)
     for trigger in types.InlineCompletionTriggerKind:
         items = await _inline(client, "file:///tmp/greet.py", 1, 4, trigger)
-        assert len(items) <= 1
+        assert len(items) <= (1 if trigger == types.InlineCompletionTriggerKind.Automatic else 3)
         if trigger == types.InlineCompletionTriggerKind.Invoked:
             assert items and items[0].strip(), items
         for item in items:
@@ -157,7 +159,7 @@ async def test_position_past_the_end_is_clamped(client: LanguageClient) -> None:
             position=types.Position(99, 99),
         )
     )
-    assert isinstance(result, types.InlineCompletionList) and len(result.items) == 1
+    assert isinstance(result, types.InlineCompletionList) and result.items
     item = result.items[0]
     # Answered at the end of the document, where the position was clamped to.
     end = types.Position(4, len("four = "))

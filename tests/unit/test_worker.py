@@ -150,5 +150,5 @@ def test_gpu_layers_auto_is_none_on_a_cpu_build_and_the_setting_reaches_llama() 
             return object()
 
     loading = engine_module.Loading(n_ctx=512, n_batch=64, threads=2, gpu_layers=7)
-    engine_module._load(FakeLib, Path("m.gguf"), loading)
+    engine_module._construct(FakeLib, Path("m.gguf"), loading)
     assert seen["n_gpu_layers"] == 7 and seen["use_mmap"] is False
