@@ -82,6 +82,11 @@ def summarise(
         "drafted_accepted": sum(r.get("accepted_tokens", 0) for r in calls)
         / max(1, sum(r.get("drafted_tokens", 0) for r in calls)),
         "accepted_chars": sum(s["accepted"] for s in steps),
+        # Accept keys (a Tab, a word, a line) per character the person did not type.
+        "keys_per_saved_char": sum(s.get("keys", 0) for s in steps)
+        / max(1, sum(s["accepted"] for s in steps))
+        if any(s["accepted"] for s in steps)
+        else None,
         "accepted_share": sum(s["accepted"] for s in steps) / hole_chars if hole_chars else 0.0,
         # What arrived within the patience of a person who types on: a suggestion that
         # came later is counted as not there (the replay's person waited for it).
@@ -208,6 +213,7 @@ def markdown(summary: dict[str, dict[str, Any]]) -> str:
         ("accepted (share of the typed text)", "accepted_share", "{:.1%}"),
         ("accepted in time (answer within 1 s)", "accepted_in_time_share", "{:.1%}"),
         ("accepted whole (one Tab)", "accepted_whole_share", "{:.1%}"),
+        ("accept keys per character not typed", "keys_per_saved_char", "{:.3f}"),
         ("no answer within the patience", "late_share", "{:.1%}"),
         ("repository context changed (share of requests)", "context_changed_share", "{:.1%}"),
         ("first non-empty, s after open (p50)", "first_nonempty_p50_s", "{:.1f}"),

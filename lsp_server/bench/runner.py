@@ -80,6 +80,11 @@ class Row:
     accepted_tokens: int = 0  # and of those, taken
     names: tuple[str, ...] = ()  # names from other files the reference uses
     identifier_match: float | None = None  # share of `names` the prediction has
+    # With completion.candidates > 1: every suggestion, best first (the prediction is
+    # the first); whether any of them is exact, and whether any passes the tests.
+    candidates: tuple[str, ...] = ()
+    exact_any: bool = False
+    passed_any: bool | None = None
 
 
 def current_rss_mb() -> float:
@@ -124,7 +129,10 @@ def run_task(
     suggestion = complete(request, engine, settings.completion, steps=steps, caches=caches)
     latency = (time.perf_counter() - started) * 1000
     gen = suggestion.generation or Generation("")
-    return _row(task, model, mode, suggestion.text, gen, latency, suggestion.skipped)
+    row = _row(task, model, mode, suggestion.text, gen, latency, suggestion.skipped)
+    row.candidates = suggestion.candidates or (suggestion.text,)
+    row.exact_any = any(metrics.exact_match(c, task.middle) for c in row.candidates)
+    return row
 
 
 def _row(
@@ -175,6 +183,10 @@ def score_tests(rows: list[Row], tasks: dict[str, Task], workers: int = 2) -> No
             task.prefix, row.prediction, task.suffix, task.test, task.entry_point
         )
         row.passed, row.test_status = outcome.passed, outcome.status
+        row.passed_any = outcome.passed or any(
+            check_program(task.prefix, other, task.suffix, task.test, task.entry_point).passed
+            for other in row.candidates[1:]
+        )
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(check, todo))
@@ -239,6 +251,9 @@ def _summary(group: list[Row], rss: float) -> dict[str, Any]:
         "tasks": len(group),
         "pass_at_1": _rate([bool(r.passed) for r in group if r.passed is not None]),
         "exact_match": _rate([r.exact_match for r in group]),
+        "candidates_mean": _mean([float(len(r.candidates) or 1) for r in group]),
+        "pass_at_k": _rate([bool(r.passed_any) for r in group if r.passed_any is not None]),
+        "exact_at_k": _rate([r.exact_any or r.exact_match for r in group]),
         "edit_similarity": sum(r.edit_similarity for r in group) / len(group),
         "syntax_valid": _rate([bool(r.syntax_valid) for r in group if r.syntax_valid is not None]),
         "empty": _rate([r.empty for r in group]),

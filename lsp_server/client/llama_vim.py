@@ -107,6 +107,9 @@ class LlamaVimPeer:
     def focus(self, uri: str, text: str, offset: int) -> None:
         pass  # llama.vim sends nothing ahead of a keystroke but its ring of chunks
 
+    def accepted(self, chars: int, whole: bool) -> None:
+        pass  # llama.vim tells its server nothing of what was taken
+
     async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
         started = time.perf_counter()
         context = local_context(text, offset)

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,7 +22,11 @@ from pygls.exceptions import JsonRpcRequestCancelled
 from pygls.lsp.client import LanguageClient
 
 from lsp_server.client.session import server_session
-from lsp_server.methods import CURSOR_METHOD, STATS_METHOD
+from lsp_server.methods import (
+    CURSOR_METHOD,
+    PARTIAL_ACCEPT_METHOD,
+    STATS_METHOD,
+)
 from lsp_server.syntax.languages import language_of_path
 
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
@@ -38,6 +43,21 @@ class Step:
     since_open_s: float = 0.0  # when the answer arrived, seconds after the document opened
     whole: bool = False  # the whole suggestion was taken (one Tab), not only its first line
     late: bool = False  # no answer within the person's patience: they typed on
+    keys: int = 0  # accept keys pressed for `accepted` (Tab, or one per word or line)
+
+
+class AcceptPolicy(StrEnum):
+    """What the simulated person takes of a suggestion."""
+
+    # The whole suggestion (one Tab), or its first line when only that is right: the
+    # replay's rule before partial accepts existed.
+    WHOLE = "whole"
+    # The longest run of its lines that is right, one key a line (the Neovim plugin's
+    # accept-line key).
+    LINE = "line"
+    # The longest right word-aligned start, one key a word (VS Code's Ctrl+Right, the
+    # Neovim plugin's accept-word key).
+    WORD = "word"
 
 
 @dataclass(frozen=True)
@@ -96,6 +116,26 @@ class Session:
     def __init__(self, client: LanguageClient) -> None:
         self.client = client
         self.versions: dict[str, int] = {}
+        self.shown: types.InlineCompletionItem | None = None  # the last suggestion
+
+    def accepted(self, chars: int, whole: bool) -> None:
+        """Tell the server, as our editor plugins do: the item's command for all of it,
+        Copilot's notification for a part (UTF-16 units of the insert text)."""
+        item = self.shown
+        if item is None or item.command is None:
+            return
+        if whole:
+            arguments = item.command.arguments or []
+            self.client.workspace_execute_command(
+                types.ExecuteCommandParams(item.command.command, list(arguments))
+            )
+            return
+        text = item.insert_text if isinstance(item.insert_text, str) else item.insert_text.value
+        units = len(text[:chars].encode("utf-16-le", "surrogatepass")) // 2
+        command = {"title": item.command.title, "command": item.command.command,
+                   "arguments": list(item.command.arguments or [])}  # fmt: skip
+        params = {"item": {"command": command}, "acceptedLength": units}
+        self.client.protocol.notify(PARTIAL_ACCEPT_METHOD, params)
 
     def open(self, uri: str, language: str, text: str) -> None:
         self.versions[uri] = 1
@@ -147,6 +187,7 @@ class Session:
             raise
         elapsed = (time.perf_counter() - started) * 1000
         items = result.items if isinstance(result, types.InlineCompletionList) else []
+        self.shown = items[0] if items else None
         insert = items[0].insert_text if items else ""
         return (insert if isinstance(insert, str) else insert.value), elapsed
 
@@ -202,13 +243,24 @@ class _Hovering:
         return [await task for task in self.tasks]
 
 
-def _accepted(suggestion: str, remaining: str) -> str:
-    if suggestion and remaining.startswith(suggestion):
-        return suggestion
-    first = suggestion.split("\n", 1)[0]
-    if first.strip() and remaining.startswith(first):
-        return first
-    return ""
+def taken(suggestion: str, remaining: str, policy: AcceptPolicy) -> tuple[str, int]:
+    """What a person who takes what is right under `policy` accepts of `suggestion`
+    when `remaining` is what they mean to type, and the accept keys that costs."""
+    if policy is AcceptPolicy.WHOLE:
+        if suggestion and remaining.startswith(suggestion):
+            return suggestion, 1
+        first = suggestion.split("\n", 1)[0]
+        return (first, 1) if first.strip() and remaining.startswith(first) else ("", 0)
+    if policy is AcceptPolicy.LINE:
+        pieces = suggestion.splitlines(keepends=True)
+    else:
+        pieces = [m.group(0) for m in WORD.finditer(suggestion)]
+    took, keys = "", 0
+    for piece in pieces:
+        if not remaining.startswith(took + piece):
+            break
+        took, keys = took + piece, keys + 1
+    return (took, keys) if took.strip() else ("", 0)
 
 
 @dataclass(frozen=True)
@@ -233,6 +285,10 @@ class Typist(Protocol):
 
     async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]: ...
 
+    def accepted(self, chars: int, whole: bool) -> None:
+        """The person took the start (`chars`) or all of the last suggestion shown."""
+        ...
+
 
 async def _retype(
     session: Typist,
@@ -251,17 +307,21 @@ async def _retype(
     while remaining and len(run.steps) < plan.max_steps and time.monotonic() < deadline:
         suggestion, latency, late = await _ask(session, hole.uri, text, offset, plan.patience)
         since_open = time.monotonic() - opened
-        chunk = _accepted(suggestion, remaining)
+        chunk, keys = taken(suggestion, remaining, plan.accept)
         accepted = len(chunk)
         whole = bool(chunk) and chunk == suggestion
         if not chunk:
             chunk = next_chunk(remaining)
         session.insert(hole.uri, text, offset, chunk)
+        if accepted:
+            session.accepted(accepted, whole)
         text = text[:offset] + chunk + text[offset:]
         offset += len(chunk)
         remaining = remaining[len(chunk) :]
         typed = len(chunk) - accepted
-        step = Step(latency, suggestion, accepted, typed, hole.document, since_open, whole, late)
+        step = Step(
+            latency, suggestion, accepted, typed, hole.document, since_open, whole, late, keys
+        )
         run.steps.append(step)
         if hovering is not None:
             hovering.after_step(len(run.steps), hole.uri, text, offset)
@@ -315,6 +375,7 @@ class ReplayPlan:
     # hole's original text as another file.
     workspace: Path | None = None
     wait_for_index: bool = True  # type only once the index is built
+    accept: AcceptPolicy = AcceptPolicy.WHOLE  # what the person takes of a suggestion
 
 
 def split_mode(mode: str) -> tuple[str, bool]:

@@ -409,38 +409,65 @@ class LlamaCppEngine:
     def _decode_candidates(
         self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
     ) -> None:
-        """The greedy continuation and the next-best first tokens', each continued
+        """The greedy continuation and the next-best first free tokens', each continued
         greedily, decoded together: one batch a step holds one token per sequence, and
-        the sequences share the prompt's KV cells. Afterwards sequence 0 holds the
-        prompt and the greedy tokens, as after `_decode`, and the others are freed."""
-        forced = params.forced_prefix.encode("utf-8", "surrogatepass")
-        base = self._llm.n_tokens
-        logits = self._logits()
-        branches = [
-            _Branch(i, forced)
-            for i in range(min(params.candidates, MAX_SEQUENCES, self._llm.n_batch))
-        ]
-        firsts = self._first_tokens(logits, forced, len(branches))
-        branches = branches[: len(firsts)]
-        total = _logsumexp(logits)
-        for branch, token in zip(branches, firsts, strict=True):
-            self._take(branch, token, float(logits[token]) - total, params)
+        the sequences share the prompt's KV cells. The forced text (token healing) is
+        decoded once before they part: its tokens are not free. Afterwards sequence 0
+        holds the prompt and the greedy tokens, as after `_decode`, and the others are
+        freed."""
+        origin = self._llm.n_tokens
+        most = min(params.max_tokens, limit)
+        shared = self._forced_start(
+            _Branch(0, params.forced_prefix.encode("utf-8", "surrogatepass")),
+            params,
+            cancel,
+            most,
+        )
+        branches = [shared]
+        if not shared.stop:
+            logits = self._logits()
+            wanted = min(params.candidates, MAX_SEQUENCES, self._llm.n_batch)
+            total = _logsumexp(logits)
+            firsts = self._first_tokens(logits, b"", wanted)
+            branches += [shared.copy(i) for i in range(1, len(firsts))]
+            for branch, token in zip(branches, firsts, strict=True):
+                self._take(branch, token, float(logits[token]) - total, params)
         memory = self._lib.llama_get_memory(self._llm.ctx)
         for branch in branches[1:]:
             self._lib.llama_memory_seq_cp(memory, 0, branch.seq, -1, -1)
         try:
-            self._step_branches(branches, params, cancel, base, min(params.max_tokens, limit))
+            self._step_branches(branches, params, cancel, origin, most)
         finally:
             for branch in branches[1:]:
                 self._lib.llama_memory_seq_rm(memory, branch.seq, -1, -1)
         greedy = branches[0]
         evaluated = greedy.tokens[: greedy.evaluated]
-        self._llm.input_ids[base : base + len(evaluated)] = evaluated
-        self._llm.n_tokens = base + len(evaluated)
+        self._llm.input_ids[origin : origin + len(evaluated)] = evaluated
+        self._llm.n_tokens = origin + len(evaluated)
         result.tokens = list(greedy.tokens)
         result.text = greedy.text
         result.stop_reason = greedy.stop
         result.candidates = [b.candidate() for b in branches]
+
+    def _forced_start(
+        self, branch: _Branch, params: GenerationParams, cancel: CancelToken, most: int
+    ) -> _Branch:
+        """Decode the tokens that spell the forced text, one by one on sequence 0."""
+        while branch.forced[len(branch.pieces) :] and not branch.stop:
+            if len(branch.tokens) >= most or cancel.cancelled or _past(params.deadline):
+                branch.stop = (
+                    _why_stopped(params, cancel)
+                    if len(branch.tokens) < most
+                    else (StopReason.MAX_TOKENS)
+                )
+                break
+            logits = self._logits()
+            token = self._branch_token(logits, branch)
+            self._take(branch, token, float(logits[token]) - _logsumexp(logits), params)
+            if not branch.stop:
+                self._llm.eval([token])
+                branch.evaluated = len(branch.tokens)
+        return branch
 
     def _first_tokens(self, logits: np.ndarray, forced: bytes, wanted: int) -> list[int]:
         """The greedy first token, then the next likeliest ones that are no stop token,
@@ -482,10 +509,11 @@ class LlamaCppEngine:
         branches: list[_Branch],
         params: GenerationParams,
         cancel: CancelToken,
-        base: int,
+        origin: int,
         most: int,
     ) -> None:
-        """Decode the live branches together until each has ended."""
+        """Decode the live branches together until each has ended (`origin`: where
+        their tokens start, after the prompt)."""
         while True:
             for branch in branches:
                 if not branch.stop and len(branch.tokens) >= most:
@@ -498,24 +526,25 @@ class LlamaCppEngine:
                 for branch in live:
                     branch.stop = why
                 return
-            self._decode_batch(live, base)
+            self._decode_batch(live, origin)
             for i, branch in enumerate(live):
                 logits = self._logits(i)
                 token = self._branch_token(logits, branch)
                 self._take(branch, token, float(logits[token]) - _logsumexp(logits), params)
 
-    def _decode_batch(self, live: list[_Branch], base: int) -> None:
+    def _decode_batch(self, live: list[_Branch], origin: int) -> None:
         """One decode: each live branch's last token at its place in its sequence."""
         batch = self._llm._batch.batch
         batch.n_tokens = len(live)
         for i, branch in enumerate(live):
             batch.token[i] = branch.tokens[-1]
-            batch.pos[i] = base + len(branch.tokens) - 1
+            batch.pos[i] = origin + len(branch.tokens) - 1
             batch.seq_id[i][0] = branch.seq
             batch.n_seq_id[i] = 1
             batch.logits[i] = True
-        if self._lib.llama_decode(self._llm.ctx, batch) != 0:
-            raise EngineError("llama_decode failed on the candidates' batch")
+        code = self._lib.llama_decode(self._llm.ctx, batch)
+        if code != 0:
+            raise EngineError(f"llama_decode failed on the candidates' batch ({code})")
         for branch in live:
             branch.evaluated = len(branch.tokens)
 
@@ -547,6 +576,19 @@ class _Branch:
 
     def candidate(self) -> Candidate:
         return Candidate(self.text, tuple(self.tokens), self.logprob, self.stop)
+
+    def copy(self, seq: int) -> _Branch:
+        """Another sequence that starts where this one is."""
+        return _Branch(
+            seq,
+            self.forced,
+            list(self.tokens),
+            bytearray(self.pieces),
+            self.text,
+            self.logprob,
+            self.evaluated,
+            self.stop,
+        )
 
 
 def _logsumexp(logits: np.ndarray) -> float:

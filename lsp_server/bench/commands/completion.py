@@ -99,6 +99,15 @@ def _add_run_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--max-tokens", type=int, default=CompletionSettings.max_tokens)
     parser.add_argument(
+        "--candidates",
+        type=int,
+        default=1,
+        metavar="K",
+        help="suggestions per task (completion.candidates, as an invoked request in the "
+        "editor gets them): adds pass@k and exact@k, any of the K counting; pass@1 and "
+        "exact stay the first's (default 1: one, the greedy suggestion)",
+    )
+    parser.add_argument(
         "--deadline-ms",
         type=int,
         default=30_000,
@@ -181,13 +190,18 @@ def _modes(args: argparse.Namespace) -> list[str]:
 def _settings(args: argparse.Namespace, model: str) -> tuple[Settings, list[str]]:
     """The settings `model` (a name, maybe with settings of its own) runs with."""
     completion = replace(
-        CompletionSettings(), max_tokens=args.max_tokens, deadline_ms=args.deadline_ms
+        CompletionSettings(),
+        max_tokens=args.max_tokens,
+        deadline_ms=args.deadline_ms,
+        candidates=args.candidates,
     )
     base = Settings(engine=EngineSettings(threads=args.threads), completion=completion)
     return parse_settings(common.variant(model, args.set)[1], base)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.candidates <= 8:
+        return common.fail(f"--candidates {args.candidates}: between 1 and 8")
     try:
         chosen, tasks = _modes(args), select_tasks(args)
     except (ValueError, RuntimeError, OSError) as exc:
@@ -238,6 +252,7 @@ def run(args: argparse.Namespace) -> int:
             "holes": args.holes if args.source == "repo" else None,
             "max_tokens": args.max_tokens,
             "deadline_ms": args.deadline_ms,
+            "candidates": args.candidates,
             "settings": to_wire(settings),
         }
         written = report.write_outputs(args.out, config, runner.rows_as_dicts(rows), summary)

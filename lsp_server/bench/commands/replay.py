@@ -71,6 +71,14 @@ def add(sources: Any) -> None:
         "workspace (the index, context from files that are not open), side by side",
     )
     parser.add_argument(
+        "--accept",
+        default="whole",
+        help="comma-separated, side by side: what the person takes of a right suggestion "
+        "— whole (all of it with one key, or its first line: the default), line (its "
+        "right lines, a key each), word (its right word-aligned start, a key a word); "
+        "the partial accepts are told to the server as editors do",
+    )
+    parser.add_argument(
         "--during-indexing",
         action="store_true",
         help="with --workspace: start typing at once, while the index is being built",
@@ -82,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     from lsp_server.client.replay import (
         HUMAN_PAUSES,
         NO_PAUSES,
+        AcceptPolicy,
         ReplayPlan,
         replay,
         run_llama_vim,
@@ -90,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         chosen = common.modes(args, ("full", "naive"))
+        policies = [AcceptPolicy(p.strip()) for p in args.accept.split(",") if p.strip()]
     except ValueError as exc:
         return common.fail(f"replay: {exc}")
     if args.workspace is not None:
@@ -125,10 +135,12 @@ def run(args: argparse.Namespace) -> int:
         runs = []
         for spec in models:  # each model (with its own settings) in turn, all modes
             name, settings = common.variant(spec, args.set) if spec else (None, plan.settings)
-            some = replay(chosen, replace(plan, model=name, settings=settings))
-            for one in some if len(models) > 1 else ():
-                one.mode = f"{one.mode} · {spec}"
-            runs += some
+            for policy in policies or [AcceptPolicy.WHOLE]:
+                some = replay(chosen, replace(plan, model=name, settings=settings, accept=policy))
+                for one in some:
+                    one.mode += f" · {spec}" if len(models) > 1 else ""
+                    one.mode += f" · accept {policy}" if len(policies) > 1 else ""
+                runs += some
         if args.peer:
             runs.append(asyncio.run(run_llama_vim(plan, peer_url)))
     if args.hover_every:  # the same typing with hovers, next to the plain runs
