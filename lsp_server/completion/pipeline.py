@@ -247,16 +247,21 @@ def _finish(
 
 
 def ranked(scored: list[tuple[str, float]]) -> tuple[str, ...]:
-    """Distinct, non-empty suggestions, likeliest first (by the model's mean log-
-    probability per token of what it wrote). Texts that differ only in trailing
-    whitespace are one suggestion; the first seen of equals keeps its place."""
-    best: dict[str, tuple[str, float]] = {}
+    """Distinct, non-empty suggestions: the first of `scored` (the greedy one) first —
+    ranking it among the others by likelihood lowered pass@1 (docs/benchmarks.md,
+    issue 17) —, then the others likeliest first (the model's mean log-probability per
+    token of what it wrote). Texts that differ only in trailing whitespace are one."""
+    seen: set[str] = set()
+    distinct: list[tuple[str, float]] = []
     for text, score in scored:
         key = text.rstrip()
-        if key and (key not in best or score > best[key][1]):
-            best[key] = (text if key not in best else best[key][0], score)
-    order = sorted(best.values(), key=lambda pair: -pair[1])
-    return tuple(text for text, _ in order)
+        if key and key not in seen:
+            seen.add(key)
+            distinct.append((text, score))
+    if not scored or not scored[0][0].rstrip():
+        return tuple(text for text, _ in sorted(distinct, key=lambda pair: -pair[1]))
+    first, rest = distinct[0], sorted(distinct[1:], key=lambda pair: -pair[1])
+    return tuple(text for text, _ in [first, *rest])
 
 
 def stand_in(

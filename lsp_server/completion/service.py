@@ -106,7 +106,10 @@ class CompletionService:
         """An invoked request that wants several candidates: computed on the prompt in
         the KV cache (never the single cached or look-ahead answer); each is kept for
         typing-through, the best last so that it is found first."""
+        shown = self.cache.lookup(key, request.text, request.offset)
         suggestion = await self._generate(key, replace(request, session=key), True)
+        if shown is not None and suggestion.candidates:
+            suggestion = _shown_first(suggestion, shown.suggestion, self.settings)
         for text in reversed(suggestion.candidates or (suggestion.text,)):
             self.cache.store(key, request.text, suggestion.start, text, suggestion.multiline)
         if suggestion.candidates:
@@ -165,3 +168,11 @@ class CompletionService:
         self.idle.stop()
         for token in self._inflight.values():
             token.cancel()
+
+
+def _shown_first(suggestion: Suggestion, shown: str, settings: Settings) -> Suggestion:
+    """The candidates with the suggestion already shown here first: a client that
+    cycles (Alt+]) shows the second next, which must be another one."""
+    others = tuple(c for c in suggestion.candidates if c.rstrip() != shown.rstrip())
+    candidates = (shown, *others)[: settings.completion.candidates]
+    return replace(suggestion, text=shown, candidates=candidates)

@@ -44,6 +44,7 @@ ALTERNATE_GAIN = 8  # most likely tokens searched for one consistent with the fo
 # Sequences a context holds at once (GenerationParams.candidates): the KV cells are one
 # pool (llama.cpp's unified cache), so more costs no memory until they are used.
 MAX_SEQUENCES = 8
+OTHER_TOKENS = 16  # the likeliest tokens searched for a candidate's other token
 _LOADING = threading.Lock()  # llama.cpp's default context parameters are patched while loading
 
 
@@ -409,88 +410,91 @@ class LlamaCppEngine:
     def _decode_candidates(
         self, result: Generation, params: GenerationParams, cancel: CancelToken, limit: int
     ) -> None:
-        """The greedy continuation and the next-best first free tokens', each continued
-        greedily, decoded together: one batch a step holds one token per sequence, and
-        the sequences share the prompt's KV cells. The forced text (token healing) is
-        decoded once before they part: its tokens are not free. Afterwards sequence 0
-        holds the prompt and the greedy tokens, as after `_decode`, and the others are
-        freed."""
+        """The greedy continuation, then others that leave it where the model was least
+        sure on its first line: each takes, at one of those steps, the next-likeliest
+        token instead of the greedy one and goes on greedily. They share the KV cells of
+        the prompt and of the greedy tokens before their turn, and are decoded together
+        (one batch a step holds a token of each). Afterwards sequence 0 holds the prompt
+        and the greedy tokens, as after `_decode`, and the others are freed."""
         origin = self._llm.n_tokens
         most = min(params.max_tokens, limit)
-        shared = self._forced_start(
-            _Branch(0, params.forced_prefix.encode("utf-8", "surrogatepass")),
-            params,
-            cancel,
-            most,
-        )
-        branches = [shared]
-        if not shared.stop:
-            logits = self._logits()
-            wanted = min(params.candidates, MAX_SEQUENCES, self._llm.n_batch)
-            total = _logsumexp(logits)
-            firsts = self._first_tokens(logits, b"", wanted)
-            branches += [shared.copy(i) for i in range(1, len(firsts))]
-            for branch, token in zip(branches, firsts, strict=True):
-                self._take(branch, token, float(logits[token]) - total, params)
+        greedy = _Branch(0, params.forced_prefix.encode("utf-8", "surrogatepass"))
+        turns = self._greedy_with_turns(greedy, params, cancel, origin, most)
+        wanted = min(params.candidates, MAX_SEQUENCES, self._llm.n_batch) - 1
+        chosen = sorted(turns, key=lambda turn: turn.margin)[:wanted]
+        others = [self._turned(greedy, turn, seq, params) for seq, turn in enumerate(chosen, 1)]
         memory = self._lib.llama_get_memory(self._llm.ctx)
-        for branch in branches[1:]:
-            self._lib.llama_memory_seq_cp(memory, 0, branch.seq, -1, -1)
+        for branch, turn in zip(others, chosen, strict=True):
+            self._lib.llama_memory_seq_cp(memory, 0, branch.seq, 0, origin + turn.step)
         try:
-            self._step_branches(branches, params, cancel, origin, most)
+            if not (cancel.cancelled or _past(params.deadline)):
+                self._step_branches(others, params, cancel, origin, most)
         finally:
-            for branch in branches[1:]:
+            for branch in others:
                 self._lib.llama_memory_seq_rm(memory, branch.seq, -1, -1)
-        greedy = branches[0]
         evaluated = greedy.tokens[: greedy.evaluated]
         self._llm.input_ids[origin : origin + len(evaluated)] = evaluated
         self._llm.n_tokens = origin + len(evaluated)
         result.tokens = list(greedy.tokens)
         result.text = greedy.text
         result.stop_reason = greedy.stop
-        result.candidates = [b.candidate() for b in branches]
+        result.candidates = [b.candidate() for b in [greedy, *others]]
 
-    def _forced_start(
-        self, branch: _Branch, params: GenerationParams, cancel: CancelToken, most: int
-    ) -> _Branch:
-        """Decode the tokens that spell the forced text, one by one on sequence 0."""
-        while branch.forced[len(branch.pieces) :] and not branch.stop:
-            if len(branch.tokens) >= most or cancel.cancelled or _past(params.deadline):
-                branch.stop = (
-                    _why_stopped(params, cancel)
-                    if len(branch.tokens) < most
-                    else (StopReason.MAX_TOKENS)
-                )
+    def _greedy_with_turns(
+        self, branch: _Branch, params: GenerationParams, cancel: CancelToken, origin: int, most: int
+    ) -> list[_Turn]:
+        """Decode `branch` greedily on sequence 0 (the forced text first); returns, for
+        each free step of its first line, the likeliest other token there."""
+        turns: list[_Turn] = []
+        while not branch.stop:
+            if len(branch.tokens) >= most:
+                branch.stop = StopReason.MAX_TOKENS
                 break
+            if cancel.cancelled or _past(params.deadline):
+                branch.stop = _why_stopped(params, cancel)
+                break
+            if branch.evaluated < len(branch.tokens):
+                self._decode_batch([branch], origin)
             logits = self._logits()
+            total = _logsumexp(logits)
+            free = not branch.forced[len(branch.pieces) :]
             token = self._branch_token(logits, branch)
-            self._take(branch, token, float(logits[token]) - _logsumexp(logits), params)
-            if not branch.stop:
-                self._llm.eval([token])
-                branch.evaluated = len(branch.tokens)
-        return branch
+            if free and not _past_first_line(branch.text):
+                other = self._other_token(logits, token)
+                if other is not None:
+                    margin = float(logits[token] - logits[other])
+                    turns.append(
+                        _Turn(len(branch.tokens), other, float(logits[other]) - total, margin)
+                    )
+            self._take(branch, token, float(logits[token]) - total, params)
+        return turns
 
-    def _first_tokens(self, logits: np.ndarray, forced: bytes, wanted: int) -> list[int]:
-        """The greedy first token, then the next likeliest ones that are no stop token,
-        agree with the forced text (token healing) and start differently: a piece
-        that is the start of one already chosen ("f", " fib" after "fib") mostly
-        spells the same text in other tokens, a wasted sequence."""
-        chosen = [self._next_token(forced)]
-        starts = [bytes(self._llm.detokenize(chosen)).strip()]
-        searched = min(HEALING_CANDIDATES, len(logits) - 1)
-        best = np.argpartition(-logits, searched)[:searched]
+    def _other_token(self, logits: np.ndarray, greedy: int) -> int | None:
+        """The likeliest token after `greedy` that is no stop token and does not spell
+        the start of the greedy token's text otherwise ("f" or " fib" for "fib": mostly
+        the same text in other tokens, a wasted sequence)."""
+        start = bytes(self._llm.detokenize([greedy])).strip()
+        best = np.argpartition(-logits, OTHER_TOKENS)[:OTHER_TOKENS]
         for token in (int(t) for t in best[np.argsort(-logits[best])]):
-            if len(chosen) >= wanted:
-                break
-            if token in chosen or self._is_stop(token):
+            if token == greedy or self._is_stop(token):
                 continue
-            piece = bytes(self._llm.detokenize([token]))
-            if not piece or (forced and not (forced.startswith(piece) or piece.startswith(forced))):
-                continue
-            if any(start.startswith(piece.strip()) for start in starts):
-                continue
-            chosen.append(token)
-            starts.append(piece.strip())
-        return chosen
+            piece = bytes(self._llm.detokenize([token])).strip()
+            if piece and not start.startswith(piece) and _unquoted(piece) != _unquoted(start):
+                return token
+        return None
+
+    def _turned(self, greedy: _Branch, turn: _Turn, seq: int, params: GenerationParams) -> _Branch:
+        """A branch that follows `greedy` up to `turn` and takes its other token there."""
+        branch = _Branch(seq, greedy.forced)
+        for token, logprob in zip(greedy.tokens[: turn.step], greedy.logprobs, strict=False):
+            branch.tokens.append(token)
+            branch.logprobs.append(logprob)
+            branch.logprob += logprob
+            branch.pieces += self._llm.detokenize([token])
+        branch.evaluated = turn.step
+        branch.text = branch.pieces.decode("utf-8", "ignore")
+        self._take(branch, turn.token, turn.logprob, params)
+        return branch
 
     def _take(self, branch: _Branch, token: int, logprob: float, params: GenerationParams) -> None:
         """Add `token` to `branch`, or end it (a stop token, the stop rule)."""
@@ -498,6 +502,7 @@ class LlamaCppEngine:
             branch.stop = StopReason.EOG
             return
         branch.tokens.append(token)
+        branch.logprobs.append(logprob)
         branch.logprob += logprob
         branch.pieces += self._llm.detokenize([token])
         branch.text = branch.pieces.decode("utf-8", "ignore")
@@ -573,22 +578,30 @@ class _Branch:
     logprob: float = 0.0
     evaluated: int = 0  # of its tokens, those the KV cache holds
     stop: StopReason = StopReason.NONE
+    logprobs: list[float] = field(default_factory=list)  # each token's
 
     def candidate(self) -> Candidate:
         return Candidate(self.text, tuple(self.tokens), self.logprob, self.stop)
 
-    def copy(self, seq: int) -> _Branch:
-        """Another sequence that starts where this one is."""
-        return _Branch(
-            seq,
-            self.forced,
-            list(self.tokens),
-            bytearray(self.pieces),
-            self.text,
-            self.logprob,
-            self.evaluated,
-            self.stop,
-        )
+
+@dataclass(frozen=True)
+class _Turn:
+    """A step of the greedy branch where another token could go."""
+
+    step: int  # the index of the token in the greedy branch
+    token: int
+    logprob: float
+    margin: float  # how much likelier the greedy token is (logits)
+
+
+def _unquoted(piece: bytes) -> bytes:
+    """A token's text with one quote style ('' and "" spell the same string)."""
+    return piece.replace(b'"', b"'")
+
+
+def _past_first_line(text: str) -> bool:
+    """The text holds a whole line with code: it has gone past its first line."""
+    return any(line.strip() for line in text.split("\n")[:-1])
 
 
 def _logsumexp(logits: np.ndarray) -> float:

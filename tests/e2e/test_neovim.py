@@ -200,3 +200,32 @@ def test_a_field_typed_key_by_key_brings_its_next_edit(which: str, tmp_path: Pat
     lines = done.split("\n")
     assert lines[3] == "        self.height = size", done
     assert lines[7] == "        self.height = 0", done
+
+
+def _plain(value: object) -> object:
+    """Neovim encodes an empty table as a list: the stats' empty objects compare as {}."""
+    return {} if value == [] else value
+
+
+@pytest.mark.parametrize("which", ["0.12", "0.7"])
+def test_another_suggestion_and_a_word_of_it(which: str, tmp_path: Path) -> None:
+    """Issue 17: <M-]> shows another of the server's candidates (native cycling on
+    0.12, the plugin's own on 0.7.2), <C-Right> takes a word of it; the server counts
+    the partial accept and shows the rest without a model call."""
+    text = run_script(_nvim(which), ROOT / "tests/e2e/neovim/cycle.lua", tmp_path)
+    assert not text.startswith("FAIL"), text
+    result = json.loads(text)
+    first, second, before, line = (result[k] for k in ("first", "second", "before", "line"))
+    assert first.strip() and second.strip() and second != first, result
+    taken = line[len(before) :]
+    assert line.startswith(before) and taken.strip() and second.startswith(taken), result
+    assert len(taken) < len(second.split("\n")[0]) or "\n" in second, result  # a part
+    assert second[len(taken) :].startswith(result["rest"].split("\n")[0]), result
+    stats = result["stats"]
+    accepts = _plain(stats["accepts"])
+    assert accepts["partial"] == 1 and accepts["partialChars"] == len(taken), accepts
+    assert accepts["shownOthers"] >= 1, accepts
+    records = stats["records"]
+    invoked = max(i for i, r in enumerate(records) if r["candidates"] > 1)
+    # After the candidates: no model call (the cycle, the word, the rest from the cache).
+    assert all(r["cache_hit"] or r["skipped"] for r in records[invoked + 1 :]), records

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -306,3 +307,42 @@ def test_a_sibling_field_typed_key_by_key_is_followed_with_the_defaults(
     saved = (workspace / "box.py").read_text()
     assert saved.split("\n")[3].strip() == "self.height = size", saved
     assert saved.split("\n")[7] == "        self.height = 0", saved + result.stdout
+
+
+def _printed(stdout: str, name: str) -> str:
+    found = re.search(rf"\] {name}: (.*)$", stdout, re.MULTILINE)
+    assert found, stdout
+    return found.group(1)
+
+
+def test_alt_bracket_shows_another_suggestion_and_ctrl_right_takes_a_word(
+    vscode: tuple[str, Path],
+) -> None:
+    """Issue 17: Alt+] shows a different suggestion (the server's candidates for an
+    invoked request), Ctrl+Right takes one word of it, the rest stays shown; the
+    server counted the partial accept, and made one model call (the candidates'):
+    the rest came from its cache."""
+    url, workspace = vscode
+    result = _drive(
+        ROOT / "tests/e2e/vscode/cycle.js",
+        url,
+        {
+            "SLM_LS_FILE": "fibonacci.py",
+            "SLM_LS_PATH": str(workspace / "fibonacci.py"),
+            "SLM_LS_LINE": "5",  # "    return " in fibonacci()
+        },
+    )
+    first, second = (json.loads(_printed(result.stdout, k)) for k in ("first", "second"))
+    assert first.strip() and second.strip() and first != second, result.stdout
+    original = (ROOT / "examples/fibonacci.py").read_text()
+    text = _saved(workspace / "fibonacci.py", original)
+    cursor = len("\n".join(original.split("\n")[:5]))
+    taken = text[cursor : len(text) - (len(original) - cursor)]
+    assert taken.strip() and second.startswith(taken) and taken != second, (taken, second)
+    before, after = (_printed(result.stdout, f"statistics {k}") for k in ("before", "after"))
+    assert "in part 0 " in before and "in part 1 " in after, (before, after)
+    assert f"({len(taken)} characters)" in after, after
+    assert re.search(r"\(([12]) other candidates\)", after), after
+    # One model call, the candidates': the cycle and the rest came without one.
+    calls = [int(re.findall(r"(\d+) model calls", s)[0]) for s in (before, after)]
+    assert calls[1] == calls[0] + 1, (before, after)

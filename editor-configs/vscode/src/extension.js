@@ -21,6 +21,7 @@ const { CursorReporter, movedByPerson } = require('./cursor');
 const { NextEdit } = require('./nextEdit');
 const { stdioOptions } = require('./serverLog');
 const { describeChoice, pullCommand, shellLine } = require('./choice');
+const { PartialAccepts, statisticsLine } = require('./partial');
 
 let client = null;
 let status = null;
@@ -29,6 +30,12 @@ let packageJSON = null;
 let cursor = null;
 let server = null; // how the server was started (for `models pull`)
 let offeredPull = false; // the "Pull" notification, once a session
+// A word or a line of a suggestion taken (Ctrl+Right): told to the server.
+const partial = new PartialAccepts((method, params) => {
+  if (client && client.isRunning()) {
+    client.sendNotification(method, params);
+  }
+});
 
 /** Where the cursor is, for the server to prepare the suggestion there. */
 function reportCursor(editor) {
@@ -165,7 +172,16 @@ function createClient(server) {
     initializationOptions: serverSettings(packageJSON, config()),
     outputChannel: output,
     stdioOptions: stdioOptions(), // the server's log lines at their own levels
-    middleware,
+    middleware: {
+      ...middleware,
+      // The suggestions shown, to tell a word or line of them taken (partial.js).
+      async provideInlineCompletionItems(document, position, context, token, next) {
+        const result = await next(document, position, context, token);
+        const items = Array.isArray(result) ? result : (result && result.items) || [];
+        partial.answered(document.uri.toString(), document.offsetAt(position), items);
+        return result;
+      },
+    },
     initializationFailedHandler: (error) => {
       status.error(String(error));
       return false;
@@ -242,6 +258,8 @@ async function activate(context) {
   context.subscriptions.push(
     nextEdit,
     vscode.workspace.onDidChangeTextDocument((event) => nextEdit.changed(event)),
+    vscode.workspace.onDidChangeTextDocument((event) =>
+      partial.changed(event.document.uri.toString(), event.contentChanges)),
     vscode.commands.registerCommand('slm-ls.acceptNextEdit', () => nextEdit.accept()),
     cursor,
     vscode.window.onDidChangeTextEditorSelection((event) => {
@@ -260,6 +278,13 @@ async function activate(context) {
     status,
     vscode.commands.registerCommand('slm-ls.restartServer', restart),
     vscode.commands.registerCommand('slm-ls.showLogs', () => output.show()),
+    vscode.commands.registerCommand('slm-ls.showStatistics', async () => {
+      if (client && client.isRunning()) {
+        const line = statisticsLine(await client.sendRequest('slmls/stats', {}));
+        output.info(line);
+        vscode.window.showInformationMessage(line);
+      }
+    }),
     vscode.commands.registerCommand('slm-ls.explainThis', () => explainThis(client)),
     vscode.commands.registerCommand('slm-ls.triggerSuggestion', () =>
       vscode.commands.executeCommand('editor.action.inlineSuggest.trigger'),

@@ -28,7 +28,7 @@ local function clear(buf)
   if state.request and state.client then
     state.client.cancel_request(state.request)
   end
-  state.request, state.text = nil, nil
+  state.request, state.text, state.items, state.item = nil, nil, nil, nil
   pcall(vim.api.nvim_buf_clear_namespace, buf, M.ns, 0, -1)
 end
 
@@ -80,19 +80,29 @@ local function remainder(item, row, col, buf, encoding)
   return text:sub(#typed + 1), math.max(stop, col)
 end
 
-local function on_result(buf, state, row, col, result)
-  local items = result and (result.items or result) or {}
-  local item = items[1]
-  local cursor = vim.api.nvim_win_get_cursor(0)
-  if not item or vim.api.nvim_get_current_buf() ~= buf or cursor[1] - 1 ~= row or cursor[2] ~= col then
-    return
+--- Show item `index` of `items` (answered at row, col); false when it has nothing to show.
+local function show(buf, state, items, index, row, col)
+  local item = items[index]
+  if not item then
+    return false
   end
   local text, replace_to = remainder(item, row, col, buf, state.client.offset_encoding or "utf-16")
   if not text or text == "" then
-    return
+    return false
   end
+  state.items, state.index, state.item = items, index, item
   state.text, state.row, state.col, state.replace_to = text, row, col, replace_to
   render(buf, state)
+  return true
+end
+
+local function on_result(buf, state, row, col, result, index)
+  local items = result and (result.items or result) or {}
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  if #items == 0 or vim.api.nvim_get_current_buf() ~= buf or cursor[1] - 1 ~= row or cursor[2] ~= col then
+    return
+  end
+  show(buf, state, items, ((index or 1) - 1) % #items + 1, row, col)
 end
 
 --- An automatic request answered nothing (or an error) while the person still rests
@@ -118,8 +128,9 @@ ask_again = function(buf, client, tick, row, col)
   end, M.ask_again_ms)
 end
 
---- Ask for a suggestion at the cursor (the previous request is cancelled).
-function M.request(buf, client, invoked)
+--- Ask for a suggestion at the cursor (the previous request is cancelled); an invoked
+--- request gets the server's candidates, and item `index` of them is shown.
+function M.request(buf, client, invoked, index)
   buffers[buf] = buffers[buf] or {}
   local state = buffers[buf]
   clear(buf)
@@ -135,7 +146,7 @@ function M.request(buf, client, invoked)
       state.request = nil
     end
     if not err then
-      on_result(buf, state, row, col, result)
+      on_result(buf, state, row, col, result, index)
     end
     if not invoked and not state.text and not (err and err.code == CANCELLED) then
       ask_again(buf, client, tick, row, col)
@@ -165,6 +176,46 @@ function M.visible(buf)
   return state ~= nil and state.text ~= nil
 end
 
+--- Show the next (`step` 1) or previous (-1) of the server's candidates here; with
+--- one shown or none, ask for them (an invoked request) and show the one after it.
+function M.cycle(buf, client, step)
+  local state = buffers[buf]
+  if state and state.text and state.items and #state.items > 1 then
+    local items, row, col = state.items, state.row, state.col
+    local index = (state.index - 1 + step) % #items + 1
+    pcall(vim.api.nvim_buf_clear_namespace, buf, M.ns, 0, -1)
+    show(buf, state, items, index, row, col)
+    return
+  end
+  local shown = state and state.text and 1 or 0
+  M.request(buf, client, true, shown + (step > 0 and 1 or 0))
+end
+
+local function utf16_units(text)
+  if has("0.11") then
+    return vim.str_utfindex(text, "utf-16")
+  end
+  local _, units = vim.str_utfindex(text) -- before 0.11: UTF-32 and UTF-16 indices
+  return units
+end
+
+--- Tell the server what was taken: the item's command for all of it, Copilot's
+--- didPartiallyAcceptCompletion for its start (UTF-16 units of its insert text).
+local function report(state, piece, whole)
+  local item, client = state.item, state.client
+  if not (item and item.command and client) then
+    return
+  end
+  if whole then
+    client.request("workspace/executeCommand", item.command, function() end)
+    return
+  end
+  local text = type(item.insertText) == "table" and item.insertText.value or item.insertText
+  local before = text:sub(1, #text - #state.text) -- what the range covered before the cursor
+  local units = utf16_units(before .. piece)
+  client.notify("textDocument/didPartiallyAcceptCompletion", { item = item, acceptedLength = units })
+end
+
 --- Insert `part` of the shown text (all of it by default) at the cursor.
 function M.accept(part)
   local buf = vim.api.nvim_get_current_buf()
@@ -177,6 +228,7 @@ function M.accept(part)
   if piece == "" then
     return false
   end
+  report(state, piece, piece == text)
   local lines = vim.split(piece, "\n", { plain = true })
   -- The whole suggestion replaces what its range covers after the cursor (closers the
   -- model rewrote); a part of it only inserts.
@@ -202,6 +254,33 @@ function M.line(text)
 end
 
 M.dismiss = clear
+
+--- Neovim 0.12: take `part` of native inline completion's `item` (from
+--- vim.lsp.inline_completion.get's on_accept) and tell the server, as M.accept does.
+function M.take_native(item, part)
+  local text = type(item.insert_text) == "table" and item.insert_text.value or item.insert_text
+  local client = vim.lsp.get_client_by_id(item.client_id)
+  local piece = part(text)
+  if type(text) ~= "string" or piece == "" or not client then
+    return
+  end
+  local buf = vim.api.nvim_get_current_buf()
+  local cursor = vim.api.nvim_win_get_cursor(0)
+  local row = item.range and item.range.start.row or cursor[1] - 1
+  local col = item.range and item.range.start.col or cursor[2]
+  local lines = vim.split(piece, "\n", { plain = true })
+  vim.api.nvim_buf_set_text(buf, row, col, row, col, lines)
+  vim.api.nvim_win_set_cursor(0, { row + #lines, (#lines == 1 and col or 0) + #lines[#lines] })
+  if not item.command then
+    return
+  end
+  if piece == text then
+    client:exec_cmd(item.command, { bufnr = buf })
+  else
+    local params = { item = { insertText = text, command = item.command }, acceptedLength = utf16_units(piece) }
+    client:notify("textDocument/didPartiallyAcceptCompletion", params)
+  end
+end
 
 --- Wire one buffer: requests while typing in insert mode, cleared when leaving it.
 function M.attach(buf, client, opts)

@@ -1,7 +1,10 @@
 -- slm-ls for Neovim: one setup{}.
---   Neovim 0.12+: native inline completion (ghost text), <Tab> accepts.
+--   Neovim 0.12+: native inline completion (ghost text), <Tab> accepts, <C-Right> a
+--   word, <C-Down> a line.
 --   Neovim 0.7-0.11: ghost text drawn by this plugin (lua/slm_ls/ghost.lua): <Tab>
 --   accepts, <C-Right> accepts a word, <C-Down> a line, <C-]> dismisses.
+--   Every version: <M-]> / <M-[> show the next / previous of the server's candidates
+--   (the first press asks for them: an invoked request).
 --   Every version: completion items through omnifunc (<C-x><C-o>) or nvim-cmp's LSP
 --   source.
 -- :checkhealth slm_ls reports the server command, the path taken and the model.
@@ -16,8 +19,10 @@ M.defaults = {
   root_markers = { ".git", "pyproject.toml", "package.json", "go.mod", "Cargo.toml" },
   settings = {}, -- sent as initializationOptions (docs/configuration.md)
   accept_key = "<Tab>",
-  -- Neovim 0.7-0.11 (the plugin's own ghost text); false turns a key off.
+  -- Accept a word / a line of the suggestion (every version); false turns a key off.
   keys = { accept_word = "<C-Right>", accept_line = "<C-Down>", dismiss = "<C-]>",
+    -- Every version: the next / previous candidate (the first press asks for them).
+    next = "<M-]>", previous = "<M-[>",
     -- Every version: jump to the next edit the server proposes and apply it.
     next_edit = "<M-n>" },
   -- Ask for the next edit after this pause in editing (the server answers while its
@@ -219,6 +224,70 @@ local function map_fallback_keys(opts)
   key(opts.keys.accept_word, function() ghost.accept(ghost.word) end, "Accept a word")
   key(opts.keys.accept_line, function() ghost.accept(ghost.line) end, "Accept a line")
   key(opts.keys.dismiss, function() ghost.dismiss(vim.api.nvim_get_current_buf()) end, "Dismiss")
+  for lhs, step in pairs({ [opts.keys.next or false] = 1, [opts.keys.previous or false] = -1 }) do
+    if lhs then
+      vim.keymap.set("i", lhs, function()
+        local buf = vim.api.nvim_get_current_buf()
+        local client = M.client_for(buf)
+        if client then
+          ghost.cycle(buf, client, step)
+        end
+      end, { desc = "slm-ls: another suggestion" })
+    end
+  end
+end
+
+--- Neovim 0.12: native inline completion cycles through the items it holds
+--- (vim.lsp.inline_completion.select), but asks automatically, for one. The first
+--- press asks for the candidates (an invoked request); the server then answers the
+--- native request at this place with all of them, and the next one is selected.
+local function map_native_cycle(opts)
+  local asked = nil -- the place (buffer, changedtick, cursor) the candidates are for
+  for lhs, step in pairs({ [opts.keys.next or false] = 1, [opts.keys.previous or false] = -1 }) do
+    if lhs then
+      vim.keymap.set("i", lhs, function()
+        local buf = vim.api.nvim_get_current_buf()
+        local cursor = vim.api.nvim_win_get_cursor(0)
+        local place = table.concat({ buf, vim.api.nvim_buf_get_changedtick(buf), cursor[1], cursor[2] }, ":")
+        local client = M.client_for(buf)
+        if asked == place or not client then
+          vim.lsp.inline_completion.select({ count = step })
+          return
+        end
+        local params = vim.lsp.util.make_position_params(0, client.offset_encoding or "utf-16")
+        params.context = { triggerKind = 1 } -- Invoked
+        client:request("textDocument/inlineCompletion", params, function(err, result)
+          local items = result and (result.items or result) or {}
+          if err or #items < 2 then
+            return
+          end
+          asked = place
+          vim.api.nvim_exec_autocmds("CursorMovedI", { buffer = buf, modeline = false })
+          vim.defer_fn(function()
+            vim.lsp.inline_completion.select({ count = step })
+          end, M.native_cycle_ms)
+        end, buf)
+      end, { desc = "slm-ls: another suggestion" })
+    end
+  end
+end
+M.native_cycle_ms = 500 -- native inline completion's 200 ms debounce and the answer
+
+--- Neovim 0.12: a word or a line of the native suggestion (the rest stays for the
+--- server's typing-through), told to the server like the plugin's own keys.
+local function map_native_partial(opts)
+  local ghost = require("slm_ls.ghost")
+  for lhs, part in pairs({ [opts.keys.accept_word or false] = ghost.word,
+    [opts.keys.accept_line or false] = ghost.line }) do
+    if lhs then
+      vim.keymap.set("i", lhs, function()
+        local took = vim.lsp.inline_completion.get({
+          on_accept = function(item) ghost.take_native(item, part) end,
+        })
+        return took and "" or vim.api.nvim_replace_termcodes(lhs, true, false, true)
+      end, { expr = true, desc = "slm-ls: accept a part of the suggestion" })
+    end
+  end
 end
 
 function M.setup(user)
@@ -259,6 +328,8 @@ function M.setup(user)
         end
       end,
     })
+    map_native_cycle(opts)
+    map_native_partial(opts)
     if opts.accept_key then
       vim.keymap.set("i", opts.accept_key, function()
         if not vim.lsp.inline_completion.get() then

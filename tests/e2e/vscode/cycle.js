@@ -1,0 +1,73 @@
+'use strict';
+// Drives VS Code (code-server) in headless Chromium (issue 17): the cursor at the end of
+// a line, "slm-ls: Trigger Suggestion" shows ghost text; Alt+] (VS Code's "show next
+// inline suggestion") shows a different one; Ctrl+Right (VS Code's "accept next word")
+// takes a word of it; the rest stays shown; "slm-ls: Show Statistics" shows the
+// server's counts. Prints each step; the Python test (tests/e2e/test_vscode.py) checks
+// them and the saved file. Environment: SLM_LS_URL, SLM_LS_FILE, SLM_LS_PATH,
+// SLM_LS_LINE (1-based), SLM_LS_CHROMIUM.
+const { WAIT, step, launch, command, openWorkbench, openAt, saveAndWait } = require('./common');
+
+const env = process.env;
+const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
+
+async function ghost(page) {
+  return page.$$eval(GHOST, (nodes) => nodes.map((node) => node.textContent).join('\n'));
+}
+
+async function waitForGhost(page, unlike) {
+  await page.waitForFunction((selector, old) => {
+    const text = [...document.querySelectorAll(selector)].map((node) => node.textContent).join('\n');
+    return text.trim() !== '' && text !== old;
+  }, WAIT, GHOST, unlike);
+  return ghost(page);
+}
+
+/** Run "slm-ls: Show Statistics" and read the notification it shows (the newest). */
+async function statistics(page, count) {
+  await command(page, 'slm-ls: Show Statistics');
+  await page.waitForFunction((n) => [...document.querySelectorAll('.notification-list-item-message')]
+    .filter((node) => node.textContent.includes('suggestions shown')).length >= n, WAIT, count);
+  const lines = await page.$$eval('.notification-list-item-message', (nodes) =>
+    nodes.map((node) => node.textContent).filter((text) => text.includes('suggestions shown')));
+  return lines[lines.length - 1];
+}
+
+async function chord(page, modifier, key) {
+  await page.keyboard.down(modifier);
+  await page.keyboard.press(key);
+  await page.keyboard.up(modifier);
+}
+
+async function main() {
+  const browser = await launch(env);
+  try {
+    const page = await openWorkbench(browser, env.SLM_LS_URL);
+    await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
+    await page.keyboard.press('End');
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // any request the cursor caused
+    step(`statistics before: ${await statistics(page, 1)}`);
+    await page.keyboard.press('Escape');
+    await command(page, 'slm-ls: Trigger Suggestion');
+    const first = await waitForGhost(page, '');
+    step(`first: ${JSON.stringify(first)}`);
+    await chord(page, 'Alt', 'BracketRight');
+    const second = await waitForGhost(page, first);
+    step(`second: ${JSON.stringify(second)}`);
+    await chord(page, 'Control', 'ArrowRight');
+    const rest = await waitForGhost(page, second);
+    step(`rest: ${JSON.stringify(rest)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // any request it caused
+    step(`statistics after: ${await statistics(page, 2)}`);
+    await page.keyboard.press('Escape');
+    await saveAndWait(page, env.SLM_LS_PATH);
+    step('saved');
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(`FAIL ${error.stack || error}`);
+  process.exit(1);
+});
