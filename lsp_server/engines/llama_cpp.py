@@ -460,28 +460,31 @@ class LlamaCppEngine:
             free = not branch.forced[len(branch.pieces) :]
             token = self._branch_token(logits, branch)
             if free and not _past_first_line(branch.text):
-                other = self._other_token(logits, token)
-                if other is not None:
+                step, wanted = len(branch.tokens), params.candidates - 1
+                for other in self._other_tokens(logits, token, wanted):
                     margin = float(logits[token] - logits[other])
-                    turns.append(
-                        _Turn(len(branch.tokens), other, float(logits[other]) - total, margin)
-                    )
+                    turns.append(_Turn(step, other, float(logits[other]) - total, margin))
             self._take(branch, token, float(logits[token]) - total, params)
         return turns
 
-    def _other_token(self, logits: np.ndarray, greedy: int) -> int | None:
-        """The likeliest token after `greedy` that is no stop token and does not spell
-        the start of the greedy token's text otherwise ("f" or " fib" for "fib": mostly
-        the same text in other tokens, a wasted sequence)."""
-        start = bytes(self._llm.detokenize([greedy])).strip()
+    def _other_tokens(self, logits: np.ndarray, greedy: int, most: int) -> list[int]:
+        """The likeliest tokens after `greedy` (at most `most`) that are no stop token
+        and do not spell the start of the greedy token's text otherwise ("f" or " fib"
+        for "fib", '""' for "''": mostly the same text in other tokens, a wasted
+        sequence) nor each other's."""
+        starts = [_unquoted(bytes(self._llm.detokenize([greedy])).strip())]
+        found: list[int] = []
         best = np.argpartition(-logits, OTHER_TOKENS)[:OTHER_TOKENS]
         for token in (int(t) for t in best[np.argsort(-logits[best])]):
+            if len(found) >= most:
+                break
             if token == greedy or self._is_stop(token):
                 continue
-            piece = bytes(self._llm.detokenize([token])).strip()
-            if piece and not start.startswith(piece) and _unquoted(piece) != _unquoted(start):
-                return token
-        return None
+            piece = _unquoted(bytes(self._llm.detokenize([token])).strip())
+            if piece and not any(start.startswith(piece) for start in starts):
+                found.append(token)
+                starts.append(piece)
+        return found
 
     def _turned(self, greedy: _Branch, turn: _Turn, seq: int, params: GenerationParams) -> _Branch:
         """A branch that follows `greedy` up to `turn` and takes its other token there."""

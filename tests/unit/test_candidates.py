@@ -56,10 +56,11 @@ class SeveralEngine(FakeEngine):
         ([("a", -0.1), ("b", -0.5), ("c", -0.2)], ("a", "c", "b")),
         ([("a", -0.3), ("a  ", -0.1), ("b", -0.2)], ("a", "b")),  # same but trailing blanks
         ([("", -0.01), ("  ", -0.02), ("x", -2.0)], ("x",)),  # empty ones dropped
+        ([("b", -0.9), ("a", -0.1)], ("b", "a")),  # the greedy one stays first
         ([], ()),
     ],
 )
-def test_candidates_are_distinct_non_empty_and_likeliest_first(
+def test_candidates_are_distinct_non_empty_the_greedy_first_then_likeliest(
     scored: list[tuple[str, float]], expected: tuple[str, ...]
 ) -> None:
     assert ranked(scored) == expected
@@ -140,8 +141,9 @@ def test_an_invoked_request_gets_the_candidates_post_processed_and_ranked() -> N
     settings = replace(CompletionSettings(), candidates=4)
     invoked = complete(request_for(DOC, CURSOR), engine, settings)
     assert engine.params[-1].candidates == 4
-    # Trimmed to a line like the first, the repeat dropped, "(" does not parse alone.
-    assert invoked.candidates == ("x + x", "x * 2") and invoked.text == "x + x"
+    # Trimmed to a line like the first, the repeat dropped, "(" does not parse alone;
+    # the greedy one first, then the likeliest.
+    assert invoked.candidates == ("x * 2", "x + x") and invoked.text == "x * 2"
     automatic = complete(request_for(DOC, CURSOR, invoked=False), engine, settings)
     assert engine.params[-1].candidates == 1 and automatic.candidates == ()
     one = complete(request_for(DOC, CURSOR), engine, replace(settings, candidates=1))
@@ -166,12 +168,12 @@ async def test_the_service_keeps_the_candidates_for_the_place_and_for_typing_thr
 
 
 async def test_the_suggestion_shown_stays_first_so_that_cycling_shows_another() -> None:
-    # The model ranks "x + x" above its greedy "x * 2", which the person already sees.
     engine = SeveralEngine([("x * 2\n", -0.3), ("x + x\n", -0.1), ("x - 1\n", -0.2)])
+    engine.answer = "x - 1\n"  # what the automatic request showed (another prompt state)
     settings = Settings(completion=CompletionSettings(idle_work=False, candidates=2))
     service = CompletionService(Runtime(settings, factory=lambda model, s: engine))
     shown = await service.suggest("a", request_for(DOC, CURSOR, invoked=False))
-    assert shown.text == "x * 2"
+    assert shown.text == "x - 1"
     cycled = await service.suggest("a", request_for(DOC, CURSOR))
-    assert cycled.candidates == ("x * 2", "x + x")
+    assert cycled.candidates == ("x - 1", "x * 2") and cycled.text == "x - 1"
     service.stop()
