@@ -45,6 +45,10 @@ ALTERNATE_GAIN = 8  # most likely tokens searched for one consistent with the fo
 # pool (llama.cpp's unified cache), so more costs no memory until they are used.
 MAX_SEQUENCES = 8
 OTHER_TOKENS = 16  # the likeliest tokens searched for a candidate's other token
+# A candidate may run this many tokens past the greedy one's length, no more: the
+# request waits for the longest, and one that goes on much longer than the model's
+# own choice is rarely the one wanted.
+BRANCH_SLACK = 16
 _LOADING = threading.Lock()  # llama.cpp's default context parameters are patched while loading
 
 
@@ -428,7 +432,8 @@ class LlamaCppEngine:
             self._lib.llama_memory_seq_cp(memory, 0, branch.seq, 0, origin + turn.step)
         try:
             if not (cancel.cancelled or _past(params.deadline)):
-                self._step_branches(others, params, cancel, origin, most)
+                longest = min(most, len(greedy.tokens) + BRANCH_SLACK)
+                self._step_branches(others, params, cancel, origin, longest)
         finally:
             for branch in others:
                 self._lib.llama_memory_seq_rm(memory, branch.seq, -1, -1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,35 @@ def test_the_look_ahead_and_the_keystrokes_keep_their_own_kv_states(qwen: Engine
     assert run(doc + typed, "doc", "doc#ahead") >= len(doc) - 1  # its own state, kept
     more = qwen.tokenize("x = 1\n")
     assert run(doc + accepted + more, "doc", "doc#ahead") >= len(doc + accepted) - 1
+
+
+def test_candidates_part_from_the_greedy_text_and_leave_its_kv_state(qwen: Engine) -> None:
+    """Issue 17: several continuations decoded together on the cached prompt. The
+    first is the greedy text a single generation gives; the others differ from it
+    after a common start; afterwards the KV state is the single generation's (the next
+    keystroke reuses the prompt and the greedy tokens), and the other sequences are
+    gone (a later single generation is unchanged)."""
+    assert qwen.info.candidates
+    assert qwen.info.fim is not None
+    fim = qwen.info.fim
+    before = "def scale(values, factor):\n    result = []\n    for v in values:\n        result.append("
+    after = ")\n    return result\n"
+    prompt = [fim.pre, *qwen.tokenize(before), fim.suf, *qwen.tokenize(after), fim.mid]
+    stop = GenerationParams(max_tokens=16, session="cand", stop_when=lambda t: "\n" in t)
+    single = qwen.generate(prompt, stop, CancelToken())
+    several = qwen.generate(prompt, replace(stop, candidates=3), CancelToken())
+    texts = [c.text for c in several.candidates]
+    assert texts[0] == several.text == single.text, texts
+    assert len(set(texts)) == 3, texts
+    assert all(c.logprob <= 0 and c.tokens for c in several.candidates)
+    # The KV state holds the prompt and the greedy tokens: the next keystroke (the
+    # greedy text's first character typed) reuses all of the prompt.
+    typed = prompt + qwen.tokenize(single.text[:1])
+    again = qwen.generate(typed, replace(stop, max_tokens=4), CancelToken())
+    assert again.reused_tokens >= len(prompt)
+    # Healing: the forced text is spelled once, every candidate starts with it.
+    healed = qwen.generate(
+        prompt[:-1] + [fim.mid], replace(stop, candidates=3, forced_prefix="v"), CancelToken()
+    )
+    assert all(c.text.startswith("v") for c in healed.candidates), healed.candidates
+    assert qwen.generate(prompt, stop, CancelToken()).text == single.text
