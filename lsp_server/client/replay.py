@@ -53,10 +53,10 @@ class AcceptPolicy(StrEnum):
     # replay's rule before partial accepts existed.
     WHOLE = "whole"
     # The longest run of its lines that is right, one key a line (the Neovim plugin's
-    # accept-line key).
+    # accept-line key); all of it with one key when all of it is right.
     LINE = "line"
     # The longest right word-aligned start, one key a word (VS Code's Ctrl+Right, the
-    # Neovim plugin's accept-word key).
+    # Neovim plugin's accept-word key); all of it with one key when all of it is right.
     WORD = "word"
 
 
@@ -251,6 +251,8 @@ def taken(suggestion: str, remaining: str, policy: AcceptPolicy) -> tuple[str, i
             return suggestion, 1
         first = suggestion.split("\n", 1)[0]
         return (first, 1) if first.strip() and remaining.startswith(first) else ("", 0)
+    if suggestion.strip() and remaining.startswith(suggestion):
+        return suggestion, 1  # all of it is right: one Tab, whatever the policy
     if policy is AcceptPolicy.LINE:
         pieces = suggestion.splitlines(keepends=True)
     else:

@@ -220,7 +220,9 @@ def test_candidates_part_from_the_greedy_text_and_leave_its_kv_state(qwen: Engin
     assert qwen.info.candidates
     assert qwen.info.fim is not None
     fim = qwen.info.fim
-    before = "def scale(values, factor):\n    result = []\n    for v in values:\n        result.append("
+    before = (
+        "def scale(values, factor):\n    result = []\n    for v in values:\n        result.append("
+    )
     after = ")\n    return result\n"
     prompt = [fim.pre, *qwen.tokenize(before), fim.suf, *qwen.tokenize(after), fim.mid]
     stop = GenerationParams(max_tokens=16, session="cand", stop_when=lambda t: "\n" in t)
@@ -237,7 +239,7 @@ def test_candidates_part_from_the_greedy_text_and_leave_its_kv_state(qwen: Engin
     assert again.reused_tokens >= len(prompt)
     # Healing: the forced text is spelled once, every candidate starts with it.
     healed = qwen.generate(
-        prompt[:-1] + [fim.mid], replace(stop, candidates=3, forced_prefix="v"), CancelToken()
+        [*prompt[:-1], fim.mid], replace(stop, candidates=3, forced_prefix="v"), CancelToken()
     )
     assert all(c.text.startswith("v") for c in healed.candidates), healed.candidates
     assert qwen.generate(prompt, stop, CancelToken()).text == single.text

@@ -15,7 +15,6 @@ from lsp_server.completion.pipeline import complete, ranked
 from lsp_server.completion.request import request_for
 from lsp_server.completion.service import CompletionService
 from lsp_server.config.settings import CompletionSettings, Settings, parse_settings
-from lsp_server.runtime.runtime import Runtime
 from lsp_server.engines.base import (
     CancelToken,
     Candidate,
@@ -23,6 +22,7 @@ from lsp_server.engines.base import (
     GenerationParams,
     StopReason,
 )
+from lsp_server.runtime.runtime import Runtime
 from tests.support.fake_engine import FakeEngine
 
 DOC = "def double(x):\n    return \n\n\nprint(double(2))\n"
@@ -75,6 +75,7 @@ def test_candidates_are_distinct_non_empty_the_greedy_first_then_likeliest(
         (AcceptPolicy.WORD, "x * 3", "x * 2", ("x *", 2)),
         (AcceptPolicy.WORD, "self.radius ** 2", "self.radius * 2", ("self.radius", 3)),
         (AcceptPolicy.WORD, "  ", "  x", ("", 0)),  # only blanks: nothing worth a key
+        (AcceptPolicy.WORD, "x * 2", "x * 2\n", ("x * 2", 1)),  # all of it right: Tab
         (AcceptPolicy.LINE, "a = 1\nb = 2\nc = 9", "a = 1\nb = 2\nc = 3", ("a = 1\nb = 2\n", 2)),
         (AcceptPolicy.LINE, "a = 1", "a = 1", ("a = 1", 1)),
         (AcceptPolicy.LINE, "a = 2", "a = 1", ("", 0)),
@@ -137,7 +138,8 @@ def test_candidates_outside_one_to_eight_are_refused_and_the_default_kept(value:
 
 
 def test_an_invoked_request_gets_the_candidates_post_processed_and_ranked() -> None:
-    engine = SeveralEngine([("x * 2\n", -0.3), ("x + x\n", -0.1), ("x * 2  \n", -0.2), ("(", -0.05)])
+    continuations = [("x * 2\n", -0.3), ("x + x\n", -0.1), ("x * 2  \n", -0.2), ("(", -0.05)]
+    engine = SeveralEngine(continuations)
     settings = replace(CompletionSettings(), candidates=4)
     invoked = complete(request_for(DOC, CURSOR), engine, settings)
     assert engine.params[-1].candidates == 4

@@ -207,7 +207,8 @@ local function report(state, piece, whole)
     return
   end
   if whole then
-    client.request("workspace/executeCommand", item.command, function() end)
+    local params = { command = item.command.command, arguments = item.command.arguments }
+    client.request("workspace/executeCommand", params, function() end)
     return
   end
   local text = type(item.insertText) == "table" and item.insertText.value or item.insertText
