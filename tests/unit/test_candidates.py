@@ -138,12 +138,12 @@ def test_candidates_outside_one_to_eight_are_refused_and_the_default_kept(value:
 
 
 def test_an_invoked_request_gets_the_candidates_post_processed_and_ranked() -> None:
-    continuations = [("x * 2\n", -0.3), ("x + x\n", -0.1), ("x * 2  \n", -0.2), ("(", -0.05)]
+    continuations = [("x * 2\n", -0.3), ("x + x\n", -0.1), ("x * 2  \n", -0.2), ("  \n", -0.05)]
     engine = SeveralEngine(continuations)
     settings = replace(CompletionSettings(), candidates=4)
     invoked = complete(request_for(DOC, CURSOR), engine, settings)
     assert engine.params[-1].candidates == 4
-    # Trimmed to a line like the first, the repeat dropped, "(" does not parse alone;
+    # Trimmed to a line like the first, the repeat and the blank one dropped;
     # the greedy one first, then the likeliest.
     assert invoked.candidates == ("x * 2", "x + x") and invoked.text == "x * 2"
     automatic = complete(request_for(DOC, CURSOR, invoked=False), engine, settings)

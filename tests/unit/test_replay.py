@@ -4,7 +4,7 @@ from pathlib import Path
 
 from lsp_server.bench.replay_report import markdown, summarise
 from lsp_server.bench.repo_holes import replay_holes
-from lsp_server.client.replay import _accepted, next_chunk
+from lsp_server.client.replay import AcceptPolicy, next_chunk, taken
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,10 +20,13 @@ def test_words_are_typed_with_their_leading_whitespace() -> None:
 
 
 def test_a_suggestion_is_accepted_whole_or_by_its_first_line() -> None:
-    assert _accepted("x + 1", "x + 1\nreturn y") == "x + 1"
-    assert _accepted("x + 1\nfoo()", "x + 1\nreturn y") == "x + 1"
-    assert _accepted("x + 2", "x + 1") == ""
-    assert _accepted("", "x") == ""
+    def whole(suggestion: str, remaining: str) -> str:
+        return taken(suggestion, remaining, AcceptPolicy.WHOLE)[0]
+
+    assert whole("x + 1", "x + 1\nreturn y") == "x + 1"
+    assert whole("x + 1\nfoo()", "x + 1\nreturn y") == "x + 1"
+    assert whole("x + 2", "x + 1") == ""
+    assert whole("", "x") == ""
 
 
 def test_holes_are_function_bodies_or_blocks_and_do_not_overlap() -> None:
@@ -152,6 +155,9 @@ def test_a_person_types_on_when_no_answer_comes_within_the_patience() -> None:
         def focus(self, uri: str, text: str, offset: int) -> None:
             pass
 
+        def accepted(self, chars: int, whole: bool) -> None:
+            pass
+
         async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
             try:
                 await asyncio.sleep(self.delay)
@@ -171,6 +177,40 @@ def test_a_person_types_on_when_no_answer_comes_within_the_patience() -> None:
             assert typist.cancelled == 3
         else:  # taken whole with one Tab
             assert [(s.accepted, s.whole, s.late) for s in run.steps] == [(5, True, False)]
+
+
+def test_word_accepts_take_the_right_start_and_tell_the_server() -> None:
+    """Issue 17: under `--accept word` the person takes the right words of a suggestion
+    (one key each) and the typist is told, as an editor tells the server; under
+    `whole` the same suggestion is typed over."""
+    import asyncio
+
+    from lsp_server.client.replay import Hole, ModeRun, ReplayPlan, _retype
+
+    class Partly:
+        def __init__(self) -> None:
+            self.told: list[tuple[int, bool]] = []
+
+        def insert(self, uri: str, text: str, offset: int, chunk: str) -> None:
+            pass
+
+        def focus(self, uri: str, text: str, offset: int) -> None:
+            pass
+
+        def accepted(self, chars: int, whole: bool) -> None:
+            self.told.append((chars, whole))
+
+        async def complete(self, uri: str, text: str, offset: int) -> tuple[str, float]:
+            return ("total + 1" if text[offset - 1] == " " else ""), 1.0
+
+    hole = Hole("file:///f.py", "def f(total):\n    return \n", 25, "total + 2")
+    for policy, keys, told in ((AcceptPolicy.WORD, [2, 0], [(7, False)]),
+                               (AcceptPolicy.WHOLE, [0, 0, 0], [])):  # fmt: skip
+        run, typist = ModeRun("full"), Partly()
+        plan = ReplayPlan([], accept=policy)
+        asyncio.run(_retype(typist, run, hole, plan, deadline=1e12))
+        assert [s.keys for s in run.steps] == keys and typist.told == told
+        assert sum(s.accepted for s in run.steps) == (7 if policy is AcceptPolicy.WORD else 0)
 
 
 def test_the_report_has_a_row_per_language() -> None:
