@@ -23,14 +23,14 @@ async function waitForGhost(page, unlike) {
   return ghost(page);
 }
 
-/** Run "slm-ls: Show Statistics" and read the notification it shows (the newest). */
-async function statistics(page, count) {
+/** Run "slm-ls: Show Statistics" and read the notification it shows (one whose text
+ * differs from `previous`, the last one read). */
+async function statistics(page, previous) {
   await command(page, 'slm-ls: Show Statistics');
-  await page.waitForFunction((n) => [...document.querySelectorAll('.notification-list-item-message')]
-    .filter((node) => node.textContent.includes('suggestions shown')).length >= n, WAIT, count);
-  const lines = await page.$$eval('.notification-list-item-message', (nodes) =>
-    nodes.map((node) => node.textContent).filter((text) => text.includes('suggestions shown')));
-  return lines[lines.length - 1];
+  const read = (old) => [...document.querySelectorAll('.notification-list-item-message')]
+    .map((node) => node.textContent).find((text) => text.includes('suggestions shown') && text !== old);
+  await page.waitForFunction(read, WAIT, previous);
+  return page.evaluate(read, previous);
 }
 
 async function chord(page, modifier, key) {
@@ -46,7 +46,8 @@ async function main() {
     await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
     await page.keyboard.press('End');
     await new Promise((resolve) => setTimeout(resolve, 1500)); // any request the cursor caused
-    step(`statistics before: ${await statistics(page, 1)}`);
+    const before = await statistics(page, '');
+    step(`statistics before: ${before}`);
     await page.keyboard.press('Escape');
     await command(page, 'slm-ls: Trigger Suggestion');
     const first = await waitForGhost(page, '');
@@ -58,7 +59,7 @@ async function main() {
     const rest = await waitForGhost(page, second);
     step(`rest: ${JSON.stringify(rest)}`);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // any request it caused
-    step(`statistics after: ${await statistics(page, 2)}`);
+    step(`statistics after: ${await statistics(page, before)}`);
     await page.keyboard.press('Escape');
     await saveAndWait(page, env.SLM_LS_PATH);
     step('saved');
