@@ -316,10 +316,11 @@ class LlamaCppEngine:
             ctypes.cast(pointer, ctypes.POINTER(ctypes.c_float)), shape=(self._n_vocab,)
         )
 
-    def _next_token(self, forced: bytes) -> int:
-        """The greedy choice; while `forced` text is pending, the likeliest token whose
-        bytes agree with it (a prefix of it, or starting with it)."""
-        logits = self._logits()
+    def _next_token(self, forced: bytes, logits: np.ndarray | None = None) -> int:
+        """The greedy choice (after the last batch's last token, or from `logits`);
+        while `forced` text is pending, the likeliest token whose bytes agree with it
+        (a prefix of it, or starting with it)."""
+        logits = self._logits() if logits is None else logits
         if not forced:
             return int(np.argmax(logits))
         best = np.argpartition(-logits, HEALING_CANDIDATES)[:HEALING_CANDIDATES]
@@ -563,15 +564,7 @@ class LlamaCppEngine:
 
     def _branch_token(self, logits: np.ndarray, branch: _Branch) -> int:
         """The greedy next token of a branch (the forced text first, if still pending)."""
-        pending = branch.forced[len(branch.pieces) :]
-        if not pending:
-            return int(np.argmax(logits))
-        order = np.argpartition(-logits, HEALING_CANDIDATES)[:HEALING_CANDIDATES]
-        for token in order[np.argsort(-logits[order])]:
-            piece = bytes(self._llm.detokenize([int(token)]))
-            if piece and (pending.startswith(piece) or piece.startswith(pending)):
-                return int(token)
-        return int(np.argmax(logits))
+        return self._next_token(branch.forced[len(branch.pieces) :], logits)
 
 
 @dataclass

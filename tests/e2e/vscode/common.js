@@ -103,6 +103,14 @@ async function saveAndWait(page, path) {
   }
 }
 
+const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
+
+/** The ghost text shown (every part of it, a line each). */
+async function ghostText(page) {
+  return page.$$eval(GHOST, (nodes) => nodes.map((node) => node.textContent).join('\n'));
+}
+
 module.exports = {
-  WAIT, step, launch, command, statusText, statusTooltip, openWorkbench, openAt, saveAndWait,
+  WAIT, GHOST, step, launch, command, statusText, statusTooltip, openWorkbench, openAt,
+  saveAndWait, ghostText,
 };

@@ -6,21 +6,18 @@
 // server's counts. Prints each step; the Python test (tests/e2e/test_vscode.py) checks
 // them and the saved file. Environment: SLM_LS_URL, SLM_LS_FILE, SLM_LS_PATH,
 // SLM_LS_LINE (1-based), SLM_LS_CHROMIUM.
-const { WAIT, step, launch, command, openWorkbench, openAt, saveAndWait } = require('./common');
+const {
+  WAIT, GHOST, step, launch, command, openWorkbench, openAt, saveAndWait, ghostText,
+} = require('./common');
 
 const env = process.env;
-const GHOST = '.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text';
-
-async function ghost(page) {
-  return page.$$eval(GHOST, (nodes) => nodes.map((node) => node.textContent).join('\n'));
-}
 
 async function waitForGhost(page, unlike) {
   await page.waitForFunction((selector, old) => {
     const text = [...document.querySelectorAll(selector)].map((node) => node.textContent).join('\n');
     return text.trim() !== '' && text !== old;
   }, WAIT, GHOST, unlike);
-  return ghost(page);
+  return ghostText(page);
 }
 
 /** Run "slm-ls: Show Statistics" and read the notification it shows (one whose text

@@ -7,15 +7,10 @@
 // server's view of each request (slmls/stats is not reachable here: the status
 // bar and the ghost text are what the person sees). Environment: SLM_LS_URL,
 // SLM_LS_FILE, SLM_LS_LINE (1-based), SLM_LS_TYPE, SLM_LS_CHROMIUM.
-const { step, launch, openWorkbench, openAt } = require('./common');
+const { step, launch, openWorkbench, openAt, ghostText: ghost } = require('./common');
 
 const env = process.env;
 const PATIENCE_MS = 45000;
-
-async function ghost(page) {
-  return page.$$eval('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text',
-    (nodes) => nodes.map((node) => node.textContent).join('\n'));
-}
 
 async function main() {
   const browser = await launch(env);
