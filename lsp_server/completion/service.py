@@ -117,6 +117,11 @@ class CompletionService:
         self.stats.record(Record.of(time.perf_counter() - started, suggestion))
         return suggestion
 
+    def keep(self, key: str, before: str, after: str, text: str, multiline: bool) -> None:
+        """A suggestion shown between `before` and `after` was taken in part: its rest
+        is answered from the cache while the person's keys still match it."""
+        self.cache.store(key, before + after, len(before), text, multiline)
+
     def warm(self, key: str, request: CompletionRequest) -> None:
         """Prepare the suggestion at `request`'s place in the idle time (IdleWork.warm),
         unless the cache already has it; before the model is loaded, the latest place

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 
-from lsp_server.completion.accepts import Offered, Partial, Refused
+from lsp_server.completion.accepts import Offered, Refused
 from lsp_server.completion.pipeline import Suggestion
 from lsp_server.completion.request import CompletionRequest, build_request
 from lsp_server.documents.positions import Encoding, column_to_chars, units_of
@@ -208,18 +208,8 @@ def _partial_accept(ls: SlmLanguageServer, params: Any) -> None:
             PARTIAL_ACCEPT_METHOD,
             units,
         )
-    _keep_for_typing(ls, found)
-
-
-def _keep_for_typing(ls: SlmLanguageServer, found: Partial) -> None:
-    offered = found.offered
-    ls.service.cache.store(
-        offered.key,
-        offered.before + offered.after,
-        len(offered.before),
-        offered.text,
-        offered.multiline,
-    )
+    shown = found.offered
+    ls.service.keep(shown.key, shown.before, shown.after, shown.text, shown.multiline)
 
 
 def register(server: SlmLanguageServer) -> None:
