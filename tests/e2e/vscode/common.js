@@ -110,7 +110,23 @@ async function ghostText(page) {
   return page.$$eval(GHOST, (nodes) => nodes.map((node) => node.textContent).join('\n'));
 }
 
+/** Run `body(browser)` in a headless Chromium (closed after it); a failure prints
+ * "FAIL …" and exits with 1, which the Python test reports. */
+function drive(env, body) {
+  (async () => {
+    const browser = await launch(env);
+    try {
+      await body(browser);
+    } finally {
+      await browser.close();
+    }
+  })().catch((error) => {
+    console.error(`FAIL ${error.stack || error}`);
+    process.exit(1);
+  });
+}
+
 module.exports = {
   WAIT, GHOST, step, launch, command, statusText, statusTooltip, openWorkbench, openAt,
-  saveAndWait, ghostText,
+  saveAndWait, ghostText, drive,
 };

@@ -7,7 +7,7 @@
 // them and the saved file. Environment: SLM_LS_URL, SLM_LS_FILE, SLM_LS_PATH,
 // SLM_LS_LINE (1-based), SLM_LS_CHROMIUM.
 const {
-  WAIT, GHOST, step, launch, command, openWorkbench, openAt, saveAndWait, ghostText,
+  WAIT, GHOST, step, command, openWorkbench, openAt, saveAndWait, ghostText, drive,
 } = require('./common');
 
 const env = process.env;
@@ -36,36 +36,26 @@ async function chord(page, modifier, key) {
   await page.keyboard.up(modifier);
 }
 
-async function main() {
-  const browser = await launch(env);
-  try {
-    const page = await openWorkbench(browser, env.SLM_LS_URL);
-    await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
-    await page.keyboard.press('End');
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // any request the cursor caused
-    const before = await statistics(page, '');
-    step(`statistics before: ${before}`);
-    await page.keyboard.press('Escape');
-    await command(page, 'slm-ls: Trigger Suggestion');
-    const first = await waitForGhost(page, '');
-    step(`first: ${JSON.stringify(first)}`);
-    await chord(page, 'Alt', 'BracketRight');
-    const second = await waitForGhost(page, first);
-    step(`second: ${JSON.stringify(second)}`);
-    await chord(page, 'Control', 'ArrowRight');
-    const rest = await waitForGhost(page, second);
-    step(`rest: ${JSON.stringify(rest)}`);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // any request it caused
-    step(`statistics after: ${await statistics(page, before)}`);
-    await page.keyboard.press('Escape');
-    await saveAndWait(page, env.SLM_LS_PATH);
-    step('saved');
-  } finally {
-    await browser.close();
-  }
-}
-
-main().catch((error) => {
-  console.error(`FAIL ${error.stack || error}`);
-  process.exit(1);
+drive(env, async (browser) => {
+  const page = await openWorkbench(browser, env.SLM_LS_URL);
+  await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
+  await page.keyboard.press('End');
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // any request the cursor caused
+  const before = await statistics(page, '');
+  step(`statistics before: ${before}`);
+  await page.keyboard.press('Escape');
+  await command(page, 'slm-ls: Trigger Suggestion');
+  const first = await waitForGhost(page, '');
+  step(`first: ${JSON.stringify(first)}`);
+  await chord(page, 'Alt', 'BracketRight');
+  const second = await waitForGhost(page, first);
+  step(`second: ${JSON.stringify(second)}`);
+  await chord(page, 'Control', 'ArrowRight');
+  const rest = await waitForGhost(page, second);
+  step(`rest: ${JSON.stringify(rest)}`);
+  await new Promise((resolve) => setTimeout(resolve, 1500)); // any request it caused
+  step(`statistics after: ${await statistics(page, before)}`);
+  await page.keyboard.press('Escape');
+  await saveAndWait(page, env.SLM_LS_PATH);
+  step('saved');
 });

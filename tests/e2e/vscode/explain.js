@@ -7,7 +7,9 @@
 // script clicks Cancel and checks that no panel opens ("cancelled: no panel").
 // Environment: SLM_LS_URL, SLM_LS_FILE, SLM_LS_LINE (1-based), SLM_LS_SCREENSHOT
 // (optional), SLM_LS_CHROMIUM, SLM_LS_CANCEL (optional).
-const { WAIT, step, launch, command, statusText, openWorkbench, openAt } = require('./common');
+const {
+  WAIT, step, command, statusText, openWorkbench, openAt, drive,
+} = require('./common');
 
 const env = process.env;
 
@@ -54,51 +56,41 @@ async function panelOpen(page) {
     (tab) => tab.textContent.includes('slm-ls: Explanation')));
 }
 
-async function main() {
-  const browser = await launch(env);
-  try {
-    const page = await openWorkbench(browser, env.SLM_LS_URL);
-    step('server ready');
-    await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
-    step('cursor placed');
-    await command(page, 'slm-ls: Explain This');
-    step(`notification: ${JSON.stringify(await progressNotification(page))}`);
-    if (env.SLM_LS_CANCEL) {
-      await clickCancel(page);
-      step('cancel clicked');
-      await new Promise((resolve) => setTimeout(resolve, 15000));
-      if (await panelOpen(page)) {
-        throw new Error('the explanation opened after Cancel');
-      }
-      step(`status after: ${JSON.stringify(await statusText(page))}`);
-      step('cancelled: no panel');
-      return;
+drive(env, async (browser) => {
+  const page = await openWorkbench(browser, env.SLM_LS_URL);
+  step('server ready');
+  await openAt(page, env.SLM_LS_FILE, env.SLM_LS_LINE);
+  step('cursor placed');
+  await command(page, 'slm-ls: Explain This');
+  step(`notification: ${JSON.stringify(await progressNotification(page))}`);
+  if (env.SLM_LS_CANCEL) {
+    await clickCancel(page);
+    step('cancel clicked');
+    await new Promise((resolve) => setTimeout(resolve, 15000));
+    if (await panelOpen(page)) {
+      throw new Error('the explanation opened after Cancel');
     }
-    await page.waitForFunction(() => [...document.querySelectorAll('.tab')].some(
-      (tab) => tab.textContent.includes('slm-ls: Explanation')), WAIT);
-    step('panel open');
-    let text = null;
-    for (let i = 0; i < 60 && !text; i += 1) {
-      text = await panelText(page);
-      if (!text) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
-    if (env.SLM_LS_SCREENSHOT) {
-      await page.screenshot({ path: env.SLM_LS_SCREENSHOT });
-    }
-    if (!text) {
-      throw new Error('the panel shows no explanation');
-    }
-    const status = await statusText(page);
-    step(`status after: ${JSON.stringify(status)}`);
-    step(`explanation: ${JSON.stringify(text)}`);
-  } finally {
-    await browser.close();
+    step(`status after: ${JSON.stringify(await statusText(page))}`);
+    step('cancelled: no panel');
+    return;
   }
-}
-
-main().catch((error) => {
-  console.error(`FAIL ${error.stack || error}`);
-  process.exit(1);
+  await page.waitForFunction(() => [...document.querySelectorAll('.tab')].some(
+    (tab) => tab.textContent.includes('slm-ls: Explanation')), WAIT);
+  step('panel open');
+  let text = null;
+  for (let i = 0; i < 60 && !text; i += 1) {
+    text = await panelText(page);
+    if (!text) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  if (env.SLM_LS_SCREENSHOT) {
+    await page.screenshot({ path: env.SLM_LS_SCREENSHOT });
+  }
+  if (!text) {
+    throw new Error('the panel shows no explanation');
+  }
+  const status = await statusText(page);
+  step(`status after: ${JSON.stringify(status)}`);
+  step(`explanation: ${JSON.stringify(text)}`);
 });
