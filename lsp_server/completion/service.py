@@ -119,8 +119,9 @@ class CompletionService:
 
     def keep(self, key: str, before: str, after: str, text: str, multiline: bool) -> None:
         """A suggestion shown between `before` and `after` was taken in part: its rest
-        is answered from the cache while the person's keys still match it."""
-        self.cache.store(key, before + after, len(before), text, multiline)
+        is answered from the cache while the person's keys still match it, before any
+        other suggestion kept for that place (one the idle time finishes later too)."""
+        self.cache.store(key, before + after, len(before), text, multiline, taken=True)
 
     def warm(self, key: str, request: CompletionRequest) -> None:
         """Prepare the suggestion at `request`'s place in the idle time (IdleWork.warm),

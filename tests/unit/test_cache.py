@@ -48,3 +48,17 @@ def test_bounded_per_document_and_documents() -> None:
     cache.store("b", DOC, CURSOR, "b", False)
     cache.store("c", DOC, CURSOR, "c", False)
     assert cache.lookup("a", DOC, CURSOR) is None and cache.lookup("c", DOC, CURSOR) is not None
+
+
+def test_a_suggestion_taken_in_part_outranks_one_stored_later_at_its_place() -> None:
+    """Issue 17: the person took a word of the second candidate; the idle time then
+    finishes another suggestion for the same place. Typing on follows what was taken."""
+    cache = SuggestionCache()
+    cache.store("a", DOC, CURSOR, "x * 2 + 1", multiline=False)
+    cache.store("a", DOC, CURSOR, "x + 3", multiline=False, taken=True)
+    cache.store("a", DOC, CURSOR, "x * 4", multiline=False)  # finished later
+    hit = cache.lookup("a", *_typed(DOC, CURSOR, "x"))
+    assert hit is not None and hit.suggestion == " + 3"
+    # Where the taken one no longer matches, the newest that does answers.
+    hit = cache.lookup("a", *_typed(DOC, CURSOR, "x *"))
+    assert hit is not None and hit.suggestion == " 4"

@@ -169,6 +169,20 @@ async def test_the_service_keeps_the_candidates_for_the_place_and_for_typing_thr
     service.stop()
 
 
+async def test_the_part_taken_is_followed_though_the_place_got_a_later_suggestion() -> None:
+    engine = SeveralEngine([("x * 2\n", -0.1), ("x + x\n", -0.3)])
+    settings = Settings(completion=CompletionSettings(idle_work=False))
+    service = CompletionService(Runtime(settings, factory=lambda model, s: engine))
+    await service.suggest("a", request_for(DOC, CURSOR))
+    before, after = DOC[:CURSOR], DOC[CURSOR:]
+    service.keep("a", before, after, "x + x", multiline=False)  # a word of the second
+    service.cache.store("a", DOC, CURSOR, "x * 2", multiline=False)  # idle work, later
+    typed = before + "x" + after
+    rest = await service.suggest("a", request_for(typed, CURSOR + 1, invoked=False))
+    assert rest.text == " + x" and rest.cached
+    service.stop()
+
+
 async def test_the_suggestion_shown_stays_first_so_that_cycling_shows_another() -> None:
     engine = SeveralEngine([("x * 2\n", -0.3), ("x + x\n", -0.1), ("x - 1\n", -0.2)])
     engine.answer = "x - 1\n"  # what the automatic request showed (another prompt state)
