@@ -4,6 +4,8 @@ benchmark that goes through the server."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,8 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
+
+log = logging.getLogger(__name__)
 
 
 def serve_command(model: str | None) -> list[str]:
@@ -32,6 +36,7 @@ async def server_session(
     inside."""
     client = LanguageClient(name, "0")
     await client.start_io(*serve_command(model))
+    drain = _drain_stderr(client)
     folders = [types.WorkspaceFolder(root.as_uri(), root.name)] if root is not None else None
     try:
         await client.initialize_async(
@@ -48,3 +53,21 @@ async def server_session(
         client.exit(None)
     finally:
         await client.stop()
+        if drain is not None:
+            drain.cancel()
+
+
+def _drain_stderr(client: LanguageClient) -> asyncio.Task[None] | None:
+    """Read the server's stderr as it comes (its log lines, passed on at debug level):
+    pygls pipes it and never reads it, so a server that logs more than the pipe holds
+    (64 KiB; `--log-level debug`) would block on its next line."""
+    process = getattr(client, "_server", None)  # pygls keeps the process there
+    stream = getattr(process, "stderr", None)
+    if not isinstance(stream, asyncio.StreamReader):
+        return None
+
+    async def drain() -> None:
+        while line := await stream.readline():
+            log.debug("server: %s", line.decode("utf-8", "replace").rstrip())
+
+    return asyncio.ensure_future(drain())
